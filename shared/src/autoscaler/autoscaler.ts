@@ -1,0 +1,250 @@
+/**
+ * The stateful autoscaler around `decide`: it keeps the window of samples, applies the gates (job state,
+ * deployment stability, rescale in progress, cooldown, manual hold, scale-down stabilization, ineffective
+ * scaling), and records rescales. Time comes from an injected clock, so it runs in virtual time in tests.
+ */
+import type { PolicyConfig } from '../config/schema.js';
+import { decideDetail } from '../policy/decide.js';
+import type { Action, DecisionDetail } from '../policy/types.js';
+import { computeSignals, toSignals } from '../signals/compute.js';
+import type { JobSignals, Sample } from '../signals/types.js';
+import { blockReleased, expectedGain, isIneffective, isJudgeable } from './effectiveness.js';
+import { stabilizeScaleDown } from './stabilization.js';
+import { HISTORY_LENGTH, initialState, type AutoscalerState, type RescaleRecord } from './state.js';
+import { SampleWindow } from './window.js';
+
+/** Milliseconds since the epoch; tests pass a virtual clock. */
+export type Clock = () => number;
+
+/** A rescale that has not brought the job to its new size by then is given up on (the cooldown starts). */
+export const RESCALE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** Why the autoscaler does not act on the decision now. */
+export type Gate =
+  | 'job-not-running'
+  | 'deployment-not-stable'
+  | 'window-not-full'
+  | 'no-signals'
+  | 'rescale-in-progress'
+  | 'cooldown'
+  | 'manual-hold'
+  | 'scale-down-stabilizing'
+  | 'ineffective-scaling';
+
+/** What the collection stage saw at one tick. */
+export interface Observation {
+  /** Flink's job state (`RUNNING`, `RESTARTING`, …). */
+  jobState: string;
+  /** Whether the FlinkDeployment is stable (lifecycle, reconciliation, observed generation). */
+  deploymentStable: boolean;
+  /** A trusted sample, or undefined when this tick's sample was dropped. */
+  sample?: Sample | undefined;
+  /** The job's max parallelism as Flink reports it, used when the config does not set one. */
+  maxParallelism?: number | undefined;
+}
+
+/** The evaluation of one tick: signals, the pure decision, the gates, and what to do now. */
+export interface Evaluation {
+  time: number;
+  signals?: JobSignals;
+  decision?: DecisionDetail;
+  gates: Gate[];
+  /** What to do now, after the gates. */
+  action: Action;
+  /** The worker count to scale to when `action` is not `none`; else the current count. */
+  targetWorkers: number;
+  /** The config in force (with maxParallelism from Flink when the config had none). */
+  config: PolicyConfig;
+}
+
+export interface RescaleRequest {
+  from: number;
+  to: number;
+  trigger: 'policy' | 'manual';
+  reasons?: string[];
+  user?: string;
+  note?: string;
+  /** For a policy scale-up: the evaluation that asked for it (its signals set the expected gain). */
+  evaluation?: Evaluation;
+}
+
+export class Autoscaler {
+  private config: PolicyConfig;
+  private readonly clock: Clock;
+  private current: AutoscalerState;
+  private readonly window = new SampleWindow();
+  private lastWorkers: number | undefined;
+
+  constructor(config: PolicyConfig, clock: Clock, state: AutoscalerState = initialState()) {
+    this.config = config;
+    this.clock = clock;
+    this.current = structuredClone(state);
+  }
+
+  /** The state to persist (a copy). */
+  get state(): AutoscalerState {
+    return structuredClone(this.current);
+  }
+
+  setConfig(config: PolicyConfig): void {
+    this.config = config;
+  }
+
+  /** Pauses the policy until `until` (ms). */
+  hold(until: number, user: string, note: string): void {
+    this.current.hold = { until, user, note };
+  }
+
+  /** Takes one tick's observation and says what to do. */
+  observe(observation: Observation): Evaluation {
+    const now = this.clock();
+    const config = this.configFor(observation);
+    const workers = observation.sample?.workers ?? this.lastWorkers ?? 0;
+    const result = (gates: Gate[], extra: Partial<Evaluation> = {}): Evaluation => ({
+      time: now,
+      gates,
+      action: 'none',
+      targetWorkers: workers,
+      config,
+      ...extra,
+    });
+
+    if (observation.jobState !== 'RUNNING') {
+      this.window.clear();
+      delete this.current.scaleDown;
+      if (this.current.rescale && !this.current.rescale.incomplete) delete this.current.rescale.settledAt;
+      return result(['job-not-running']);
+    }
+    if (observation.sample) {
+      this.lastWorkers = observation.sample.workers;
+      this.window.add(observation.sample, config.windowSeconds * 1000);
+    }
+    this.trackRescale(now, workers);
+
+    if (!this.window.isFull(now, config.windowSeconds * 1000, config.intervalSeconds * 1000)) {
+      delete this.current.scaleDown;
+      return result(['window-not-full']);
+    }
+    const signals = computeSignals(this.window.contents, config);
+    if (signals === undefined) {
+      delete this.current.scaleDown;
+      return result(['no-signals']);
+    }
+    const decision = decideDetail(toSignals(signals, signals.source), config);
+    this.judgeEffectiveness(now, signals);
+
+    const gates: Gate[] = [];
+    if (!observation.deploymentStable) gates.push('deployment-not-stable');
+    const rescale = this.current.rescale;
+    if (rescale && rescale.settledAt === undefined) gates.push('rescale-in-progress');
+    if (rescale?.settledAt !== undefined && now < rescale.settledAt + config.cooldownSeconds * 1000) {
+      gates.push('cooldown');
+    }
+    if (this.current.hold && now < this.current.hold.until) gates.push('manual-hold');
+
+    let target = decision.desiredWorkers;
+    if (decision.action === 'scale-down') {
+      const step = stabilizeScaleDown(
+        this.current.scaleDown,
+        now,
+        decision.desiredWorkers,
+        config.scaleDown.stabilizationSeconds * 1000,
+      );
+      this.current.scaleDown = step.streak;
+      target = Math.min(step.target, signals.workers);
+      if (!step.ready) gates.push('scale-down-stabilizing');
+    } else {
+      delete this.current.scaleDown;
+    }
+    if (decision.action === 'scale-up' && this.current.block) gates.push('ineffective-scaling');
+
+    const action: Action =
+      gates.length > 0 || target === signals.workers
+        ? 'none'
+        : target > signals.workers
+          ? 'scale-up'
+          : 'scale-down';
+    return {
+      time: now,
+      signals,
+      decision,
+      gates,
+      action,
+      targetWorkers: action === 'none' ? workers : target,
+      config,
+    };
+  }
+
+  /** Records a rescale that was carried out (or asked of Kubernetes), policy's or manual. */
+  recordRescale(request: RescaleRequest): void {
+    const now = this.clock();
+    this.current.rescale = { time: now, from: request.from, to: request.to };
+    delete this.current.scaleDown;
+    delete this.current.pendingEffectiveness;
+    const source = request.evaluation?.signals?.source;
+    if (request.trigger === 'policy' && request.to > request.from && source) {
+      const expected = expectedGain(source, request.from, request.to, this.config.scaleUp.drainSeconds);
+      if (isJudgeable(expected, source.throughput)) {
+        this.current.pendingEffectiveness = {
+          sourceId: source.id,
+          throughputBefore: source.throughput,
+          expectedGain: expected,
+        };
+      }
+    }
+    if (request.trigger === 'manual') delete this.current.block;
+    const record: RescaleRecord = {
+      time: now,
+      from: request.from,
+      to: request.to,
+      trigger: request.trigger,
+      reasons: request.reasons ?? [],
+    };
+    if (request.user !== undefined) record.user = request.user;
+    if (request.note !== undefined) record.note = request.note;
+    this.current.history = [...this.current.history, record].slice(-HISTORY_LENGTH);
+    this.window.clear();
+  }
+
+  private configFor(observation: Observation): PolicyConfig {
+    if (this.config.maxParallelism !== undefined || observation.maxParallelism === undefined)
+      return this.config;
+    return { ...this.config, maxParallelism: observation.maxParallelism };
+  }
+
+  /** The cooldown starts when the job runs at its new size; a rescale that never gets there times out. */
+  private trackRescale(now: number, workers: number): void {
+    const rescale = this.current.rescale;
+    if (!rescale || rescale.settledAt !== undefined) return;
+    if (workers === rescale.to) {
+      rescale.settledAt = now;
+    } else if (now - rescale.time >= RESCALE_TIMEOUT_MS) {
+      rescale.settledAt = now;
+      rescale.incomplete = true;
+    }
+  }
+
+  /** After a policy scale-up, judges the gain once the window is full again; blocks or unblocks. */
+  private judgeEffectiveness(now: number, signals: JobSignals): void {
+    const pending = this.current.pendingEffectiveness;
+    if (pending && this.current.rescale?.settledAt !== undefined) {
+      const source = signals.sources.find((s) => s.id === pending.sourceId);
+      delete this.current.pendingEffectiveness;
+      if (source) {
+        const gain = source.throughput - pending.throughputBefore;
+        if (isIneffective(gain, pending.expectedGain)) {
+          this.current.block = {
+            time: now,
+            sourceId: source.id,
+            inputRate: source.inputRate,
+            gain,
+            expectedGain: pending.expectedGain,
+          };
+        }
+      }
+    }
+    const block = this.current.block;
+    const blocked = block && signals.sources.find((s) => s.id === block.sourceId);
+    if (block && blocked && blockReleased(block.inputRate, blocked.inputRate)) delete this.current.block;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The policy's options: the one table from which the config type's defaults, validation, docs, CLI flags,
+ * FlinkDeployment annotations and Helm chart values are all derived.
+ */
+
+export interface Range {
+  /** Lowest allowed value. */
+  readonly min: number;
+  /** Whether `min` itself is excluded. */
+  readonly minExclusive?: boolean;
+  /** Highest allowed value (omit for no upper bound). */
+  readonly max?: number;
+  /** Whether `max` itself is excluded. */
+  readonly maxExclusive?: boolean;
+}
+
+export interface OptionSpec {
+  /** Dotted path in the nested config, as policy.md names it, e.g. `scaleUp.cpu`. */
+  readonly path: string;
+  /** `integer` options reject fractions. */
+  readonly kind: 'number' | 'integer';
+  /** The default; `undefined` only for options that are unknown until the job tells (optional). */
+  readonly default: number | undefined;
+  readonly range: Range;
+  /** Unit shown in docs, e.g. `s`, `fraction`, `workers`. */
+  readonly unit: string;
+  /** One line of documentation. */
+  readonly doc: string;
+}
+
+export const OPTION_SPECS = [
+  {
+    path: 'scaleUp.backlogTimeSeconds',
+    kind: 'number',
+    default: 120,
+    range: { min: 0, minExclusive: true },
+    unit: 's',
+    doc: 'Scale up when the backlog would take longer than this to drain at the current throughput.',
+  },
+  {
+    path: 'scaleUp.cpu',
+    kind: 'number',
+    default: 0.9,
+    range: { min: 0, minExclusive: true, max: 1 },
+    unit: 'fraction',
+    doc: 'Scale up when mean TaskManager CPU load is above this.',
+  },
+  {
+    path: 'scaleUp.drainSeconds',
+    kind: 'number',
+    default: 60,
+    range: { min: 0, minExclusive: true },
+    unit: 's',
+    doc: 'On scale-up, add enough workers to drain the current backlog within this time.',
+  },
+  {
+    path: 'scaleDown.backlogTimeSeconds',
+    kind: 'number',
+    default: 10,
+    range: { min: 0 },
+    unit: 's',
+    doc: 'Scale down only while the backlog time is below this.',
+  },
+  {
+    path: 'scaleDown.cpu',
+    kind: 'number',
+    default: 0.7,
+    range: { min: 0, max: 1, maxExclusive: true },
+    unit: 'fraction',
+    doc: 'Scale down only while mean TaskManager CPU load is below this.',
+  },
+  {
+    path: 'scaleDown.stabilizationSeconds',
+    kind: 'number',
+    default: 300,
+    range: { min: 0 },
+    unit: 's',
+    doc: 'A scale-down must be wanted this long; it then goes to the highest count wanted in that time.',
+  },
+  {
+    path: 'targetCpu',
+    kind: 'number',
+    default: 0.8,
+    range: { min: 0, minExclusive: true, max: 1 },
+    unit: 'fraction',
+    doc: 'CPU load a CPU-sized job should land at; must lie between scaleDown.cpu and scaleUp.cpu.',
+  },
+  {
+    path: 'minWorkers',
+    kind: 'integer',
+    default: 1,
+    range: { min: 1 },
+    unit: 'workers',
+    doc: 'Never run fewer TaskManagers than this.',
+  },
+  {
+    path: 'maxWorkers',
+    kind: 'integer',
+    default: 100,
+    range: { min: 1 },
+    unit: 'workers',
+    doc: 'Never run more TaskManagers than this.',
+  },
+  {
+    path: 'maxParallelism',
+    kind: 'integer',
+    default: undefined,
+    range: { min: 1 },
+    unit: 'slots',
+    doc: "The job's max parallelism; workers beyond maxParallelism / slotsPerWorker would idle. Read from Flink when unset.",
+  },
+  {
+    path: 'slotsPerWorker',
+    kind: 'integer',
+    default: 1,
+    range: { min: 1 },
+    unit: 'slots',
+    doc: 'Task slots per TaskManager (taskmanager.numberOfTaskSlots).',
+  },
+  {
+    path: 'intervalSeconds',
+    kind: 'number',
+    default: 15,
+    range: { min: 1 },
+    unit: 's',
+    doc: 'How often the sidecar samples Flink and evaluates the policy.',
+  },
+  {
+    path: 'windowSeconds',
+    kind: 'number',
+    default: 120,
+    range: { min: 1 },
+    unit: 's',
+    doc: 'Signals are computed over this much history of a RUNNING job; no decision before it is full.',
+  },
+  {
+    path: 'cooldownSeconds',
+    kind: 'number',
+    default: 60,
+    range: { min: 0 },
+    unit: 's',
+    doc: 'No scaling for this long after the job is RUNNING again after a rescale.',
+  },
+] as const satisfies readonly OptionSpec[];
+
+export type OptionPath = (typeof OPTION_SPECS)[number]['path'];
+
+/** Finds an option by its dotted path. */
+export function optionSpec(path: string): OptionSpec | undefined {
+  return OPTION_SPECS.find((spec) => spec.path === path);
+}
+
+/** Words for an option's allowed values, e.g. `a number greater than 0 and at most 1`. */
+export function describeAllowed(spec: OptionSpec): string {
+  const { min, minExclusive, max, maxExclusive } = spec.range;
+  const what = spec.kind === 'integer' ? 'a whole number' : 'a number';
+  const low = `${minExclusive ? 'greater than' : 'at least'} ${min}`;
+  if (max === undefined) return `${what} ${low}`;
+  return `${what} ${low} and ${maxExclusive ? 'less than' : 'at most'} ${max}`;
+}
+
+/** Whether a value is allowed for an option (type and range). */
+export function isAllowed(spec: OptionSpec, value: unknown): value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+  if (spec.kind === 'integer' && !Number.isInteger(value)) return false;
+  const { min, minExclusive, max, maxExclusive } = spec.range;
+  if (minExclusive ? value <= min : value < min) return false;
+  if (max !== undefined && (maxExclusive ? value >= max : value > max)) return false;
+  return true;
+}

@@ -1,0 +1,56 @@
+/** Raw samples in, signals out: the data of the evaluation stage. */
+
+/** Records and bytes are never mixed: every source reports one unit for rate and backlog alike. */
+export type Unit = 'records' | 'bytes';
+
+/** One source's raw readings at one instant, as the collection stage took them from Flink. */
+export interface SourceSample {
+  /** A stable id of the source (its vertex id, or its name). */
+  id: string;
+  unit: Unit;
+  /** Units per second read by the source at that instant (Flink's per-second rate). */
+  rate: number;
+  /** Units waiting at the source, summed over its subtasks. */
+  backlog: number;
+}
+
+/** One trusted sample of a RUNNING job. */
+export interface Sample {
+  /** Milliseconds since the epoch (the injected clock's time). */
+  time: number;
+  /** TaskManagers registered. */
+  workers: number;
+  /** Mean TaskManager CPU load, 0..1. */
+  cpu: number;
+  sources: SourceSample[];
+}
+
+/** The signals of one source over a window. */
+export interface SourceSignals {
+  id: string;
+  unit: Unit;
+  /** T: mean rate over the window. */
+  throughput: number;
+  /** B: latest backlog. */
+  backlog: number;
+  /** G: least-squares slope of the backlog over the window, per second. */
+  backlogGrowth: number;
+  /** BT = B / T, seconds. */
+  backlogTime: number;
+  /** R = max(0, T + G). */
+  inputRate: number;
+  /** How many samples the figures come from. */
+  samples: number;
+}
+
+/** The job's signals: workers and CPU are job-wide; the source part is the neediest source's. */
+export interface JobSignals {
+  /** Time of the latest sample, ms. */
+  time: number;
+  workers: number;
+  cpu: number;
+  /** The source that needs the most workers. */
+  source: SourceSignals;
+  /** Every source, in the order of the latest sample. */
+  sources: SourceSignals[];
+}

@@ -119,6 +119,8 @@ export class Autoscaler {
       this.lastWorkers = observation.sample.workers;
       this.window.add(observation.sample, config.windowSeconds * 1000);
     }
+    // Ticks without a sample must not leave the decision resting on samples older than the window.
+    this.window.dropBefore(now - config.windowSeconds * 1000);
     this.trackRescale(now, workers);
 
     if (!this.window.isFull(now, config.windowSeconds * 1000, config.intervalSeconds * 1000)) {
@@ -228,7 +230,11 @@ export class Autoscaler {
   private judgeEffectiveness(now: number, signals: JobSignals): void {
     const pending = this.current.pendingEffectiveness;
     if (pending && this.current.rescale?.settledAt !== undefined) {
-      const source = signals.sources.find((s) => s.id === pending.sourceId);
+      // A scale-up that never reached its size (given up after the timeout) says nothing about what
+      // scaling gains: it is not judged.
+      const source = this.current.rescale.incomplete
+        ? undefined
+        : signals.sources.find((s) => s.id === pending.sourceId);
       delete this.current.pendingEffectiveness;
       if (source) {
         const gain = source.throughput - pending.throughputBefore;

@@ -21,6 +21,15 @@ export class SampleWindow {
     while (this.samples.length > 0 && (this.samples[0] as Sample).time < oldest) this.samples.shift();
   }
 
+  /**
+   * Drops the samples taken before `oldest` (ms), so that ticks without a sample do not leave the signals
+   * resting on samples older than the window; once none is left the window is empty.
+   */
+  dropBefore(oldest: number): void {
+    while (this.samples.length > 0 && (this.samples[0] as Sample).time < oldest) this.samples.shift();
+    if (this.samples.length === 0) this.clear();
+  }
+
   /** Full when it has covered the whole window since it was last emptied, with enough samples in it. */
   isFull(now: number, windowMs: number, intervalMs: number): boolean {
     if (this.start === undefined) return false;

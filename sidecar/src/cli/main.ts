@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** The `flink-autoscaler` command line: one program, one subcommand per job. */
 import { Command, CommanderError } from 'commander';
 import { registerDecide } from './decide.js';

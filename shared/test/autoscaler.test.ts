@@ -711,3 +711,33 @@ describe('Autoscaler: maxParallelism', () => {
     expect(u).toMatchObject({ action: 'scale-up', targetWorkers: 35 });
   });
 });
+
+describe('Autoscaler: a restart long after a rescale', () => {
+  it('leaves the finished rescale alone: no new cooldown, no "incomplete" flag', () => {
+    const a = new Autoscaler(resolveConfig(SHORT_WINDOW), clock);
+    feed(a, 30, () => STEADY);
+    a.recordRescale({ from: 8, to: 10, trigger: 'manual', user: 'ops' });
+    const settledAt = now;
+    feed(a, 30 * 60, () => STEADY);
+    // an unrelated restart, and the job comes back one TaskManager short
+    feed(a, 30, () => ({ ...STEADY, jobState: 'RESTARTING' }));
+    const back = feed(a, 60, () => ({ ...UP, workers: 9 }));
+    expect(a.state.rescale).toEqual({ time: settledAt, from: 8, to: 10, settledAt });
+    expect(back.flatMap((e) => e.gates)).not.toContain('cooldown');
+    expect(back.flatMap((e) => e.gates)).not.toContain('rescale-in-progress');
+    expect(back.at(-1)).toMatchObject({ action: 'scale-up' });
+  });
+
+  it('starts the cooldown again after a restart during it', () => {
+    const a = new Autoscaler(resolveConfig(SHORT_WINDOW), clock);
+    feed(a, 30, () => STEADY);
+    a.recordRescale({ from: 8, to: 10, trigger: 'manual', user: 'ops' });
+    feed(a, 60, () => STEADY);
+    feed(a, 30, () => ({ ...STEADY, jobState: 'RESTARTING' }));
+    const again = now;
+    feed(a, 15, () => UP);
+    expect(a.state.rescale?.settledAt).toBe(again);
+    const later = feed(a, 120, () => UP);
+    expect(later.filter((e) => e.gates.includes('cooldown')).length).toBeGreaterThan(0);
+  });
+});

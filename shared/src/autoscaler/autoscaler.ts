@@ -112,7 +112,12 @@ export class Autoscaler {
     if (observation.jobState !== 'RUNNING') {
       this.window.clear();
       delete this.current.scaleDown;
-      if (this.current.rescale && !this.current.rescale.incomplete) delete this.current.rescale.settledAt;
+      // A restart during a rescale's cooldown (Reactive Mode restarts once more as TaskManagers come and
+      // go) means the job is not yet RUNNING at its new size: the cooldown starts again when it is. A
+      // restart long after the cooldown is not part of that rescale and leaves its record alone.
+      const rescale = this.current.rescale;
+      if (rescale && !rescale.incomplete && this.inCooldownOrPending(rescale, now, config))
+        delete rescale.settledAt;
       return result(['job-not-running']);
     }
     if (observation.sample) {
@@ -206,6 +211,14 @@ export class Autoscaler {
     if (request.note !== undefined) record.note = request.note;
     this.current.history = [...this.current.history, record].slice(-HISTORY_LENGTH);
     this.window.clear();
+  }
+
+  private inCooldownOrPending(
+    rescale: NonNullable<AutoscalerState['rescale']>,
+    now: number,
+    config: PolicyConfig,
+  ) {
+    return rescale.settledAt === undefined || now < rescale.settledAt + config.cooldownSeconds * 1000;
   }
 
   private configFor(observation: Observation): PolicyConfig {

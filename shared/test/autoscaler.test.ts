@@ -427,6 +427,9 @@ describe('Autoscaler: scale-down stabilization', () => {
 });
 
 describe('Autoscaler: effectiveness of scale-ups', () => {
+  /** policy.md's 60 s cooldown, inside the 120 s window refill, so these tests see the block alone. */
+  const NO_LONG_COOLDOWN = resolveConfig({ cooldownSeconds: 60 });
+
   /** Scales 10 → 35 on UP and records it as the policy's; returns when the job runs at 35. */
   function scaleUpOnce(a: Autoscaler): number {
     feed(a, 120, () => UP);
@@ -443,7 +446,7 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
   }
 
   it('blocks further scale-ups after a gain under 10 % of the expected, until the input rate rises >10 %', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(NO_LONG_COOLDOWN, clock);
     scaleUpOnce(a);
     // capped (e.g. by source partitions): 35 workers read 1100/s, a gain of 100 (4 % of 2500)
     const CAPPED: Tick = { workers: 35, rate: 1100, backlog: 150_000, cpu: 0.95 };
@@ -490,7 +493,7 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
   });
 
   it('does not block after an effective scale-up', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(NO_LONG_COOLDOWN, clock);
     scaleUpOnce(a);
     // 35 workers read 2000/s: a gain of 1000, 40 % of the expected 2500; CPU still high
     const BETTER: Tick = { workers: 35, rate: 2000, backlog: 150_000, cpu: 0.95 };
@@ -503,7 +506,7 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
   });
 
   it('judges a gain of exactly 10 % of the expected as effective', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(NO_LONG_COOLDOWN, clock);
     scaleUpOnce(a);
     const TENTH: Tick = { workers: 35, rate: 1250, backlog: 150_000, cpu: 0.95 };
     feed(a, 120, () => TENTH);
@@ -513,7 +516,10 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
   });
 
   it('does not block scale-downs, and a manual rescale lifts the block', () => {
-    const a = new Autoscaler(resolveConfig({ scaleDown: { stabilizationSeconds: 0 } }), clock);
+    const a = new Autoscaler(
+      resolveConfig({ cooldownSeconds: 60, scaleDown: { stabilizationSeconds: 0 } }),
+      clock,
+    );
     scaleUpOnce(a);
     const CAPPED: Tick = { workers: 35, rate: 1100, backlog: 150_000, cpu: 0.95 };
     feed(a, 120, () => CAPPED);

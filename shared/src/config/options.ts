@@ -136,7 +136,9 @@ export const OPTION_SPECS = [
   {
     path: 'cooldownSeconds',
     kind: 'number',
-    default: 60,
+    // policy.md says 60; 300 after the benchmark (test/bench/results.md, "Evidence for the cooldown default"):
+    // the catch-up after a restart saturates CPU, and a shorter cooldown lets it trigger a needless scale-up.
+    default: 300,
     range: { min: 0 },
     unit: 's',
     doc: 'No scaling for this long after the job is RUNNING again after a rescale.',

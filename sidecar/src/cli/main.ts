@@ -1,9 +1,11 @@
 /** The `flink-autoscaler` command line: one program, one subcommand per job. */
 import { Command, CommanderError } from 'commander';
+import { registerBench } from './bench.js';
 import { registerDecide } from './decide.js';
 import { registerDemo } from './demo.js';
 import { CliError } from './exit.js';
 import { registerOptions } from './options.js';
+import { registerSimulate } from './simulate.js';
 
 export function buildProgram(): Command {
   const program = new Command('flink-autoscaler')
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerDecide(program);
   registerOptions(program);
+  registerSimulate(program);
+  registerBench(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,0 +1,43 @@
+/** `ours`: the shared autoscaler (policy.md with its state machine and defaults), as the sidecar runs it. */
+import { Autoscaler, resolveConfig, type PolicyOverrides } from '@flink-autoscaler/shared';
+import type { Controller, ControllerFactory } from './types.js';
+
+export function oursFactory(overrides: PolicyOverrides = {}): ControllerFactory {
+  return ({ shape }) => {
+    const config = resolveConfig({
+      minWorkers: shape.minWorkers,
+      maxWorkers: shape.maxWorkers,
+      ...overrides,
+    });
+    let now = 0;
+    const autoscaler = new Autoscaler(config, () => now);
+    const controller: Controller = {
+      name: 'ours',
+      intervalSeconds: config.intervalSeconds,
+      decide(view) {
+        now = view.time * 1000;
+        const evaluation = autoscaler.observe({
+          jobState: view.jobState,
+          // The operator reconciles a new replica count before the deployment is stable again.
+          deploymentStable: view.requested === view.workers,
+          sample: {
+            time: now,
+            workers: view.workers,
+            cpu: view.cpu,
+            sources: [{ id: 'source', unit: 'records', rate: view.throughput, backlog: view.backlog }],
+          },
+        });
+        if (evaluation.action === 'none') return view.requested;
+        autoscaler.recordRescale({
+          from: view.workers,
+          to: evaluation.targetWorkers,
+          trigger: 'policy',
+          reasons: evaluation.decision?.reasons ?? [],
+          evaluation,
+        });
+        return evaluation.targetWorkers;
+      },
+    };
+    return controller;
+  };
+}

@@ -3,7 +3,8 @@
  * node_modules/.bin (and npx), in a child process.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -60,12 +61,15 @@ describe('flink-autoscaler (the installed bin)', () => {
     expect(stderr).toMatch(pattern);
   });
 
-  it.each([[[]], [['decide']], [['options']], [['demo']]])('answers --help for %j', (args) => {
-    const { code, stdout } = run([...args, '--help']);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/^Usage: flink-autoscaler/);
-    expect(stdout).toContain('--help');
-  });
+  it.each([[[]], [['decide']], [['options']], [['demo']], [['simulate']], [['bench']]])(
+    'answers --help for %j',
+    (args) => {
+      const { code, stdout } = run([...args, '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: flink-autoscaler/);
+      expect(stdout).toContain('--help');
+    },
+  );
 
   it('decide --help documents the input and output', () => {
     const { stdout } = run(['decide', '--help']);
@@ -88,18 +92,93 @@ describe('flink-autoscaler (the installed bin)', () => {
     expect(rows).toHaveLength(14);
   });
 
-  it('runs the demo: it scales up after the step, and down after the drop', () => {
+  it('runs the demo on the simulator: the step at 1 h brings one scale-up', () => {
     const { code, stdout } = run(['demo', '--json']);
     expect(code).toBe(0);
     const rows = stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
+      .map(
+        (l) =>
+          JSON.parse(l) as { view: { time: number }; evaluation: { action: string; targetWorkers: number } },
+      );
+    expect(rows.length).toBe((3 * 3600) / 15);
     const actions = rows.filter((r) => r.evaluation.action !== 'none');
-    expect(actions[0].evaluation.action).toBe('scale-up');
-    expect(actions[0].minute).toBeGreaterThan(15);
-    expect(actions.at(-1).evaluation.action).toBe('scale-down');
-    expect(actions.at(-1).evaluation.targetWorkers).toBeLessThan(actions[0].evaluation.targetWorkers);
+    expect(actions).toHaveLength(1);
+    expect(actions[0]?.evaluation.action).toBe('scale-up');
+    expect(actions[0]?.view.time).toBeGreaterThan(3600);
+    expect(actions[0]?.evaluation.targetWorkers).toBeGreaterThan(50);
+  });
+
+  it('simulate prints the figures and writes the picture', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-sim-'));
+    const svg = join(dir, 'step.svg');
+    const { code, stdout } = run([
+      'simulate',
+      '--trace',
+      'step',
+      '--policy',
+      'ours',
+      '--seed',
+      '2',
+      '--svg',
+      svg,
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ours on step \(seed 2\)/);
+    expect(stdout).toMatch(/worker-hours +\d+\.\d \(\d\.\d\d× the oracle's 100\.0\)/);
+    expect(stdout).toMatch(/backlog time ≤ 120 s +\d+\.\d\d %/);
+    expect(stdout).toMatch(/rescales +\d+/);
+    expect(readFileSync(svg, 'utf8')).toMatch(
+      /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>$/,
+    );
+    const json = JSON.parse(run(['simulate', '--trace', 'step', '--policy', 'hpa-cpu', '--json']).stdout);
+    expect(json).toMatchObject({ policy: 'hpa-cpu', trace: 'step', seed: 1 });
+    expect(json.oracleWorkerHours).toBeCloseTo(100, 6);
+  });
+
+  it.each([
+    [['simulate', '--trace', 'nope', '--policy', 'ours'], /no trace "nope" \(known: daily, growth/],
+    [['simulate', '--trace', 'step', '--policy', 'magic'], /no policy "magic" \(known: ours, static-peak/],
+    [['simulate', '--trace', 'step', '--policy', 'ours', '--seed', '-1'], /--seed must be a whole number/],
+    [['simulate', '--trace', 'step'], /required option '--policy <name>'/],
+  ])('simulate refuses %j with exit 2', (args, pattern) => {
+    const { code, stdout, stderr } = run(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(pattern);
+  });
+
+  it('bench writes results.md, results.json and one SVG per trace, with progress on stderr', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-bench-'));
+    const { code, stderr } = run(['bench', '--out', dir]);
+    expect(code).toBe(0);
+    expect(stderr).toContain('"msg":"done"');
+    const rows = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Record<string, unknown>[];
+    const policies = ['ours', 'static-peak', 'hpa-cpu', 'keda-lag', 'operator', 'oracle'];
+    const traces = ['daily', 'growth', 'partition-capped', 'stationary', 'step', 'surge'];
+    expect(rows).toHaveLength(policies.length * traces.length);
+    for (const row of rows) {
+      expect(policies).toContain(row.policy);
+      expect(traces).toContain(row.trace);
+      for (const key of [
+        'workerHours',
+        'oracleWorkerHours',
+        'sloAttainment',
+        'worstBacklogTimeSeconds',
+        'rescales',
+      ]) {
+        expect(typeof row[key], key).toBe('number');
+      }
+      expect(row.sloAttainment).toBeGreaterThanOrEqual(0);
+      expect(row.sloAttainment).toBeLessThanOrEqual(1);
+      // the oracle is the lower bound
+      expect(row.workerHours as number).toBeGreaterThanOrEqual((row.oracleWorkerHours as number) * 0.85);
+    }
+    for (const trace of traces) expect(existsSync(join(dir, `${trace}.svg`))).toBe(true);
+    const md = readFileSync(join(dir, 'results.md'), 'utf8');
+    expect(md).toContain('| trace | policy | worker-hours | × oracle |');
+    expect(md).toContain('## Evidence for the cooldown default');
   });
 
   it('is reachable through npx from the repository root', () => {

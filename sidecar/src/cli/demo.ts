@@ -1,56 +1,76 @@
-/** `flink-autoscaler demo`: what the main job does today, on its built-in default (no cluster needed). */
+/**
+ * `flink-autoscaler demo`: the main job on its built-in default (no cluster): the sidecar's autoscaler in
+ * virtual time against the simulated Flink job, one row per evaluation.
+ */
+import type { Evaluation } from '@flink-autoscaler/shared';
 import type { Command } from 'commander';
-import { runDemo, type DemoRow } from '../demo/run-demo.js';
+import { oursFactory } from '../simulation/controllers/ours.js';
+import type { View } from '../simulation/observer.js';
+import { runSimulation } from '../simulation/run.js';
+import { loadTrace, traceNames } from '../simulation/trace.js';
+import { CliError } from './exit.js';
 
-function fixed(value: number, digits = 0): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : String(value);
+function fixed(value: number | undefined, digits = 0): string {
+  return value !== undefined && Number.isFinite(value)
+    ? value.toFixed(digits)
+    : value === undefined
+      ? '-'
+      : '∞';
 }
 
-function line(row: DemoRow): string {
-  const e = row.evaluation;
+function row(view: View, e: Evaluation): string {
   const what = e.action !== 'none' ? `${e.action} → ${e.targetWorkers}` : 'none';
   const why = [...(e.decision?.reasons ?? []), ...e.gates.map((g) => `[${g}]`)].join(' ');
+  const clock = `${Math.floor(view.time / 3600)}:${String(Math.floor((view.time % 3600) / 60)).padStart(2, '0')}:${String(view.time % 60).padStart(2, '0')}`;
   return [
-    fixed(row.minute, 2).padStart(6),
-    fixed(row.inputRate).padStart(6),
-    String(row.workers).padStart(7),
-    fixed(row.throughput).padStart(6),
-    fixed(row.backlog).padStart(8),
-    fixed(e.signals?.source.backlogTime ?? Number.NaN, 1).padStart(8),
-    fixed(row.cpu, 2).padStart(5),
-    `  ${what.padEnd(16)} ${why}`,
+    clock.padStart(8),
+    String(view.workers).padStart(7),
+    fixed(view.throughput).padStart(7),
+    fixed(view.backlog).padStart(9),
+    fixed(e.signals?.source.backlogTime, 1).padStart(7),
+    fixed(view.cpu, 2).padStart(5),
+    `  ${what.padEnd(17)} ${why}`,
   ].join(' ');
 }
 
 export function registerDemo(program: Command): void {
   program
-    .command('demo', { isDefault: false })
-    .summary('run the autoscaler in virtual time on a built-in step load (no cluster)')
+    .command('demo')
+    .summary('run the autoscaler in virtual time against a simulated Flink job (no cluster)')
     .description(
-      'Runs the stateful autoscaler (policy defaults, active mode) in virtual time against a small built-in ' +
-        'model of a Flink job in Reactive Mode: 1000 records/s, a step to 2500 at minute 15, a drop to 800 ' +
-        'at minute 45; 250 records/s per worker; a 20 s restart on every rescale. Prints one row per ' +
-        'evaluation (every 15 s): the sidecar against a real JobManager comes with the sidecar itself.',
+      "Runs the sidecar's autoscaler (policy defaults, active mode) in virtual time against the simulated " +
+        'Flink job in Reactive Mode (the benchmark simulator), on a trace of input rates, and prints one row per ' +
+        `evaluation: time, workers, throughput, backlog, backlog time, CPU, action, reasons [gates]. Traces: ${traceNames().join(', ')}.`,
     )
-    .option('--minutes <n>', 'virtual minutes to run', '80')
+    .option('--trace <name>', 'the input-rate trace', 'step')
     .option('--json', 'print one JSON object per evaluation instead of a table')
-    .action((opts: { minutes: string; json?: boolean }) => {
-      const minutes = Number(opts.minutes);
-      if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60) {
-        throw new Error(`--minutes must be a number from 1 to 1440, got ${JSON.stringify(opts.minutes)}`);
+    .action((opts: { trace: string; json?: boolean }) => {
+      let trace;
+      try {
+        trace = loadTrace(opts.trace);
+      } catch (error) {
+        throw new CliError((error as Error).message);
       }
-      const rows = runDemo(minutes);
-      if (opts.json) {
-        for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
-        return;
+      const out = process.stdout;
+      if (!opts.json) {
+        out.write(`${trace.name}: ${trace.description}\n`);
+        out.write('    time workers    tput   backlog  BT(s)   cpu  action            reasons [gates]\n');
       }
-      process.stdout.write(
-        ' minute  input workers   tput  backlog  BT(s)   cpu  action           reasons [gates]\n',
+      const result = runSimulation(
+        trace,
+        oursFactory({}, (view, evaluation) => {
+          const { config: _config, ...rest } = evaluation;
+          out.write(
+            opts.json ? `${JSON.stringify({ view, evaluation: rest })}\n` : `${row(view, evaluation)}\n`,
+          );
+        }),
       );
-      for (const row of rows) process.stdout.write(`${line(row)}\n`);
-      const rescales = rows.filter((r) => r.evaluation.action !== 'none');
-      process.stdout.write(
-        `\n${rescales.length} rescales: ${rescales.map((r) => `${fixed(r.minute, 1)} min → ${r.evaluation.targetWorkers}`).join(', ')}\n`,
-      );
+      if (!opts.json) {
+        const f = result.figures;
+        out.write(
+          `\n${f.rescales} rescale${f.rescales === 1 ? '' : 's'}, ${f.workerHours.toFixed(1)} worker-hours, backlog time ≤ 120 s ` +
+            `${(100 * f.sloAttainment).toFixed(2)} % of the time (see \`flink-autoscaler simulate --help\`)\n`,
+        );
+      }
     });
 }

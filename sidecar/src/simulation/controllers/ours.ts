@@ -1,8 +1,15 @@
 /** `ours`: the shared autoscaler (policy.md with its state machine and defaults), as the sidecar runs it. */
-import { Autoscaler, resolveConfig, type PolicyOverrides } from '@flink-autoscaler/shared';
+import { Autoscaler, resolveConfig, type Evaluation, type PolicyOverrides } from '@flink-autoscaler/shared';
+import type { View } from '../observer.js';
 import type { Controller, ControllerFactory } from './types.js';
 
-export function oursFactory(overrides: PolicyOverrides = {}): ControllerFactory {
+/** Sees every evaluation with the view it came from (the demo prints them). */
+export type EvaluationListener = (view: View, evaluation: Evaluation) => void;
+
+export function oursFactory(
+  overrides: PolicyOverrides = {},
+  onEvaluation?: EvaluationListener,
+): ControllerFactory {
   return ({ shape }) => {
     const config = resolveConfig({
       minWorkers: shape.minWorkers,
@@ -27,6 +34,7 @@ export function oursFactory(overrides: PolicyOverrides = {}): ControllerFactory 
             sources: [{ id: 'source', unit: 'records', rate: view.throughput, backlog: view.backlog }],
           },
         });
+        onEvaluation?.(view, evaluation);
         if (evaluation.action === 'none') return view.requested;
         autoscaler.recordRescale({
           from: view.workers,

@@ -59,7 +59,7 @@ export function registerDemo(program: Command): void {
       const result = runSimulation(
         trace,
         oursFactory({}, (view, evaluation) => {
-          const { config: _config, ...rest } = evaluation;
+          const { config, ...rest } = evaluation;
           out.write(
             opts.json ? `${JSON.stringify({ view, evaluation: rest })}\n` : `${row(view, evaluation)}\n`,
           );

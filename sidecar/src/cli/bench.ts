@@ -2,7 +2,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { cooldownEvidence, cooldownTable, resultsTable, runBench } from '../simulation/bench.js';
+import {
+  cooldownEvidence,
+  cooldownTable,
+  resultsTable,
+  runBench,
+  summaryTable,
+} from '../simulation/bench.js';
 import { renderComparisonSvg } from '../simulation/svg.js';
 import { loadTrace, traceNames } from '../simulation/trace.js';
 
@@ -40,6 +46,13 @@ export function registerBench(program: Command): void {
           '.',
         '',
         ...traces.map((t) => `- \`${t.name}\`: ${t.description}`),
+        '',
+        '## Summary',
+        '',
+        "Each cell: worker-hours as a multiple of the oracle's · share of time with backlog time ≤ 120 s · rescales.",
+        '',
+        summaryTable(bench.rows),
+        '## All figures',
         '',
         resultsTable(bench.rows),
         '## Evidence for the cooldown default',

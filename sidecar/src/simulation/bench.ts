@@ -127,6 +127,23 @@ export function resultsTable(rows: readonly BenchRow[]): string {
   );
 }
 
+/** Policies across, traces down: worker-hours × oracle, share within 120 s, rescales. */
+export function summaryTable(rows: readonly BenchRow[]): string {
+  const policies = [...new Set(rows.map((r) => r.policy))];
+  const traces = [...new Set(rows.map((r) => r.trace))];
+  let out = `| trace | ${policies.join(' | ')} |\n| --- |${policies.map(() => ' --- |').join('')}\n`;
+  for (const trace of traces) {
+    const cells = policies.map((policy) => {
+      const r = rows.find((x) => x.trace === trace && x.policy === policy);
+      return r
+        ? `${r.workerHoursRatio.toFixed(2)}× · ${(100 * r.sloAttainment).toFixed(1)} % · ${r.rescales}`
+        : '';
+    });
+    out += `| ${trace} | ${cells.join(' | ')} |\n`;
+  }
+  return out;
+}
+
 export function cooldownTable(rows: readonly CooldownEvidence[]): string {
   const cooldowns = [...new Set(rows.map((r) => r.cooldownSeconds))];
   const keys = [...new Set(rows.map((r) => `${r.trace}|${r.stateMb}`))];

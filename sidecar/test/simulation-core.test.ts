@@ -78,6 +78,17 @@ describe('the fluid job', () => {
     expect(workersFor(shape({ partitions: 4 }), 50_000)).toBe(4);
   });
 
+  it('with skew, the hottest subtask saturates first: the job is capped while mean CPU stays low', () => {
+    const skewed = shape({ skew: 1 });
+    expect(capacity(skewed, 1)).toBe(1000);
+    expect(capacity(skewed, 10)).toBe(5000);
+    const job = new FluidJob(skewed);
+    for (let i = 0; i < 5; i++) job.step(8000);
+    expect(job.backlog).toBe(15_000);
+    expect(job.busy).toBe(1);
+    expect(job.cpu).toBeCloseTo(IDLE_CPU + (1 - IDLE_CPU) * 0.5, 12);
+  });
+
   it('grows the backlog by input minus what it processes, and drains it at capacity', () => {
     const job = new FluidJob(shape());
     for (let i = 0; i < 10; i++) job.step(12_000);

@@ -1,0 +1,128 @@
+/**
+ * GETs JSON from the JobManager's REST API with a timeout, bounded retries with backoff, and errors that
+ * say what went wrong (unreachable, timeout, HTTP status, not JSON, unexpected shape).
+ */
+import type { z } from 'zod';
+
+export type FlinkFailure = 'unreachable' | 'timeout' | 'http-error' | 'not-json' | 'unexpected-shape';
+
+export class FlinkError extends Error {
+  readonly failure: FlinkFailure;
+  readonly path: string;
+  readonly status: number | undefined;
+  constructor(failure: FlinkFailure, path: string, message: string, status?: number) {
+    super(`${path}: ${message}`);
+    this.name = 'FlinkError';
+    this.failure = failure;
+    this.path = path;
+    this.status = status;
+  }
+}
+
+export interface FlinkHttpOptions {
+  /** Base URL of the REST API, e.g. http://localhost:8081. */
+  baseUrl: string;
+  /** Per-request timeout. */
+  timeoutMs: number;
+  /** Attempts per request (1 = no retry). */
+  attempts: number;
+  /** First backoff; doubles per retry. */
+  backoffMs: number;
+  /** Injected for tests; defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Injected for tests; defaults to a timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_HTTP: Omit<FlinkHttpOptions, 'baseUrl'> = {
+  timeoutMs: 3000,
+  attempts: 3,
+  backoffMs: 200,
+};
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Whether a failure is worth another try (the JobManager may be restarting or busy). */
+function retryable(error: FlinkError): boolean {
+  return (
+    error.failure === 'unreachable' ||
+    error.failure === 'timeout' ||
+    (error.failure === 'http-error' && (error.status ?? 0) >= 500)
+  );
+}
+
+export class FlinkHttp {
+  private readonly options: FlinkHttpOptions;
+  /** Requests made (each attempt counts), for the metrics and for tests of request counts. */
+  requests = 0;
+
+  constructor(options: Partial<FlinkHttpOptions> & { baseUrl: string }) {
+    this.options = { ...DEFAULT_HTTP, ...options };
+  }
+
+  /** GETs a path and validates the JSON with a schema; retries what may pass. */
+  async get<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+    const { attempts, backoffMs } = this.options;
+    const sleep = this.options.sleep ?? sleepFor;
+    let last: FlinkError | undefined;
+    for (let attempt = 0; attempt < Math.max(1, attempts); attempt++) {
+      if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
+      try {
+        return await this.once(path, schema);
+      } catch (error) {
+        if (!(error instanceof FlinkError)) throw error;
+        last = error;
+        if (!retryable(error)) throw error;
+      }
+    }
+    throw last ?? new FlinkError('unreachable', path, 'no attempt made');
+  }
+
+  private async once<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+    const doFetch = this.options.fetch ?? fetch;
+    this.requests++;
+    let response: Response;
+    try {
+      response = await doFetch(new URL(path, this.options.baseUrl), {
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headers: { accept: 'application/json' },
+      });
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new FlinkError('timeout', path, `no answer within ${this.options.timeoutMs} ms`);
+      }
+      throw new FlinkError('unreachable', path, `cannot reach the JobManager: ${(error as Error).message}`);
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new FlinkError('timeout', path, `the answer was cut off: ${(error as Error).message}`);
+    }
+    if (!response.ok) {
+      throw new FlinkError(
+        'http-error',
+        path,
+        `HTTP ${response.status}: ${text.slice(0, 200)}`,
+        response.status,
+      );
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new FlinkError('not-json', path, `the answer is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new FlinkError(
+        'unexpected-shape',
+        path,
+        `unexpected answer at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+      );
+    }
+    return parsed.data;
+  }
+}

@@ -1,0 +1,14 @@
+/** The Flink REST double for tests of the sidecar: start it, drive the job in virtual time, inject faults. */
+export { startFlinkDouble, type FlinkDouble, type RecordedRequest } from './server.js';
+export {
+  BACKLOG_METRICS,
+  BEAM_KAFKA_SOURCE,
+  FAULT_MODES,
+  type BacklogMetrics,
+  type FaultMode,
+  type FlinkDoubleOptions,
+} from './options.js';
+export type { SimulatedCluster, SimulatedJobStatus, SimulatedTaskManager } from './cluster.js';
+export type { Topology, VertexTopology } from './topology.js';
+export { metricId, operatorPart, taskManagerId, truncateOperatorName } from './ids.js';
+export { javaDouble } from './java-format.js';

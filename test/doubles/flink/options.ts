@@ -1,0 +1,239 @@
+/**
+ * The options of the Flink REST double, their defaults, and the resolved form the rest of the double reads.
+ */
+import { DEFAULT_RESTART_COSTS, capacity, type RestartCosts } from '../../../sidecar/src/simulation/job.js';
+import { jobShapeSchema, rateAt, type JobShape, type Trace } from '../../../sidecar/src/simulation/trace.js';
+import { hexId } from './ids.js';
+
+/**
+ * Which backlog metric the source reports (notes §4.2, §5.4): FLIP-33 `pendingRecords` (Flink KafkaSource),
+ * Beam per-split `source_splits_<n>_backlog_elements` (KafkaIO on the legacy source, some splits `-1`), Beam's
+ * aggregate `source_backlog_elements`, bytes only (Beam's FLIP-27 wrapper: `pendingBytes` and per-split
+ * `source_splits_<n>_backlog_bytes`), or none at all.
+ */
+export type BacklogMetrics = 'flip33' | 'beam-splits' | 'beam-aggregate' | 'bytes' | 'none';
+
+export const BACKLOG_METRICS: readonly BacklogMetrics[] = [
+  'flip33',
+  'beam-splits',
+  'beam-aggregate',
+  'bytes',
+  'none',
+];
+
+/** What goes wrong with the JobManager's REST API (see faults.ts). */
+export type FaultMode =
+  'none' | 'down' | 'slow' | '500' | 'garbage' | 'empty' | 'nan' | 'restarting' | 'taskmanagers-leaving';
+
+export const FAULT_MODES: readonly FaultMode[] = [
+  'none',
+  'down',
+  'slow',
+  '500',
+  'garbage',
+  'empty',
+  'nan',
+  'restarting',
+  'taskmanagers-leaving',
+];
+
+export interface FlinkDoubleOptions {
+  /**
+   * The job (FluidJob shape); defaults: 1000 records/s per worker, 2 workers, the schema's defaults.
+   * Overrides trace.job.
+   */
+  jobShape?: Partial<JobShape>;
+  /** Restart costs of the FluidJob (TaskManager start, restart base, restore speed, checkpoint interval). */
+  restartCosts?: Partial<RestartCosts>;
+  /**
+   * Input rate in records/s: a constant or a function of virtual seconds. Default: half the initial capacity.
+   */
+  input?: number | ((t: number) => number);
+  /** A trace instead of `input`: R(t) from its points, its surges, and its job unless `jobShape` is given. */
+  trace?: Pick<Trace, 'points'> & Partial<Pick<Trace, 'surges' | 'job'>>;
+  /** The backlog metric the source reports. Default 'flip33'. */
+  backlog?: BacklogMetrics;
+  /** `kubernetes.cluster-id` (the FlinkDeployment's name), used in TaskManager pod names. */
+  clusterId?: string;
+  /** `kubernetes.namespace`. */
+  namespace?: string;
+  /** The job's name (`pipeline.name`). Default: the cluster id. */
+  jobName?: string;
+  /** The JobID (32 hex). Default: derived from the cluster id. */
+  jobId?: string;
+  /** `taskmanager.numberOfTaskSlots`. Default 2. */
+  slotsPerTaskManager?: number;
+  /** JVM-visible cores per TaskManager (`hardware.cpuCores`, and the CPU time). Default: the slots. */
+  cpuCoresPerTaskManager?: number;
+  /**
+   * Per-vertex max parallelism: caps the Reactive Mode parallelism. Set → `pipeline.max-parallelism` in the
+   * config. Default 128.
+   */
+  maxParallelism?: number;
+  /**
+   * Name of the source operator. Default `Source: Kafka Source`, or Beam's KafkaIO read name for the Beam
+   * modes.
+   */
+  sourceName?: string;
+  /** Name of the operator chained after the source. Default `Map` (`Flat Map` for the Beam legacy source). */
+  workName?: string;
+  /** Name of the sink vertex's operator. Default `Sink: Kafka Sink`. */
+  sinkName?: string;
+  /** Kafka topic, for the KafkaSource's per-partition offset metrics (flip33). */
+  topic?: string;
+  /**
+   * Kafka partitions = Beam splits, assigned round-robin to source subtasks. Default: jobShape.partitions or
+   * the max parallelism.
+   */
+  splits?: number;
+  /**
+   * Beam splits whose backlog gauges report -1 (unknown). Default: every fourth split (3, 7, 11, …) in the
+   * Beam and bytes modes.
+   */
+  unknownSplits?: number[];
+  /**
+   * A legacy SourceFunction (busyTimeMsPerSecond is NaN on the source vertex). Default: true for beam-splits
+   * and beam-aggregate.
+   */
+  legacySource?: boolean;
+  /** Bytes per record (bytes metrics, backlog bytes). Default 512. */
+  recordBytes?: number;
+  /** Busy share of a sink subtask relative to the busiest source subtask. Default 0.5. */
+  sinkBusyRatio?: number;
+  /**
+   * `metrics.fetcher.update-interval` in seconds (default 10). 0: every request sees a fresh store (a test
+   * convenience, not Flink).
+   */
+  fetchIntervalSeconds?: number;
+  /** Seconds of a restart shown as RESTARTING before the job shows CREATED. Default 5. */
+  restartingSeconds?: number;
+  /** `jobmanager.scheduler`. Default 'adaptive'. */
+  scheduler?: string;
+  /** `scheduler-mode`; null leaves the key out. Default 'reactive'. */
+  schedulerMode?: string | null;
+  /** More `/jobmanager/config` entries. */
+  config?: Record<string, string>;
+  /** Periodic checkpointing on (`/checkpoints` answers 404 when off). Default true. */
+  checkpointing?: boolean;
+  flinkVersion?: string;
+  flinkCommit?: string;
+  /** Epoch ms of virtual second 0. */
+  startEpochMs?: number;
+  /** Delay of the 'slow' fault in wall-clock ms. Default 10 000. */
+  slowMs?: number;
+  /** TaskManagers that vanish under the 'taskmanagers-leaving' fault. Default: half of them, rounded up. */
+  leavingTaskManagers?: number;
+  /** Seeded multiplicative noise on the meters' rates and the TaskManagers' CPU load (random.ts). Default: none. */
+  noise?: { seed: number; spread: number };
+}
+
+export interface ResolvedOptions {
+  shape: JobShape;
+  costs: RestartCosts;
+  input: (t: number) => number;
+  surges: readonly (readonly [number, number])[];
+  backlog: BacklogMetrics;
+  clusterId: string;
+  namespace: string;
+  jobName: string;
+  jobId: string;
+  slots: number;
+  cpuCores: number;
+  maxParallelism: number;
+  maxParallelismSet: boolean;
+  sourceName: string;
+  workName: string;
+  sinkName: string;
+  topic: string;
+  splits: number;
+  unknownSplits: ReadonlySet<number>;
+  legacySource: boolean;
+  recordBytes: number;
+  sinkBusyRatio: number;
+  fetchIntervalSeconds: number;
+  restartingSeconds: number;
+  scheduler: string;
+  schedulerMode: string | null;
+  config: Record<string, string>;
+  checkpointing: boolean;
+  flinkVersion: string;
+  flinkCommit: string;
+  startEpochMs: number;
+  slowMs: number;
+  leavingTaskManagers: number | undefined;
+  noise: { seed: number; spread: number } | undefined;
+}
+
+/** Beam's KafkaIO read on the classic runner: 100 characters, so its metric id is cut to 80 (notes §5.3). */
+export const BEAM_KAFKA_SOURCE =
+  'Source: ReadFromKafka/KafkaIO.Read/KafkaIO.Read.ReadFromKafkaViaUnbounded/Read(KafkaUnboundedSource)';
+
+function positiveInt(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a positive integer, not ${value}`);
+  return value;
+}
+
+export function resolveOptions(options: FlinkDoubleOptions): ResolvedOptions {
+  const shape = jobShapeSchema.parse({
+    capacityPerWorker: 1000,
+    initialWorkers: 2,
+    ...options.trace?.job,
+    ...options.jobShape,
+  });
+  const costs = { ...DEFAULT_RESTART_COSTS, ...options.restartCosts };
+  const trace = options.trace;
+  const fixed = options.input ?? capacity(shape, shape.initialWorkers) / 2;
+  const input =
+    trace !== undefined ? (t: number) => rateAt(trace, t) : typeof fixed === 'number' ? () => fixed : fixed;
+  const backlog = options.backlog ?? 'flip33';
+  if (!BACKLOG_METRICS.includes(backlog)) throw new RangeError(`unknown backlog metrics ${String(backlog)}`);
+  const beam = backlog === 'beam-splits' || backlog === 'beam-aggregate' || backlog === 'bytes';
+  const legacySource = options.legacySource ?? (backlog === 'beam-splits' || backlog === 'beam-aggregate');
+  const clusterId = options.clusterId ?? 'clickstream-enricher';
+  const slots = positiveInt('slotsPerTaskManager', options.slotsPerTaskManager ?? 2);
+  const maxParallelism = positiveInt('maxParallelism', options.maxParallelism ?? 128);
+  const splits = positiveInt('splits', options.splits ?? shape.partitions ?? maxParallelism);
+  const unknownSplits = new Set(
+    options.unknownSplits ??
+      (beam ? Array.from({ length: splits }, (_, k) => k).filter((k) => k % 4 === 3) : []),
+  );
+  const jobId = (options.jobId ?? hexId(`${clusterId}/job`)).toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(jobId)) throw new RangeError(`jobId must be 32 hex characters, not ${jobId}`);
+  return {
+    shape,
+    costs,
+    input,
+    surges: trace?.surges ?? [],
+    backlog,
+    clusterId,
+    namespace: options.namespace ?? 'default',
+    jobName: options.jobName ?? clusterId,
+    jobId,
+    slots,
+    cpuCores: positiveInt('cpuCoresPerTaskManager', options.cpuCoresPerTaskManager ?? slots),
+    maxParallelism,
+    maxParallelismSet: options.maxParallelism !== undefined,
+    sourceName: options.sourceName ?? (beam ? BEAM_KAFKA_SOURCE : 'Source: Kafka Source'),
+    workName: options.workName ?? (legacySource ? 'Flat Map' : 'Map'),
+    sinkName: options.sinkName ?? 'Sink: Kafka Sink',
+    topic: options.topic ?? 'orders',
+    splits,
+    unknownSplits,
+    legacySource,
+    recordBytes: options.recordBytes ?? 512,
+    sinkBusyRatio: Math.min(1, Math.max(0, options.sinkBusyRatio ?? 0.5)),
+    fetchIntervalSeconds: Math.max(0, options.fetchIntervalSeconds ?? 10),
+    restartingSeconds: Math.max(0, options.restartingSeconds ?? 5),
+    scheduler: options.scheduler ?? 'adaptive',
+    schedulerMode: options.schedulerMode === undefined ? 'reactive' : options.schedulerMode,
+    config: options.config ?? {},
+    checkpointing: options.checkpointing ?? true,
+    flinkVersion: options.flinkVersion ?? '1.20.1',
+    flinkCommit: options.flinkCommit ?? '7ed0d9e',
+    startEpochMs: options.startEpochMs ?? 1_718_000_000_000,
+    slowMs: options.slowMs ?? 10_000,
+    leavingTaskManagers: options.leavingTaskManagers,
+    noise: options.noise,
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * `startFlinkDouble`: an express server on 127.0.0.1 answering as the JobManager of a Reactive Mode
+ * application cluster, driven in virtual time.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { FluidJob } from '../../../sidecar/src/simulation/job.js';
+import { seededNoise } from '../../../sidecar/src/simulation/random.js';
+import { fetchMetrics } from './catalogue.js';
+import { SimulatedCluster, type SimulatedJobStatus } from './cluster.js';
+import { faultMiddleware, type FaultState } from './faults.js';
+import { sendError } from './http.js';
+import { FAULT_MODES, resolveOptions, type FaultMode, type FlinkDoubleOptions } from './options.js';
+import { metricRoutes } from './routes-metrics.js';
+import { restRoutes } from './routes-rest.js';
+import { MetricFetcher, type MetricSnapshot } from './store.js';
+import { topology, type Topology } from './topology.js';
+import type { View } from './view.js';
+
+/** A request the double received: for tests of how often and what a client asks. */
+export interface RecordedRequest {
+  method: string;
+  /** Path and query as sent, e.g. `/v1/jobs/overview`. */
+  url: string;
+  /** Virtual second it arrived. */
+  time: number;
+  fault: FaultMode;
+}
+
+export interface FlinkDouble {
+  /** `http://127.0.0.1:<port>` (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  /** The fluid model behind the job (backlog, active workers, processed, cpu, busy). */
+  readonly job: FluidJob;
+  /** The cluster around it: restarts, attempts, TaskManagers, checkpoints. */
+  readonly cluster: SimulatedCluster;
+  readonly jobId: string;
+  /** Vertex ids and names, operator id parts, and the throughput and backlog metric ids. */
+  readonly topology: Topology;
+  /** Virtual seconds since the start. */
+  readonly time: number;
+  /** The job status the JobManager reports, faults aside. */
+  readonly status: SimulatedJobStatus;
+  readonly fault: FaultMode;
+  readonly requests: readonly RecordedRequest[];
+  /** Moves virtual time on; the job steps once per whole second. */
+  advance(seconds: number): void;
+  /** Plays the operator scaling the TaskManagers to n: a Reactive Mode restart on n TaskManagers. */
+  setReplicas(n: number): void;
+  /** Switches the fault mode; resolves once the listener is closed ('down') or open again. */
+  setFault(mode: FaultMode, options?: { slowMs?: number; leavingTaskManagers?: number }): Promise<void>;
+  /** Makes the metric store fetch now (as if a request had come in after the update interval). */
+  refreshMetrics(): MetricSnapshot;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function stop(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Starts the double on an ephemeral port of 127.0.0.1. */
+export async function startFlinkDouble(options: FlinkDoubleOptions = {}): Promise<FlinkDouble> {
+  const resolved = resolveOptions(options);
+  const cluster = new SimulatedCluster(resolved);
+  const topo = topology(resolved);
+  const noise = resolved.noise === undefined ? undefined : seededNoise(resolved.noise.seed);
+  const fetcher = new MetricFetcher(
+    resolved.fetchIntervalSeconds,
+    () => fetchMetrics(cluster, topo, noise),
+    () => cluster.now,
+  );
+  const faults: FaultState = {
+    mode: 'none',
+    slowMs: resolved.slowMs,
+    leavingTaskManagers: resolved.leavingTaskManagers,
+  };
+  const timers = new Set<NodeJS.Timeout>();
+  const requests: RecordedRequest[] = [];
+
+  const view = (): View => {
+    const tms = cluster.taskManagers;
+    const leaving =
+      faults.mode !== 'taskmanagers-leaving' ? 0 : (faults.leavingTaskManagers ?? Math.ceil(tms.length / 2));
+    let metrics: MetricSnapshot | undefined;
+    return {
+      cluster,
+      topo,
+      status:
+        faults.mode === 'restarting' || faults.mode === 'taskmanagers-leaving'
+          ? 'RESTARTING'
+          : cluster.status,
+      taskManagers: tms.slice(0, Math.max(0, tms.length - leaving)),
+      metrics: () => (metrics ??= fetcher.read()),
+    };
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, _res, next) => {
+    requests.push({ method: req.method, url: req.originalUrl, time: cluster.now, fault: faults.mode });
+    next();
+  });
+  app.use(faultMiddleware(faults, timers));
+  for (const prefix of ['/v1', '/']) {
+    app.use(
+      prefix,
+      metricRoutes(view, () => faults.mode),
+    );
+    app.use(prefix, restRoutes(view));
+  }
+  app.use((req: Request, res: Response) => sendError(res, 404, `Not found: ${req.path}`));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    sendError(res, 500, `Internal server error: ${err instanceof Error ? err.message : String(err)}`);
+  });
+
+  const server = createServer(app);
+  await listen(server, 0);
+  const port = (server.address() as AddressInfo).port;
+  let closed = false;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    job: cluster.job,
+    cluster,
+    jobId: resolved.jobId,
+    topology: topo,
+    get time() {
+      return cluster.now;
+    },
+    get status() {
+      return cluster.status;
+    },
+    get fault() {
+      return faults.mode;
+    },
+    requests,
+    advance: (seconds) => cluster.advance(seconds),
+    setReplicas: (n) => cluster.setReplicas(n),
+    refreshMetrics: () => fetcher.refresh(),
+    async setFault(mode, opts = {}) {
+      if (!FAULT_MODES.includes(mode)) throw new RangeError(`unknown fault mode ${String(mode)}`);
+      if (closed) throw new Error('the Flink double is closed');
+      faults.mode = mode;
+      if (opts.slowMs !== undefined) faults.slowMs = opts.slowMs;
+      if (opts.leavingTaskManagers !== undefined) faults.leavingTaskManagers = opts.leavingTaskManagers;
+      if (mode === 'down') {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        await stop(server);
+      } else if (!server.listening) {
+        await listen(server, port);
+      }
+    },
+    async close() {
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      await stop(server);
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The job's graph: a source vertex (source chained with one operator) feeding a sink vertex, with Flink's ids
+ * and the REST metric ids of its operators.
+ */
+import { hexId, metricId, operatorPart } from './ids.js';
+import type { ResolvedOptions } from './options.js';
+
+export interface VertexTopology {
+  id: string;
+  /** The chained operator names joined by ` -> ` (the vertex name in /jobs/:jobid). */
+  name: string;
+  operators: readonly string[];
+  /** The operators' names as REST metric id parts (cut to 80, filtered). */
+  operatorParts: readonly string[];
+}
+
+export interface Topology {
+  source: VertexTopology;
+  sink: VertexTopology;
+  slotSharingGroupId: string;
+  applicationId: string;
+  /** Ids on /subtasks/metrics that the sidecar reads, for tests of its clients. */
+  metricIds: {
+    /** `<source op>.numRecordsOutPerSecond`, e.g. `Source__Kafka_Source.numRecordsOutPerSecond`. */
+    sourceThroughput: string;
+    /** The ids of the configured backlog metric (per split for Beam), without `-1` filtering. */
+    backlog: string[];
+  };
+}
+
+function vertex(jobId: string, role: string, operators: string[]): VertexTopology {
+  return {
+    id: hexId(`${jobId}/${role}`),
+    name: operators.join(' -> '),
+    operators,
+    operatorParts: operators.map(operatorPart),
+  };
+}
+
+export function topology(o: ResolvedOptions): Topology {
+  const source = vertex(o.jobId, 'source', [o.sourceName, o.workName]);
+  const sink = vertex(o.jobId, 'sink', [o.sinkName]);
+  const op = source.operatorParts[0] ?? '';
+  const splits = Array.from({ length: o.splits }, (_, k) => k);
+  const backlog: Record<ResolvedOptions['backlog'], string[]> = {
+    flip33: [metricId(op, 'pendingRecords')],
+    'beam-splits': splits.map((k) => splitMetricId(op, k, 'backlog_elements')),
+    'beam-aggregate': [metricId(op, 'source.backlog_elements')],
+    bytes: [metricId(op, 'pendingBytes')],
+    none: [],
+  };
+  return {
+    source,
+    sink,
+    slotSharingGroupId: hexId(`${o.jobId}/slot-sharing-group`),
+    applicationId: hexId(`${o.jobId}/application`),
+    metricIds: { sourceThroughput: metricId(op, 'numRecordsOutPerSecond'), backlog: backlog[o.backlog] },
+  };
+}
+
+/**
+ * Beam's per-split metric `source.splits.<k>.<name>` on an operator: one id part, so
+ * `source_splits_<k>_<name>`.
+ */
+export function splitMetricId(operator: string, split: number, name: string): string {
+  return metricId(operator, `source.splits.${split}.${name}`);
+}

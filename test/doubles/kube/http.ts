@@ -1,0 +1,103 @@
+/** Request and response plumbing shared by every handler: JSON bodies, Status errors, warnings, write options. */
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { badRequest, internalError, StatusError, unsupportedMediaType } from './status.js';
+
+/** How unknown fields are treated on a write (`fieldValidation`; the apiserver's default is Warn). */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface WriteOptions {
+  fieldValidation: FieldValidation;
+  dryRun: boolean;
+}
+
+/** The query string of a request, as URLSearchParams (express's parsed `req.query` flattens repeats). */
+export function queryOf(req: Request): URLSearchParams {
+  const at = req.originalUrl.indexOf('?');
+  return new URLSearchParams(at < 0 ? '' : req.originalUrl.slice(at + 1));
+}
+
+export function writeOptions(req: Request): WriteOptions {
+  const query = queryOf(req);
+  const requested = query.get('fieldValidation');
+  const fieldValidation: FieldValidation =
+    requested === 'Strict' || requested === 'Ignore' || requested === 'Warn' ? requested : 'Warn';
+  return { fieldValidation, dryRun: query.getAll('dryRun').includes('All') };
+}
+
+/** The headers the apiserver puts on every answer. */
+function commonHeaders(res: Response): void {
+  res.setHeader('Audit-Id', randomUUID());
+  res.setHeader('Cache-Control', 'no-cache, private');
+}
+
+/** Sends a JSON object, with the apiserver's `Warning: 299 - "..."` headers when there are warnings. */
+export function sendObject(
+  res: Response,
+  code: number,
+  body: unknown,
+  warnings: readonly string[] = [],
+): void {
+  commonHeaders(res);
+  if (warnings.length > 0)
+    res.setHeader(
+      'Warning',
+      warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    );
+  // Not res.json/res.send: they add `; charset=utf-8`, which the apiserver does not.
+  res.status(code).setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify(body));
+}
+
+/** Sends any thrown error: a StatusError as its Status, anything else as 500 InternalError. */
+export function sendError(res: Response, error: unknown): void {
+  const statusError =
+    error instanceof StatusError ? error : internalError((error as Error).message ?? String(error));
+  for (const [name, value] of Object.entries(statusError.headers)) res.setHeader(name, value);
+  sendObject(res, statusError.status.code, statusError.status);
+}
+
+/** The raw request body as text (every content type is read raw by the server). */
+export function bodyText(req: Request): string {
+  const body: unknown = req.body;
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
+  return typeof body === 'string' ? body : '';
+}
+
+/** The request body parsed as JSON: 415 for other encodings (protobuf, YAML, CBOR), 400 when it is not JSON. */
+export function jsonBody(req: Request): unknown {
+  const type = contentType(req);
+  if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
+    throw unsupportedMediaType(['application/json']);
+  }
+  const text = bodyText(req);
+  if (text.trim() === '') throw badRequest('the body of the request was empty');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`error decoding the request body: ${(error as Error).message}`);
+  }
+}
+
+/** The Content-Type of a request without parameters (`; charset=utf-8`). */
+export function contentType(req: Request): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** Does the client ask for server-side printing (`Accept: application/json;as=Table;g=meta.k8s.io;v=v1`)? */
+export function wantsTable(req: Request): boolean {
+  return (req.headers.accept ?? '')
+    .split(',')
+    .some((type) => /;\s*as=Table/.test(type) && /g=meta\.k8s\.io/.test(type));
+}
+
+/** Wraps a handler so that whatever it throws becomes a Status answer. */
+export function handle(fn: (req: Request, res: Response) => void): (req: Request, res: Response) => void {
+  return (req, res) => {
+    try {
+      fn(req, res);
+    } catch (error) {
+      sendError(res, error);
+    }
+  };
+}

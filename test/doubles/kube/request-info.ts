@@ -1,0 +1,67 @@
+/** What a request asks for, read from its method and path as the apiserver's RequestInfoFactory reads it. */
+import type { RequestAttributes } from './rbac.js';
+
+export type RequestInfo = Omit<RequestAttributes, 'user'>;
+
+const verbsByMethod: Record<string, string> = {
+  POST: 'create',
+  GET: 'get',
+  HEAD: 'get',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
+
+function exactName(fieldSelector: string | undefined): string {
+  if (fieldSelector === undefined) return '';
+  const parts = fieldSelector.split(',').map((part) => part.trim());
+  for (const part of parts) {
+    const match = /^metadata\.name(?:==|=)([^,]*)$/.exec(part);
+    if (match?.[1] !== undefined && !/[/%]/.test(match[1]) && match[1] !== '.' && match[1] !== '..')
+      return match[1];
+  }
+  return '';
+}
+
+/** Resource attributes of `/api/v1/...` and `/apis/GROUP/VERSION/...`; anything else is a non-resource request. */
+export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
+  const nonResource: RequestInfo = {
+    verb: method.toLowerCase(),
+    resourceRequest: false,
+    apiGroup: '',
+    apiVersion: '',
+    resource: '',
+    subresource: '',
+    namespace: '',
+    name: '',
+    path,
+  };
+  let parts = path.split('/').filter((part) => part !== '');
+  if (parts.length < 3 || (parts[0] !== 'api' && parts[0] !== 'apis')) return nonResource;
+  let apiGroup = '';
+  if (parts[0] === 'apis') {
+    if (parts.length < 4) return nonResource;
+    apiGroup = parts[1] ?? '';
+    parts = parts.slice(2);
+  } else {
+    parts = parts.slice(1);
+  }
+  const apiVersion = parts[0] ?? '';
+  parts = parts.slice(1);
+  let verb = verbsByMethod[method.toUpperCase()] ?? method.toLowerCase();
+  let namespace = '';
+  if (parts[0] === 'namespaces' && parts.length > 1) {
+    namespace = parts[1] ?? '';
+    if (parts.length > 2 && parts[2] !== 'status' && parts[2] !== 'finalize') parts = parts.slice(2);
+  }
+  const resource = parts[0] ?? '';
+  let name = parts[1] ?? '';
+  const subresource = parts[2] ?? '';
+  if (name === '' && verb === 'get') {
+    const watch = query.get('watch');
+    verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
+    name = exactName(query.get('fieldSelector') ?? undefined);
+  }
+  if (name === '' && verb === 'delete') verb = 'deletecollection';
+  return { verb, resourceRequest: true, apiGroup, apiVersion, resource, subresource, namespace, name, path };
+}

@@ -1,0 +1,174 @@
+/** Express routes for a kind's collection, objects and subresources, and for the review kinds. */
+import type { Express, Request, Response } from 'express';
+import type { ScaleApi } from './flinkdeployments.js';
+import {
+  bodyText,
+  contentType,
+  handle,
+  jsonBody,
+  queryOf,
+  sendError,
+  sendObject,
+  wantsTable,
+  writeOptions,
+} from './http.js';
+import type { ResourceApi } from './resource-api.js';
+import { methodNotAllowed } from './status.js';
+import { serveWatch, type WatchSettings } from './watch.js';
+
+function param(req: Request, name: string): string {
+  return String(req.params[name] ?? '');
+}
+
+function listOrWatch(
+  req: Request,
+  res: Response,
+  api: ResourceApi,
+  namespace: string | undefined,
+  settings: WatchSettings,
+): void {
+  const query = queryOf(req);
+  const options = {
+    labelSelector: query.get('labelSelector'),
+    fieldSelector: query.get('fieldSelector'),
+    limit: query.get('limit'),
+    continue: query.get('continue'),
+  };
+  const watch = query.get('watch');
+  if (watch === 'true' || watch === '1') {
+    const render = wantsTable(req)
+      ? (object: Parameters<typeof api.kind.toExternal>[0]) =>
+          api.kind.table([object], {
+            includeObject: query.get('includeObject'),
+            metadata: { resourceVersion: object.metadata.resourceVersion ?? '' },
+          })
+      : undefined;
+    serveWatch(req, res, api, namespace, settings, render);
+    return;
+  }
+  if (wantsTable(req)) {
+    const { items, metadata } = api.listStored(namespace, options);
+    sendObject(res, 200, api.kind.table(items, { includeObject: query.get('includeObject'), metadata }));
+    return;
+  }
+  sendObject(res, 200, api.list(namespace, options));
+}
+
+/** Mounts `base/<resource>` (all namespaces) and `base/namespaces/:namespace/<resource>[/:name[/status|/scale]]`. */
+export function mountResource(
+  app: Express,
+  base: string,
+  api: ResourceApi,
+  settings: WatchSettings,
+  scale?: ScaleApi,
+): void {
+  const resource = api.kind.resource;
+  const collection = `${base}/namespaces/:namespace/${resource}`;
+  const item = `${collection}/:name`;
+  const ns = (req: Request): string => param(req, 'namespace');
+
+  app.get(
+    `${base}/${resource}`,
+    handle((req, res) => listOrWatch(req, res, api, undefined, settings)),
+  );
+  app.get(
+    collection,
+    handle((req, res) => listOrWatch(req, res, api, ns(req), settings)),
+  );
+  app.post(
+    collection,
+    handle((req, res) => {
+      const result = api.create(ns(req), jsonBody(req), writeOptions(req));
+      sendObject(res, result.code, result.object, result.warnings);
+    }),
+  );
+  app.get(
+    item,
+    handle((req, res) => {
+      if (wantsTable(req)) {
+        const object = api.current(ns(req), param(req, 'name'));
+        const metadata = { resourceVersion: object.metadata.resourceVersion ?? '' };
+        sendObject(
+          res,
+          200,
+          api.kind.table([object], { includeObject: queryOf(req).get('includeObject'), metadata }),
+        );
+      } else {
+        sendObject(res, 200, api.get(ns(req), param(req, 'name')));
+      }
+    }),
+  );
+  const put = (subresource: '' | 'status') =>
+    handle((req, res) => {
+      const result = api.replace(ns(req), param(req, 'name'), jsonBody(req), subresource, writeOptions(req));
+      sendObject(res, result.code, result.object, result.warnings);
+    });
+  const patch = (subresource: '' | 'status') =>
+    handle((req, res) => {
+      const result = api.patch(
+        ns(req),
+        param(req, 'name'),
+        contentType(req),
+        bodyText(req),
+        subresource,
+        writeOptions(req),
+      );
+      sendObject(res, result.code, result.object, result.warnings);
+    });
+  app.put(item, put(''));
+  app.patch(item, patch(''));
+  app.delete(
+    item,
+    handle((req, res) => {
+      const body = bodyText(req).trim() === '' ? {} : jsonBody(req);
+      sendObject(res, 200, api.delete(ns(req), param(req, 'name'), body, writeOptions(req)).answer);
+    }),
+  );
+  const paths = [`${base}/${resource}`, collection, item];
+  if (api.kind.statusSubresource) {
+    app.get(
+      `${item}/status`,
+      handle((req, res) => sendObject(res, 200, api.get(ns(req), param(req, 'name')))),
+    );
+    app.put(`${item}/status`, put('status'));
+    app.patch(`${item}/status`, patch('status'));
+    paths.push(`${item}/status`);
+  }
+  if (scale !== undefined) {
+    app.get(
+      `${item}/scale`,
+      handle((req, res) => sendObject(res, 200, scale.get(ns(req), param(req, 'name')))),
+    );
+    app.put(
+      `${item}/scale`,
+      handle((req, res) =>
+        sendObject(res, 200, scale.replace(ns(req), param(req, 'name'), jsonBody(req), writeOptions(req))),
+      ),
+    );
+    app.patch(
+      `${item}/scale`,
+      handle((req, res) =>
+        sendObject(
+          res,
+          200,
+          scale.patch(ns(req), param(req, 'name'), contentType(req), bodyText(req), writeOptions(req)),
+        ),
+      ),
+    );
+    paths.push(`${item}/scale`);
+  }
+  for (const path of paths) app.all(path, (_req, res) => sendError(res, methodNotAllowed()));
+}
+
+/** Mounts a create-only kind (the reviews): POST answers 201 with what `answer` computes. */
+export function mountCreateOnly(
+  app: Express,
+  path: string,
+  answer: (req: Request, res: Response) => unknown,
+): void {
+  app.post(
+    path,
+    handle((req, res) => sendObject(res, 201, answer(req, res))),
+  );
+  app.all(path, (_req, res) => sendError(res, methodNotAllowed()));
+}

@@ -1,0 +1,248 @@
+/**
+ * startKubeDouble: a loopback Kubernetes API server (express 5) that kubectl and @kubernetes/client-node can use,
+ * on plain http and on https (kubectl sends bearer tokens only over TLS).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { mountDiscovery, servedResources } from './discovery.js';
+import { coreEventKind, eventsV1Kind } from './events.js';
+import { Faults, type Fault } from './faults.js';
+import { requestFilter, callerOf, type RequestRecord } from './filters.js';
+import { customResourceKind, ScaleApi } from './flinkdeployments.js';
+import {
+  flinkDeploymentHelpers,
+  notifyReplicaChanges,
+  type FlinkDeploymentHelpers,
+  type ReplicasChange,
+} from './helpers.js';
+import { jsonBody, sendError } from './http.js';
+import { apiServerAudience, Authenticator, type TokenUser } from './identity.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { Namespaces } from './namespaces.js';
+import { mountOpenApi } from './openapi.js';
+import type { AccessRule } from './rbac.js';
+import { ResourceApi } from './resource-api.js';
+import {
+  localSubjectAccessReview,
+  selfSubjectAccessReview,
+  subjectAccessReview,
+  tokenReview,
+} from './reviews.js';
+import { mountCreateOnly, mountResource } from './routes.js';
+import { defaultCrdPath, loadCrd, schemaOf } from './schema.js';
+import { pathNotFound, requestEntityTooLarge } from './status.js';
+import { ObjectStore } from './store.js';
+import { selfSignedCertificate } from './tls.js';
+import type { CoreEvent, FlinkDeployment } from './types.js';
+
+export type { FlinkDeploymentHelpers, ReplicasChange, RequestRecord };
+
+export interface KubeDoubleOptions {
+  /** Tokens the server accepts, and who they are. */
+  users?: TokenUser[];
+  /** Who may do what (besides the built-in discovery roles and `system:masters`, who may do anything). */
+  rules?: AccessRule[];
+  /** FlinkDeployments present from the start (validated; `status` kept as given). */
+  flinkDeployments?: FlinkDeployment[];
+  /** The namespace of kubeconfig contexts and of `put` without one (default `default`). */
+  namespace?: string;
+  /** Namespaces that exist besides `namespace`, default, kube-system, kube-public and those of seeded objects. */
+  namespaces?: string[];
+  /** The FlinkDeployment CRD (default: `../shared/reference/flinkdeployments.flink.apache.org-v1.yml`). */
+  crdPath?: string;
+  /** Treat requests without a token as `system:anonymous` (the apiserver's default) instead of 401 (default true). */
+  anonymous?: boolean;
+  /** Answer aggregated discovery (apidiscovery.k8s.io/v2) when asked; false makes clients fall back (default true). */
+  aggregatedDiscovery?: boolean;
+  /** BOOKMARK interval for watches with allowWatchBookmarks (default 60 s). */
+  bookmarkIntervalMs?: number;
+  /** How many changes watches can resume from before 410 Expired (default 1000). */
+  watchHistory?: number;
+  /** The API server's own token audiences (default the in-cluster one). */
+  apiAudiences?: string[];
+  /** `/version`'s gitVersion; the gcloud kubectl dispatcher picks its kubectl by it (default v1.32.4). */
+  gitVersion?: string;
+}
+
+export interface KubeDouble {
+  /** `http://127.0.0.1:PORT`: for fetch and client-node (kubectl sends no token over plain http). */
+  url: string;
+  /** `https://127.0.0.1:PORT`, same server, with a self-signed certificate for 127.0.0.1 (`caCertificate`). */
+  httpsUrl: string;
+  /** PEM of the https certificate, which is its own CA. */
+  caCertificate: string;
+  close(): Promise<void>;
+  /**
+   * Writes a kubeconfig for a user (by username, or any token) and returns its path. The server is
+   * `httpsUrl` with the certificate as `certificate-authority-data`, or `url` with `{ tls: false }`.
+   */
+  kubeconfig(user: string | { token: string }, options?: { namespace?: string; tls?: boolean }): string;
+  flinkDeployments: FlinkDeploymentHelpers;
+  /** Stored Events in core v1 form (both APIs write them), oldest first. */
+  events(namespace?: string): CoreEvent[];
+  setFault(fault: Fault): void;
+  clearFaults(): void;
+  /** Calls back after each committed change of `.spec.taskManager.replicas`; returns the unsubscribe function. */
+  onReplicasChange(callback: (change: ReplicasChange) => void): () => void;
+  addUser(user: TokenUser): void;
+  addRule(rule: AccessRule): void;
+  addNamespace(name: string): void;
+  /** Every request so far, oldest first. */
+  requests(): RequestRecord[];
+  /** Drops watch history: watches from an older resourceVersion get 410 Expired. */
+  compact(): void;
+  /** The latest resourceVersion. */
+  resourceVersion(): string;
+  /** The directory of kubeconfig files (removed by close). */
+  dir: string;
+}
+
+export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<KubeDouble> {
+  const crd = loadCrd(options.crdPath ?? defaultCrdPath);
+  const defaultNamespace = options.namespace ?? 'default';
+  const store = new ObjectStore(
+    options.watchHistory === undefined ? {} : { historyLimit: options.watchHistory },
+  );
+  const authenticator = new Authenticator(options.users ?? [], options.apiAudiences ?? [apiServerAudience]);
+  const rules: AccessRule[] = [...(options.rules ?? [])];
+  const faults = new Faults();
+  const records: RequestRecord[] = [];
+  const replicaListeners = new Set<(change: ReplicasChange) => void>();
+  const openWatches = new Set<Response>();
+  const watchSettings = { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000, open: openWatches };
+
+  const namespaces = new Namespaces([
+    'default',
+    'kube-system',
+    'kube-public',
+    'kube-node-lease',
+    defaultNamespace,
+    ...(options.namespaces ?? []),
+  ]);
+  const requireNamespace = (namespace: string): void => namespaces.require(namespace);
+  const flinkApi = new ResourceApi(store, customResourceKind(crd, schemaOf(crd)), requireNamespace);
+  const scaleApi = new ScaleApi(flinkApi, crd);
+  const coreEvents = new ResourceApi(store, coreEventKind, requireNamespace);
+  const eventsV1 = new ResourceApi(store, eventsV1Kind, requireNamespace);
+
+  notifyReplicaChanges(store, flinkApi.kind.collection, crd, replicaListeners);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+  app.use(express.raw({ type: () => true, limit: '3mb' }));
+
+  app.use(requestFilter({ authenticator, rules, faults, records, anonymous: options.anonymous !== false }));
+
+  let address = '127.0.0.1:0';
+  const served = servedResources(crd);
+  mountOpenApi(app, served, crd);
+  mountDiscovery(app, served, {
+    aggregated: options.aggregatedDiscovery ?? true,
+    gitVersion: options.gitVersion ?? 'v1.32.4',
+    serverAddress: () => address,
+  });
+  namespaces.mount(app);
+  mountResource(app, `/apis/${crd.group}/${crd.version}`, flinkApi, watchSettings, scaleApi);
+  mountResource(app, '/api/v1', coreEvents, watchSettings);
+  mountResource(app, '/apis/events.k8s.io/v1', eventsV1, watchSettings);
+  mountCreateOnly(app, '/apis/authentication.k8s.io/v1/tokenreviews', (req) =>
+    tokenReview(jsonBody(req), authenticator),
+  );
+  mountCreateOnly(app, '/apis/authorization.k8s.io/v1/subjectaccessreviews', (req) =>
+    subjectAccessReview(jsonBody(req), rules),
+  );
+  mountCreateOnly(app, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', (req, res) =>
+    selfSubjectAccessReview(jsonBody(req), callerOf(res), rules),
+  );
+  mountCreateOnly(
+    app,
+    '/apis/authorization.k8s.io/v1/namespaces/:namespace/localsubjectaccessreviews',
+    (req) => localSubjectAccessReview(jsonBody(req), String(req.params['namespace']), rules),
+  );
+
+  app.use((_req: Request, res: Response) => sendError(res, pathNotFound()));
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    sendError(res, (error as { status?: number }).status === 413 ? requestEntityTooLarge() : error);
+  });
+
+  const tls = selfSignedCertificate();
+  const servers: Server[] = [createServer(app), createTlsServer({ key: tls.key, cert: tls.cert }, app)];
+  const ports = await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<number>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+        }),
+    ),
+  );
+  const url = `http://127.0.0.1:${ports[0] ?? 0}`;
+  const httpsUrl = `https://127.0.0.1:${ports[1] ?? 0}`;
+  address = `127.0.0.1:${ports[1] ?? 0}`;
+  const dir = mkdtempSync(join(tmpdir(), 'kube-double-'));
+
+  const flinkDeployments = flinkDeploymentHelpers({
+    api: flinkApi,
+    scale: scaleApi,
+    namespaces,
+    defaultNamespace,
+  });
+  for (const object of options.flinkDeployments ?? []) flinkDeployments.put(object);
+
+  return {
+    url,
+    httpsUrl,
+    caCertificate: tls.cert,
+    dir,
+    close: async () => {
+      for (const res of openWatches) res.end();
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+        ),
+      );
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kubeconfig: (user, kubeconfigOptions = {}) => {
+      const token = typeof user === 'string' ? authenticator.byUsername(user)?.token : user.token;
+      if (token === undefined) throw new Error(`kube double: no token for user ${String(user)}`);
+      const name = typeof user === 'string' ? user : `token-${records.length}-${Date.now()}`;
+      const tlsOn = kubeconfigOptions.tls ?? true;
+      return writeKubeconfig(dir, name, {
+        server: tlsOn ? httpsUrl : url,
+        token,
+        namespace: kubeconfigOptions.namespace ?? defaultNamespace,
+        user: name,
+        ...(tlsOn ? { caCertificate: tls.cert } : {}),
+      });
+    },
+    flinkDeployments,
+    events: (namespace) =>
+      (store.list('events', namespace) as CoreEvent[]).sort(
+        (a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion),
+      ),
+    setFault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    onReplicasChange: (callback) => {
+      replicaListeners.add(callback);
+      return () => replicaListeners.delete(callback);
+    },
+    addUser: (user) => authenticator.add(user),
+    addRule: (rule) => rules.push(rule),
+    addNamespace: (name) => namespaces.add(name),
+    requests: () => records.map((r) => ({ ...r })),
+    compact: () => store.compact(),
+    resourceVersion: () => String(store.resourceVersion),
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * The sidecar's Kubernetes client (client-node) against the Kubernetes API double: read, watch, scale
+ * through the scale subresource against concurrent writers, state annotation, Events, and the reviews of
+ * callers; faults turn into errors that say what happened.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { STATE_ANNOTATION, stateOf, type FlinkDeployment } from '../../sidecar/src/kube/deployment.js';
+import { KubeClient, KubeError } from '../../sidecar/src/kube/client.js';
+import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
+
+let kube: KubeDouble | undefined;
+afterEach(async () => {
+  await kube?.close();
+  kube = undefined;
+});
+
+const NS = 'streaming';
+/** Another writer changes the replica count (a person with kubectl, say). */
+function otherWriterScales(double: KubeDouble, replicas: number): void {
+  const fd = double.flinkDeployments.get(NS, 'clickstream');
+  if (!fd?.spec.taskManager) throw new Error('no FlinkDeployment');
+  fd.spec.taskManager.replicas = replicas;
+  double.flinkDeployments.put(fd);
+}
+
+const SIDECAR = serviceAccount(NS, 'flink', 'sidecar-token');
+const ALICE = { token: 'alice-token', username: 'alice', groups: ['flink-operators'] };
+const BOB = { token: 'bob-token', username: 'bob' };
+
+async function setUp() {
+  kube = await startKubeDouble({
+    namespace: NS,
+    users: [SIDECAR, ALICE, BOB],
+    rules: [
+      {
+        name: 'sidecar',
+        users: [SIDECAR.username],
+        verbs: ['get', 'list', 'watch', 'patch'],
+        apiGroups: ['flink.apache.org'],
+        resources: ['flinkdeployments'],
+        namespaces: [NS],
+      },
+      {
+        name: 'sidecar-scale',
+        users: [SIDECAR.username],
+        verbs: ['get', 'update', 'patch'],
+        apiGroups: ['flink.apache.org'],
+        resources: ['flinkdeployments/scale'],
+        namespaces: [NS],
+      },
+      {
+        name: 'sidecar-events',
+        users: [SIDECAR.username],
+        verbs: ['create'],
+        apiGroups: [''],
+        resources: ['events'],
+        namespaces: [NS],
+      },
+      {
+        name: 'sidecar-reviews',
+        users: [SIDECAR.username],
+        verbs: ['create'],
+        apiGroups: ['authentication.k8s.io', 'authorization.k8s.io'],
+        resources: ['tokenreviews', 'subjectaccessreviews'],
+      },
+      {
+        name: 'scalers',
+        groups: ['flink-operators'],
+        verbs: ['update'],
+        apiGroups: ['flink.apache.org'],
+        resources: ['flinkdeployments/scale'],
+        namespaces: [NS],
+      },
+    ],
+  });
+  kube.flinkDeployments.put(flinkDeployment({ name: 'clickstream', namespace: NS, replicas: 4 }));
+  const config = new KubeConfig();
+  config.loadFromFile(kube.kubeconfig({ token: SIDECAR.token }, { namespace: NS }));
+  return { double: kube, client: new KubeClient(config, { namespace: NS, name: 'clickstream' }) };
+}
+
+describe('the sidecar’s Kubernetes client', () => {
+  it('reads its FlinkDeployment and the replica count of the scale subresource', async () => {
+    const { client } = await setUp();
+    const fd = await client.get();
+    expect(fd.metadata.name).toBe('clickstream');
+    expect(fd.spec?.taskManager?.replicas).toBe(4);
+    expect(await client.replicas()).toBe(4);
+  });
+
+  it('scales through the scale subresource, and the operator hook sees it', async () => {
+    const { double, client } = await setUp();
+    const seen: number[] = [];
+    double.onReplicasChange((change) => seen.push(change.to ?? -1));
+    await client.scale(4, 7);
+    expect(double.flinkDeployments.get(NS, 'clickstream')?.spec.taskManager?.replicas).toBe(7);
+    expect(seen).toEqual([7]);
+  });
+
+  it('refuses to overwrite a concurrent writer: the count it decided from is tested', async () => {
+    const { double, client } = await setUp();
+    otherWriterScales(double, 9);
+    const error = await client.scale(4, 7).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeError);
+    expect((error as KubeError).failure).toBe('conflict');
+    expect((error as KubeError).message).toMatch(/is 9, no longer 4/);
+    expect(double.flinkDeployments.get(NS, 'clickstream')?.spec.taskManager?.replicas).toBe(9);
+  });
+
+  it('keeps its state in an annotation that reads back', async () => {
+    const { client } = await setUp();
+    const state = JSON.stringify({
+      version: 1,
+      history: [],
+      hold: { until: 42, user: 'alice', note: 'incident' },
+    });
+    const saved = await client.saveState(state);
+    expect(saved.metadata.annotations?.[STATE_ANNOTATION]).toBe(state);
+    expect(stateOf(await client.get())).toMatchObject({ ok: true, state: { hold: { user: 'alice' } } });
+  });
+
+  it('records Events on the FlinkDeployment', async () => {
+    const { double, client } = await setUp();
+    const fd = await client.get();
+    await client.event(
+      fd,
+      'Normal',
+      'ScaledUp',
+      'scaled from 4 to 7: backlog-time-high',
+      new Date('2026-01-01T00:00:00Z'),
+    );
+    const events = double.events(NS);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      reason: 'ScaledUp',
+      type: 'Normal',
+      message: 'scaled from 4 to 7: backlog-time-high',
+      involvedObject: {
+        kind: 'FlinkDeployment',
+        name: 'clickstream',
+        apiVersion: 'flink.apache.org/v1beta1',
+      },
+    });
+  });
+
+  it('watches its FlinkDeployment and sees a change', async () => {
+    const { double, client } = await setUp();
+    const fd = await client.get();
+    const changes: FlinkDeployment[] = [];
+    const stop = await client.watch(
+      fd.metadata.resourceVersion,
+      (d) => changes.push(d),
+      () => undefined,
+    );
+    otherWriterScales(double, 6);
+    for (let i = 0; i < 50 && changes.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    stop();
+    expect(changes.at(-1)?.spec?.taskManager?.replicas).toBe(6);
+  });
+
+  it('reviews a caller’s token and right to scale', async () => {
+    const { client } = await setUp();
+    expect(await client.reviewToken('alice-token')).toMatchObject({ authenticated: true, user: 'alice' });
+    expect((await client.reviewToken('nobody')).authenticated).toBe(false);
+    expect((await client.mayScale('alice', ['flink-operators'])).allowed).toBe(true);
+    expect((await client.mayScale('bob', [])).allowed).toBe(false);
+  });
+
+  it.each([
+    [{ kind: 'tooManyRequests', retryAfterSeconds: 1 } as const, 'throttled'],
+    [{ kind: 'internalError' } as const, 'unavailable'],
+    [{ kind: 'conflict' } as const, 'conflict'],
+  ])('turns fault %j into a %s error and changes nothing', async (fault, failure) => {
+    const { double, client } = await setUp();
+    double.setFault(fault);
+    const error = await client.scale(4, 7).catch((e: unknown) => e);
+    expect((error as KubeError).failure).toBe(failure);
+    double.clearFaults();
+    expect(double.flinkDeployments.get(NS, 'clickstream')?.spec.taskManager?.replicas).toBe(4);
+  });
+
+  it('is told when its service account lacks a right', async () => {
+    const { double } = await setUp();
+    const config = new KubeConfig();
+    config.loadFromFile(double.kubeconfig({ token: BOB.token }, { namespace: NS }));
+    const error = await new KubeClient(config, { namespace: NS, name: 'clickstream' })
+      .scale(4, 7)
+      .catch((e: unknown) => e);
+    expect((error as KubeError).failure).toBe('forbidden');
+    expect((error as KubeError).message).toMatch(
+      /User "bob" cannot patch resource "flinkdeployments\/scale"/,
+    );
+  });
+});

@@ -76,7 +76,8 @@ export class FlinkCollector {
   private config: { jobId: string; entries: { key: string; value: string }[] } | undefined;
   private readonly plans = new Map<string, SourceMetricPlan>();
   private readonly counts = new Map<string, { time: number; value: number; attempt: string }>();
-  private previous: Sample | undefined;
+  private hasCpuTime: boolean | undefined;
+  private lastCpuTime: number | undefined;
   /** Cycles dropped, by reason. */
   readonly drops = new Map<DropReason, number>();
 
@@ -154,26 +155,51 @@ export class FlinkCollector {
     const sources: SourceSample[] = [];
     for (const source of topology.sources)
       sources.push(await this.sourceSample(time, job.jid, source.id, attempt));
-    const cpuRows = await this.http.get(
-      `/taskmanagers/metrics${metricQuery(['Status.JVM.CPU.Load'], ['avg'])}`,
+    const cpu = await this.cpu();
+    const sample: Sample = { time, workers, cpu, sources };
+    return sample;
+  }
+
+  /**
+   * Mean TaskManager CPU load. Staleness is judged on the cumulative CPU time: it grows with every refresh
+   * of Flink's metric store, so an unchanged value means the store was not refreshed. Equal figures alone
+   * prove nothing: a steady or idle job repeats them.
+   */
+  private async cpu(): Promise<number> {
+    this.hasCpuTime ??= (await this.http.get('/taskmanagers/metrics', metricListSchema)).some(
+      (m) => m.id === 'Status.JVM.CPU.Time',
+    );
+    const ids = this.hasCpuTime ? ['Status.JVM.CPU.Load', 'Status.JVM.CPU.Time'] : ['Status.JVM.CPU.Load'];
+    const rows = await this.http.get(
+      `/taskmanagers/metrics${metricQuery(ids, ['avg', 'sum'])}`,
       aggregatedSchema,
     );
+    if (rows.length === 0) {
+      this.hasCpuTime = undefined;
+      throw new Drop('metrics-missing', `Flink has no value for one of ${ids.join(', ')}`);
+    }
     const cpu = finite(
-      cpuRows.find((r) => r.id === 'Status.JVM.CPU.Load'),
+      rows.find((r) => r.id === 'Status.JVM.CPU.Load'),
       'Status.JVM.CPU.Load',
       'avg',
     );
     if (cpu > 1.0001) throw new Drop('inconsistent', `Status.JVM.CPU.Load is ${cpu}, above 1`);
-    const sample: Sample = { time, workers, cpu, sources };
-    const prev = this.previous;
-    this.previous = sample;
-    if (prev && JSON.stringify({ ...prev, time: 0 }) === JSON.stringify({ ...sample, time: 0 })) {
-      throw new Drop(
-        'stale',
-        'every figure is exactly as in the previous cycle: the metrics were not refreshed',
+    if (this.hasCpuTime) {
+      const cpuTime = finite(
+        rows.find((r) => r.id === 'Status.JVM.CPU.Time'),
+        'Status.JVM.CPU.Time',
+        'sum',
       );
+      const last = this.lastCpuTime;
+      this.lastCpuTime = cpuTime;
+      if (last !== undefined && cpuTime === last) {
+        throw new Drop(
+          'stale',
+          'Status.JVM.CPU.Time has not moved since the last cycle: the metrics were not refreshed',
+        );
+      }
     }
-    return sample;
+    return cpu;
   }
 
   private async planFor(jobId: string, vertexId: string): Promise<SourceMetricPlan> {

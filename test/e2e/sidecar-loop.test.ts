@@ -1,0 +1,211 @@
+/**
+ * The sidecar's control loop end to end, in virtual time: the Flink REST double runs the simulated job,
+ * the Kubernetes API double holds the FlinkDeployment and plays the operator (a replica change restarts the
+ * simulated job with that many TaskManagers), and the sidecar scales through the Kubernetes API.
+ */
+import { DEFAULT_CONFIG, type Evaluation } from '@flink-autoscaler/shared';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FlinkCollector } from '../../sidecar/src/flink/collect.js';
+import { FlinkHttp } from '../../sidecar/src/flink/http.js';
+import { KubeClient } from '../../sidecar/src/kube/client.js';
+import { ENABLED_LABEL, STATE_ANNOTATION } from '../../sidecar/src/kube/deployment.js';
+import { Sidecar } from '../../sidecar/src/loop/sidecar.js';
+import { SidecarMetrics } from '../../sidecar/src/metrics/exporter.js';
+import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
+import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
+
+const NS = 'streaming';
+const NAME = 'clickstream';
+const SA = serviceAccount(NS, 'flink', 'sidecar-token');
+const T0 = Date.UTC(2026, 0, 1);
+
+let flink: FlinkDouble | undefined;
+let kube: KubeDouble | undefined;
+afterEach(async () => {
+  await flink?.close();
+  await kube?.close();
+  flink = undefined;
+  kube = undefined;
+});
+
+interface World {
+  flink: FlinkDouble;
+  kube: KubeDouble;
+  /** Input rate the test can change. */
+  load: { rate: number };
+  newSidecar(): Promise<Sidecar>;
+  /** Runs `seconds` of virtual time, a tick every 15 s; returns the evaluations. */
+  run(sidecar: Sidecar, seconds: number): Promise<Evaluation[]>;
+  replicas(): number | undefined;
+}
+
+async function world(options: { active: boolean; workers: number; rate: number }): Promise<World> {
+  const load = { rate: options.rate };
+  flink = await startFlinkDouble({
+    clusterId: NAME,
+    jobShape: { initialWorkers: options.workers, capacityPerWorker: 1000, maxWorkers: 50 },
+    slotsPerTaskManager: 1,
+    input: () => load.rate,
+    fetchIntervalSeconds: 0,
+  });
+  kube = await startKubeDouble({
+    namespace: NS,
+    users: [SA],
+    rules: [
+      {
+        users: [SA.username],
+        verbs: ['get', 'list', 'watch', 'patch'],
+        apiGroups: ['flink.apache.org'],
+        resources: ['flinkdeployments', 'flinkdeployments/scale'],
+        namespaces: [NS],
+      },
+      { users: [SA.username], verbs: ['create'], apiGroups: [''], resources: ['events'], namespaces: [NS] },
+    ],
+  });
+  const f = flink;
+  const k = kube;
+  k.flinkDeployments.put(
+    flinkDeployment({
+      name: NAME,
+      namespace: NS,
+      replicas: options.workers,
+      slotsPerTaskManager: 1,
+      labels: options.active ? { [ENABLED_LABEL]: 'true' } : {},
+    }),
+  );
+  k.flinkDeployments.reconcile(NS, NAME);
+  // The operator: a new replica count restarts the job with that many TaskManagers, then reconciles.
+  k.onReplicasChange((change) => {
+    if (change.to !== undefined) f.setReplicas(change.to);
+    queueMicrotask(() => k.flinkDeployments.reconcile(NS, NAME));
+  });
+  const config = new KubeConfig();
+  config.loadFromFile(k.kubeconfig({ token: SA.token }, { namespace: NS }));
+  const clock = () => T0 + f.time * 1000;
+  const newSidecar = async () => {
+    const kubeClient = new KubeClient(config, { namespace: NS, name: NAME });
+    const collector = new FlinkCollector(
+      new FlinkHttp({ baseUrl: f.url, attempts: 1, timeoutMs: 1000 }),
+      clock,
+    );
+    const sidecar = new Sidecar({
+      collector,
+      kube: kubeClient,
+      metrics: new SidecarMetrics({ namespace: NS, flinkdeployment: NAME }),
+      clock,
+      log: () => undefined,
+      baseConfig: { ...DEFAULT_CONFIG, maxWorkers: 50 },
+    });
+    await sidecar.start();
+    return sidecar;
+  };
+  const run = async (sidecar: Sidecar, seconds: number) => {
+    const out: Evaluation[] = [];
+    for (let t = 0; t < seconds; t += 15) {
+      f.advance(15);
+      // the watch, in short: the sidecar sees the FlinkDeployment as it is now
+      sidecar.updateDeployment(k.flinkDeployments.get(NS, NAME) as never);
+      const e = await sidecar.tick();
+      if (e) out.push(e);
+    }
+    return out;
+  };
+  const replicas = () => k.flinkDeployments.get(NS, NAME)?.spec.taskManager?.replicas;
+  return { flink: f, kube: k, load, newSidecar, run, replicas };
+}
+
+describe('the sidecar end to end', () => {
+  it('scales up through the Kubernetes API after a load step, and the job catches up', async () => {
+    const w = await world({ active: true, workers: 10, rate: 8000 });
+    const sidecar = await w.newSidecar();
+    await w.run(sidecar, 300);
+    expect(w.replicas()).toBe(10);
+    w.load.rate = 16_000;
+    await w.run(sidecar, 15 * 60);
+    const replicas = w.replicas() ?? 0;
+    expect(replicas).toBeGreaterThanOrEqual(17);
+    expect(w.flink.job.active).toBe(replicas);
+    expect(w.flink.job.backlog).toBeLessThan(16_000 * 10);
+    const events = w.kube.events(NS).map((e) => e.reason);
+    expect(events).toContain('ScaledUp');
+    const saved = JSON.parse(
+      w.kube.flinkDeployments.get(NS, NAME)?.metadata.annotations?.[STATE_ANNOTATION] ?? '{}',
+    );
+    expect(saved.history[0]).toMatchObject({
+      from: 10,
+      trigger: 'policy',
+      reasons: expect.arrayContaining(['cpu-high']),
+    });
+    expect(saved.history[0].to).toBeGreaterThan(16);
+  });
+
+  it('scales down after the load falls', async () => {
+    const w = await world({ active: true, workers: 20, rate: 16_000 });
+    const sidecar = await w.newSidecar();
+    await w.run(sidecar, 300);
+    w.load.rate = 4000;
+    await w.run(sidecar, 20 * 60);
+    expect(w.replicas()).toBeLessThanOrEqual(8);
+    expect(w.kube.events(NS).map((e) => e.reason)).toContain('ScaledDown');
+  });
+
+  it('changes nothing in advisor mode, but says what it would do', async () => {
+    const w = await world({ active: false, workers: 10, rate: 16_000 });
+    const sidecar = await w.newSidecar();
+    const evaluations = await w.run(sidecar, 10 * 60);
+    expect(evaluations.some((e) => e.action === 'scale-up')).toBe(true);
+    expect(w.replicas()).toBe(10);
+    expect(w.flink.job.active).toBe(10);
+    const advice = w.kube.events(NS).filter((e) => e.reason === 'ScalingAdvised');
+    expect(advice.length).toBeGreaterThan(0);
+    expect(advice[0]?.message).toMatch(/would scale from 10 to \d+/);
+  });
+
+  it('a sidecar killed and restarted keeps the cooldown and does not scale twice', async () => {
+    const w = await world({ active: true, workers: 10, rate: 8000 });
+    const first = await w.newSidecar();
+    await w.run(first, 300);
+    w.load.rate = 16_000;
+    let scaledAt: number | undefined;
+    for (let i = 0; i < 80 && scaledAt === undefined; i++) {
+      await w.run(first, 15);
+      if (w.replicas() !== 10) scaledAt = w.flink.time;
+    }
+    expect(scaledAt).toBeDefined();
+    const after = w.replicas();
+    // kill: the first sidecar is gone; a new one starts from the FlinkDeployment's state annotation
+    const second = await w.newSidecar();
+    const evaluations = await w.run(second, 240);
+    expect(w.replicas()).toBe(after);
+    expect(evaluations.every((e) => e.action === 'none')).toBe(true);
+    expect(evaluations.some((e) => e.gates.includes('cooldown') || e.gates.includes('window-not-full'))).toBe(
+      true,
+    );
+    // and a fresh sidecar without the saved state would know no cooldown: the state is what keeps it
+    expect(w.kube.flinkDeployments.get(NS, NAME)?.metadata.annotations?.[STATE_ANNOTATION]).toMatch(
+      /"settledAt"/,
+    );
+  });
+
+  it.each(['down', '500', 'garbage', 'empty', 'nan', 'restarting'] as const)(
+    'Flink fault %s leaves the job unscaled',
+    async (fault) => {
+      const w = await world({ active: true, workers: 10, rate: 16_000 });
+      const sidecar = await w.newSidecar();
+      await w.flink.setFault(fault);
+      const evaluations = await w.run(sidecar, 10 * 60);
+      expect(w.replicas()).toBe(10);
+      expect(evaluations.every((e) => e.action === 'none')).toBe(true);
+    },
+  );
+
+  it('a Kubernetes conflict on the scale leaves the other writer’s count and scales nothing', async () => {
+    const w = await world({ active: true, workers: 10, rate: 16_000 });
+    const sidecar = await w.newSidecar();
+    w.kube.setFault({ kind: 'conflict', times: Number.POSITIVE_INFINITY, match: { subresource: 'scale' } });
+    await w.run(sidecar, 10 * 60);
+    expect(w.replicas()).toBe(10);
+    expect(w.kube.events(NS).map((e) => e.reason)).toContain('ScalingFailed');
+  });
+});

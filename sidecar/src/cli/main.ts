@@ -5,6 +5,7 @@ import { registerDecide } from './decide.js';
 import { registerDemo } from './demo.js';
 import { CliError } from './exit.js';
 import { registerOptions } from './options.js';
+import { registerSidecar } from './sidecar.js';
 import { registerSimulate } from './simulate.js';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerDecide(program);
   registerOptions(program);
+  registerSidecar(program);
   registerSimulate(program);
   registerBench(program);
   for (const command of program.commands) command.exitOverride();

@@ -1,0 +1,137 @@
+/**
+ * `flink-autoscaler sidecar`: the per-job sidecar in the JobManager pod. It wires the Flink collector,
+ * the Kubernetes client (in-cluster, or a kubeconfig), the control loop, the watch on its FlinkDeployment
+ * and the HTTP server, then evaluates every intervalSeconds until SIGTERM.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import { FlinkCollector } from '../flink/collect.js';
+import { FlinkHttp } from '../flink/http.js';
+import { createSidecarApp, DEFAULT_SIDECAR_PORT, startSidecarServer } from '../http/server.js';
+import { KubeClient } from '../kube/client.js';
+import type { FlinkDeployment } from '../kube/deployment.js';
+import { Sidecar, type Log } from '../loop/sidecar.js';
+import { SidecarMetrics } from '../metrics/exporter.js';
+import { CliError } from './exit.js';
+import { jsonLogger } from './logger.js';
+import { addPolicyFlags, policyFromFlags } from './policy-flags.js';
+
+interface SidecarOptions {
+  flinkUrl: string;
+  namespace?: string;
+  name?: string;
+  kubeconfig?: string;
+  listen: string;
+  [policyFlag: string]: unknown;
+}
+
+function hostPort(text: string): { host: string; port: number } {
+  const match = /^(.*):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new CliError(`--listen must be HOST:PORT, got ${JSON.stringify(text)}`);
+  return { host: match[1] || '0.0.0.0', port };
+}
+
+/** Keeps a watch on the FlinkDeployment, re-reading and watching again after it ends. */
+async function keepWatching(
+  kube: KubeClient,
+  sidecar: Sidecar,
+  log: Log,
+  stopped: () => boolean,
+): Promise<void> {
+  let backoff = 1000;
+  while (!stopped()) {
+    try {
+      const current = await kube.get();
+      sidecar.updateDeployment(current);
+      backoff = 1000;
+      await new Promise<void>((resolve) => {
+        void kube
+          .watch(
+            current.metadata.resourceVersion,
+            (deployment: FlinkDeployment) => sidecar.updateDeployment(deployment),
+            (error) => {
+              if (error) log('warn', 'watch ended', { error: String(error) });
+              resolve();
+            },
+          )
+          .catch((error: Error) => {
+            log('warn', 'watch failed', { error: error.message });
+            resolve();
+          });
+      });
+    } catch (error) {
+      log('warn', 'cannot read the FlinkDeployment', { error: (error as Error).message });
+    }
+    await new Promise((r) => setTimeout(r, backoff));
+    backoff = Math.min(backoff * 2, 30_000);
+  }
+}
+
+export function registerSidecar(program: Command): void {
+  const command = program
+    .command('sidecar')
+    .summary('run the sidecar: watch Flink, decide, scale the FlinkDeployment, serve /metrics and the API')
+    .description(
+      'Runs the per-job sidecar. It finds its FlinkDeployment from --namespace (env POD_NAMESPACE, from the ' +
+        'Downward API) and --name (env FLINK_DEPLOYMENT_NAME, set by the injector), scales it only when it has the ' +
+        'label flink-autoscaler.io/enabled: "true" (advisor mode otherwise), and takes per-job policy overrides ' +
+        'from flink-autoscaler.io/<option> annotations. Logs are JSON on stderr.',
+    )
+    .option(
+      '--flink-url <url>',
+      'the JobManager REST API',
+      process.env.FLINK_REST_URL ?? 'http://localhost:8081',
+    )
+    .option(
+      '--namespace <ns>',
+      'namespace of the FlinkDeployment (env POD_NAMESPACE)',
+      process.env.POD_NAMESPACE,
+    )
+    .option(
+      '--name <name>',
+      'name of the FlinkDeployment (env FLINK_DEPLOYMENT_NAME)',
+      process.env.FLINK_DEPLOYMENT_NAME,
+    )
+    .option('--kubeconfig <file>', 'a kubeconfig (default: in-cluster, or $KUBECONFIG)')
+    .option('--listen <host:port>', 'where /metrics and the API answer', `0.0.0.0:${DEFAULT_SIDECAR_PORT}`);
+  addPolicyFlags(command).action(async (opts: SidecarOptions) => {
+    if (!opts.namespace) throw new CliError('--namespace (or env POD_NAMESPACE) is required');
+    if (!opts.name) throw new CliError('--name (or env FLINK_DEPLOYMENT_NAME) is required');
+    const baseConfig = policyFromFlags(opts);
+    const listen = hostPort(opts.listen);
+    const log = jsonLogger('flink-autoscaler-sidecar');
+    const config = new KubeConfig();
+    if (opts.kubeconfig) config.loadFromFile(opts.kubeconfig);
+    else config.loadFromDefault();
+    const target = { namespace: opts.namespace, name: opts.name };
+    const kube = new KubeClient(config, target);
+    const metrics = new SidecarMetrics({ namespace: target.namespace, flinkdeployment: target.name });
+    const collector = new FlinkCollector(new FlinkHttp({ baseUrl: opts.flinkUrl }), Date.now);
+    const sidecar = new Sidecar({ collector, kube, metrics, clock: Date.now, log, baseConfig });
+    const app = createSidecarApp({
+      api: sidecar,
+      kube,
+      metrics,
+      log: (fields) => log('info', 'request', fields),
+    });
+    const server = await startSidecarServer(app, listen.host, listen.port);
+    log('info', 'listening', { url: server.url, flink: opts.flinkUrl, ...target });
+    await sidecar.start();
+    let stopped = false;
+    void keepWatching(kube, sidecar, log, () => stopped);
+    const timer = setInterval(() => void sidecar.tick(), baseConfig.intervalSeconds * 1000);
+    await sidecar.tick();
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log('info', 'stopping', { signal });
+        stopped = true;
+        clearInterval(timer);
+        void server.close().then(resolve);
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    process.exit(0);
+  });
+}

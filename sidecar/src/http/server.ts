@@ -1,0 +1,132 @@
+/**
+ * The sidecar's HTTP server (express 5): /metrics, /healthz, /readyz, /api/v1/status, and the manual
+ * scale POST /api/v1/scale, authorized the Kubernetes way (auth.ts). Every error leaves as JSON
+ * `{"error": {"status", "reason", "message"}}`; every request is logged once as a JSON object (never with
+ * its token) and counted.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import { Counter } from 'prom-client';
+import type { SidecarMetrics } from '../metrics/exporter.js';
+import type { Reviewer } from './auth.js';
+import { jsonLine, observe, type RequestContext } from './context.js';
+import type { SidecarApi } from './contract.js';
+import { errorHandler, notFound } from './errors.js';
+import { DEFAULT_SCALES_PER_MINUTE, ScaleRateLimiter } from './rate-limit.js';
+import { readRouter } from './read-routes.js';
+import { scaleRouter } from './scale-route.js';
+
+/** The sidecar's HTTP port. */
+export const DEFAULT_SIDECAR_PORT = 9877;
+/** How long a TokenReview or SubjectAccessReview may take before the request is refused (503). */
+export const DEFAULT_REVIEW_TIMEOUT_MS = 5000;
+
+export interface SidecarAppDeps {
+  api: SidecarApi;
+  kube: Reviewer;
+  metrics?: SidecarMetrics;
+  /** One structured object per request (default: a JSON line on stdout). */
+  log?: (fields: Record<string, unknown>) => void;
+  /** Unix ms (default Date.now): the rate limit's minute and the log's time. */
+  clock?: () => number;
+  rateLimit?: { perMinute: number };
+  reviewTimeoutMs?: number;
+}
+
+const REQUESTS_METRIC = 'flink_autoscaler_manual_scale_requests_total';
+
+/** Counts manual scale requests by outcome (`scaled`, `dry-run`, or the refusal's reason code). */
+function requestsCounter(metrics: SidecarMetrics): Counter<'outcome'> {
+  const existing = metrics.registry.getSingleMetric(REQUESTS_METRIC);
+  if (existing instanceof Counter) return existing as Counter<'outcome'>;
+  return new Counter({
+    name: REQUESTS_METRIC,
+    help: 'Manual scale requests by outcome: scaled, dry-run, or why they were refused.',
+    labelNames: ['outcome'],
+    registers: [metrics.registry],
+  });
+}
+
+export function createSidecarApp(deps: SidecarAppDeps): Express {
+  const clock = deps.clock ?? Date.now;
+  const limiter = new ScaleRateLimiter(deps.rateLimit?.perMinute ?? DEFAULT_SCALES_PER_MINUTE, clock);
+  const metrics = deps.metrics;
+  const requests = metrics === undefined ? undefined : requestsCounter(metrics);
+
+  const count = (context: RequestContext, status: number): void => {
+    if (metrics === undefined || requests === undefined) return;
+    if (status >= 400 && !context.notAnError) metrics.errors.inc({ stage: 'api' });
+    if (context.route === 'scale') {
+      requests.inc({ outcome: context.outcome ?? context.reason ?? (status < 400 ? 'ok' : String(status)) });
+    }
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(observe({ log: deps.log ?? jsonLine, clock, count }));
+  app.use(readRouter(deps.api));
+  app.use(
+    scaleRouter({
+      api: deps.api,
+      kube: deps.kube,
+      limiter,
+      reviewTimeoutMs: deps.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS,
+    }),
+  );
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}
+
+export interface RunningSidecarServer {
+  /** `http://HOST:PORT` (the port actually bound, when asked for 0). */
+  url: string;
+  /** Stops accepting, lets requests in flight finish (at most a few seconds), then closes. */
+  close(): Promise<void>;
+}
+
+/** How long close() waits for requests in flight before it drops their connections. */
+const CLOSE_GRACE_MS = 5000;
+
+function urlOf(address: AddressInfo): string {
+  const unspecified = address.address === '0.0.0.0' || address.address === '::';
+  const host = unspecified ? (address.family === 'IPv6' ? '::1' : '127.0.0.1') : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
+export function startSidecarServer(
+  app: Express,
+  host: string,
+  port: number = DEFAULT_SIDECAR_PORT,
+): Promise<RunningSidecarServer> {
+  const server = createServer(app);
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error) => reject(error);
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      let closing: Promise<void> | undefined;
+      resolve({
+        url: urlOf(server.address() as AddressInfo),
+        close: () => {
+          closing ??= new Promise<void>((done, fail) => {
+            const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+            force.unref();
+            server.close((error) => {
+              clearTimeout(force);
+              if (error) fail(error);
+              else done();
+            });
+            server.closeIdleConnections();
+          });
+          return closing;
+        },
+      });
+    });
+  });
+}

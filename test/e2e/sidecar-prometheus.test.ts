@@ -1,0 +1,185 @@
+/**
+ * The real `flink-autoscaler sidecar` process against the Flink and Kubernetes doubles, scraped by a real
+ * Prometheus (Debian's): a PromQL query returns every signal, labelled by job.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
+import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const NS = 'streaming';
+const NAME = 'clickstream';
+const SA = serviceAccount(NS, 'flink', 'sidecar-token');
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + seconds * 1000;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not happen within ${seconds} s${last ? `: ${String(last)}` : ''}`);
+}
+
+let flink: FlinkDouble;
+let kube: KubeDouble;
+let sidecar: ChildProcess;
+let prometheus: ChildProcess;
+let ticker: NodeJS.Timeout;
+let sidecarUrl: string;
+let promUrl: string;
+const sidecarLog: string[] = [];
+
+beforeAll(async () => {
+  flink = await startFlinkDouble({
+    clusterId: NAME,
+    jobShape: { initialWorkers: 4, capacityPerWorker: 1000 },
+    slotsPerTaskManager: 1,
+    input: 3000,
+    fetchIntervalSeconds: 0,
+  });
+  ticker = setInterval(() => flink.advance(1), 1000);
+  kube = await startKubeDouble({
+    namespace: NS,
+    users: [SA],
+    rules: [
+      {
+        users: [SA.username],
+        verbs: ['get', 'list', 'watch', 'patch'],
+        apiGroups: ['flink.apache.org'],
+        resources: ['flinkdeployments', 'flinkdeployments/scale'],
+        namespaces: [NS],
+      },
+      { users: [SA.username], verbs: ['create'], apiGroups: [''], resources: ['events'], namespaces: [NS] },
+    ],
+  });
+  kube.flinkDeployments.put(
+    flinkDeployment({ name: NAME, namespace: NS, replicas: 4, slotsPerTaskManager: 1 }),
+  );
+  kube.flinkDeployments.reconcile(NS, NAME);
+
+  const port = await freePort();
+  sidecarUrl = `http://127.0.0.1:${port}`;
+  sidecar = spawn(
+    join(root, 'node_modules/.bin/flink-autoscaler'),
+    [
+      'sidecar',
+      ...['--flink-url', flink.url, '--namespace', NS, '--name', NAME],
+      ...[
+        '--kubeconfig',
+        kube.kubeconfig({ token: SA.token }, { namespace: NS }),
+        '--listen',
+        `127.0.0.1:${port}`,
+      ],
+      ...['--interval-seconds', '1', '--window-seconds', '4', '--cooldown-seconds', '0'],
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  sidecar.stderr?.on('data', (d: Buffer) => sidecarLog.push(d.toString()));
+  await until('the sidecar is ready', 30, async () =>
+    (await fetch(`${sidecarUrl}/readyz`)).ok ? true : undefined,
+  );
+  await until('the sidecar has signals', 30, async () => {
+    const status = (await (await fetch(`${sidecarUrl}/api/v1/status`)).json()) as { signals: unknown };
+    return status.signals ? true : undefined;
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'fa-prom-'));
+  const promPort = await freePort();
+  promUrl = `http://127.0.0.1:${promPort}`;
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: flink-autoscaler\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`,
+  );
+  prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  prometheus.on('error', (error) => {
+    throw new Error(`prometheus (Debian package prometheus) must be installed: ${error.message}`);
+  });
+}, 90_000);
+
+afterAll(async () => {
+  clearInterval(ticker);
+  sidecar?.kill('SIGTERM');
+  prometheus?.kill('SIGTERM');
+  await flink?.close();
+  await kube?.close();
+});
+
+describe('a real Prometheus scraping the sidecar', () => {
+  it('answers a PromQL query for every signal, threshold and the decision', async () => {
+    const series = [
+      'flink_autoscaler_workers',
+      'flink_autoscaler_desired_workers',
+      'flink_autoscaler_throughput_per_second',
+      'flink_autoscaler_backlog',
+      'flink_autoscaler_backlog_growth_per_second',
+      'flink_autoscaler_backlog_time_seconds',
+      'flink_autoscaler_cpu_utilization_ratio',
+      'flink_autoscaler_scale_up_backlog_time_threshold_seconds',
+      'flink_autoscaler_scale_down_cpu_threshold_ratio',
+      'flink_autoscaler_decision',
+      'flink_autoscaler_mode',
+      'flink_autoscaler_evaluation_duration_seconds_count',
+    ];
+    for (const name of series) {
+      const result = await until(`Prometheus has ${name}`, 30, async () => {
+        const url = `${promUrl}/api/v1/query?query=${encodeURIComponent(`${name}{namespace="${NS}",flinkdeployment="${NAME}"}`)}`;
+        const body = (await (await fetch(url)).json()) as {
+          data?: { result?: { value: [number, string] }[] };
+        };
+        const rows = body.data?.result ?? [];
+        return rows.length > 0 ? rows : undefined;
+      });
+      expect(result.length, name).toBeGreaterThan(0);
+    }
+    const workers = await until('workers = 4', 10, async () => {
+      const body = (await (await fetch(`${promUrl}/api/v1/query?query=flink_autoscaler_workers`)).json()) as {
+        data: { result: { value: [number, string] }[] };
+      };
+      return body.data.result[0]?.value[1];
+    });
+    expect(workers).toBe('4');
+    const mode = (await (
+      await fetch(`${promUrl}/api/v1/query?query=flink_autoscaler_mode%3D%3D1`)
+    ).json()) as {
+      data: { result: { metric: { mode: string } }[] };
+    };
+    expect(mode.data.result[0]?.metric.mode).toBe('advisor');
+  }, 90_000);
+
+  it('logs structured JSON', () => {
+    const lines = sidecarLog.join('').split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+  });
+});

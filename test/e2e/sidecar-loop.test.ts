@@ -209,3 +209,73 @@ describe('the sidecar end to end', () => {
     expect(w.kube.events(NS).map((e) => e.reason)).toContain('ScalingFailed');
   });
 });
+
+describe('a manual scale through the sidecar’s API', () => {
+  it('scales, holds the policy, and records who and why (Event, history, counter)', async () => {
+    const w = await world({ active: true, workers: 10, rate: 3000 });
+    const sidecar = await w.newSidecar();
+    await w.run(sidecar, 150);
+    const result = await sidecar.manualScale({
+      replicas: 14,
+      reason: 'incident 42',
+      holdSeconds: 600,
+      user: 'alice',
+      dryRun: false,
+    });
+    expect(result).toMatchObject({ from: 10, to: 14, dryRun: false });
+    expect(w.replicas()).toBe(14);
+    const event = w.kube.events(NS).find((e) => e.reason === 'ScaledUp');
+    expect(event?.message).toMatch(/from 10 to 14 TaskManagers by alice: incident 42/);
+    const saved = JSON.parse(
+      w.kube.flinkDeployments.get(NS, NAME)?.metadata.annotations?.[STATE_ANNOTATION] ?? '{}',
+    );
+    expect(saved.history.at(-1)).toMatchObject({
+      from: 10,
+      to: 14,
+      trigger: 'manual',
+      user: 'alice',
+      note: 'incident 42',
+    });
+    expect(saved.hold).toMatchObject({ user: 'alice', note: 'incident 42' });
+    expect(await sidecar.metrics()).toMatch(
+      /flink_autoscaler_scalings_total\{direction="up",trigger="manual"/,
+    );
+    // the policy would scale this over-provisioned job down, but the hold keeps it for 600 s
+    const held = await w.run(sidecar, 540);
+    expect(held.some((e) => e.gates.includes('manual-hold'))).toBe(true);
+    expect(w.replicas()).toBe(14);
+  });
+
+  it('refuses a count outside the bounds, and a second scale while the first is in progress', async () => {
+    const w = await world({ active: true, workers: 10, rate: 3000 });
+    const sidecar = await w.newSidecar();
+    await w.run(sidecar, 60);
+    await expect(
+      sidecar.manualScale({ replicas: 51, reason: 'x', holdSeconds: 0, user: 'a', dryRun: false }),
+    ).rejects.toMatchObject({
+      status: 422,
+    });
+    await sidecar.manualScale({ replicas: 12, reason: 'x', holdSeconds: 0, user: 'a', dryRun: false });
+    await expect(
+      sidecar.manualScale({ replicas: 13, reason: 'y', holdSeconds: 0, user: 'a', dryRun: false }),
+    ).rejects.toMatchObject({
+      status: 409,
+    });
+    expect(w.replicas()).toBe(12);
+  });
+
+  it('a dry run changes nothing', async () => {
+    const w = await world({ active: true, workers: 10, rate: 3000 });
+    const sidecar = await w.newSidecar();
+    await w.run(sidecar, 60);
+    expect(
+      await sidecar.manualScale({ replicas: 12, reason: 'x', holdSeconds: 60, user: 'a', dryRun: true }),
+    ).toMatchObject({
+      from: 10,
+      to: 12,
+      dryRun: true,
+    });
+    expect(w.replicas()).toBe(10);
+    expect(w.kube.events(NS).filter((e) => e.reason === 'ScaledUp')).toHaveLength(0);
+  });
+});

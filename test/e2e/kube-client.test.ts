@@ -7,6 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATE_ANNOTATION, stateOf, type FlinkDeployment } from '../../sidecar/src/kube/deployment.js';
 import { KubeClient, KubeError } from '../../sidecar/src/kube/client.js';
+import { scalerRule, sidecarRules } from '../fixtures/rbac.js';
 import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
 
 let kube: KubeDouble | undefined;
@@ -32,47 +33,7 @@ async function setUp() {
   kube = await startKubeDouble({
     namespace: NS,
     users: [SIDECAR, ALICE, BOB],
-    rules: [
-      {
-        name: 'sidecar',
-        users: [SIDECAR.username],
-        verbs: ['get', 'list', 'watch', 'patch'],
-        apiGroups: ['flink.apache.org'],
-        resources: ['flinkdeployments'],
-        namespaces: [NS],
-      },
-      {
-        name: 'sidecar-scale',
-        users: [SIDECAR.username],
-        verbs: ['get', 'update', 'patch'],
-        apiGroups: ['flink.apache.org'],
-        resources: ['flinkdeployments/scale'],
-        namespaces: [NS],
-      },
-      {
-        name: 'sidecar-events',
-        users: [SIDECAR.username],
-        verbs: ['create'],
-        apiGroups: [''],
-        resources: ['events'],
-        namespaces: [NS],
-      },
-      {
-        name: 'sidecar-reviews',
-        users: [SIDECAR.username],
-        verbs: ['create'],
-        apiGroups: ['authentication.k8s.io', 'authorization.k8s.io'],
-        resources: ['tokenreviews', 'subjectaccessreviews'],
-      },
-      {
-        name: 'scalers',
-        groups: ['flink-operators'],
-        verbs: ['update'],
-        apiGroups: ['flink.apache.org'],
-        resources: ['flinkdeployments/scale'],
-        namespaces: [NS],
-      },
-    ],
+    rules: [...sidecarRules(NS, SIDECAR.username), scalerRule(NS, 'flink-operators')],
   });
   kube.flinkDeployments.put(flinkDeployment({ name: 'clickstream', namespace: NS, replicas: 4 }));
   const config = new KubeConfig();

@@ -24,6 +24,7 @@ import {
 } from '../../sidecar/src/http/server.js';
 import { SidecarMetrics } from '../../sidecar/src/metrics/exporter.js';
 import { serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
+import { scalerRule, sidecarRules } from '../fixtures/rbac.js';
 
 const NS = 'streaming';
 const NAME = 'clickstream';
@@ -37,23 +38,7 @@ beforeAll(async () => {
   kube = await startKubeDouble({
     namespace: NS,
     users: [SIDECAR, ALICE, BOB],
-    rules: [
-      {
-        name: 'sidecar-reviews',
-        users: [SIDECAR.username],
-        verbs: ['create'],
-        apiGroups: ['authentication.k8s.io', 'authorization.k8s.io'],
-        resources: ['tokenreviews', 'subjectaccessreviews'],
-      },
-      {
-        name: 'scalers',
-        groups: ['flink-operators'],
-        verbs: ['update'],
-        apiGroups: ['flink.apache.org'],
-        resources: ['flinkdeployments/scale'],
-        namespaces: [NS],
-      },
-    ],
+    rules: [...sidecarRules(NS, SIDECAR.username), scalerRule(NS, 'flink-operators')],
   });
 });
 afterAll(async () => {

@@ -13,6 +13,7 @@ import { ENABLED_LABEL, STATE_ANNOTATION } from '../../sidecar/src/kube/deployme
 import { Sidecar } from '../../sidecar/src/loop/sidecar.js';
 import { SidecarMetrics } from '../../sidecar/src/metrics/exporter.js';
 import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
+import { sidecarRules } from '../fixtures/rbac.js';
 import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
 
 const NS = 'streaming';
@@ -52,16 +53,7 @@ async function world(options: { active: boolean; workers: number; rate: number }
   kube = await startKubeDouble({
     namespace: NS,
     users: [SA],
-    rules: [
-      {
-        users: [SA.username],
-        verbs: ['get', 'list', 'watch', 'patch'],
-        apiGroups: ['flink.apache.org'],
-        resources: ['flinkdeployments', 'flinkdeployments/scale'],
-        namespaces: [NS],
-      },
-      { users: [SA.username], verbs: ['create'], apiGroups: [''], resources: ['events'], namespaces: [NS] },
-    ],
+    rules: sidecarRules(NS, SA.username),
   });
   const f = flink;
   const k = kube;

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
+import { sidecarRules } from '../fixtures/rbac.js';
 import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -64,16 +65,7 @@ beforeAll(async () => {
   kube = await startKubeDouble({
     namespace: NS,
     users: [SA],
-    rules: [
-      {
-        users: [SA.username],
-        verbs: ['get', 'list', 'watch', 'patch'],
-        apiGroups: ['flink.apache.org'],
-        resources: ['flinkdeployments', 'flinkdeployments/scale'],
-        namespaces: [NS],
-      },
-      { users: [SA.username], verbs: ['create'], apiGroups: [''], resources: ['events'], namespaces: [NS] },
-    ],
+    rules: sidecarRules(NS, SA.username),
   });
   kube.flinkDeployments.put(
     flinkDeployment({ name: NAME, namespace: NS, replicas: 4, slotsPerTaskManager: 1 }),

@@ -41,7 +41,12 @@ interface World {
   replicas(): number | undefined;
 }
 
-async function world(options: { active: boolean; workers: number; rate: number }): Promise<World> {
+async function world(options: {
+  active: boolean;
+  workers: number;
+  rate: number;
+  annotations?: Record<string, string>;
+}): Promise<World> {
   const load = { rate: options.rate };
   flink = await startFlinkDouble({
     clusterId: NAME,
@@ -64,6 +69,7 @@ async function world(options: { active: boolean; workers: number; rate: number }
       replicas: options.workers,
       slotsPerTaskManager: 1,
       labels: options.active ? { [ENABLED_LABEL]: 'true' } : {},
+      annotations: options.annotations ?? {},
     }),
   );
   k.flinkDeployments.reconcile(NS, NAME);
@@ -269,5 +275,28 @@ describe('a manual scale through the sidecar’s API', () => {
     });
     expect(w.replicas()).toBe(10);
     expect(w.kube.events(NS).filter((e) => e.reason === 'ScaledUp')).toHaveLength(0);
+  });
+});
+
+describe('per-job policy annotations', () => {
+  it('obeys a valid one, and reports a bad one with an Event while keeping the default', async () => {
+    const w = await world({
+      active: true,
+      workers: 10,
+      rate: 30_000,
+      annotations: {
+        'flink-autoscaler.io/max-workers': '14',
+        'flink-autoscaler.io/scale-up-cpu': 'very high',
+      },
+    });
+    const sidecar = await w.newSidecar();
+    await w.run(sidecar, 10 * 60);
+    expect(w.replicas()).toBe(14);
+    const bad = w.kube.events(NS).filter((e) => e.reason === 'BadAnnotation');
+    expect(bad).toHaveLength(1);
+    expect(bad[0]?.message).toMatch(
+      /flink-autoscaler.io\/scale-up-cpu: must be a number .* got "very high"; the default is kept/,
+    );
+    expect(sidecar.status()).toMatchObject({ thresholds: { scaleUp: { cpu: 0.9 }, bounds: { max: 14 } } });
   });
 });

@@ -181,6 +181,29 @@ describe('flink-autoscaler (the installed bin)', () => {
     expect(md).toContain('## Evidence for the cooldown default');
   });
 
+  it('works when started by the machine’s own node, whatever its version (it re-runs on Node 24)', () => {
+    const systemNode = '/usr/bin/node';
+    expect(existsSync(systemNode), 'the machine has a node at /usr/bin/node').toBe(true);
+    const input = JSON.stringify({
+      signals: { workers: 10, throughput: 1000, backlog: 0, backlogGrowth: 0, cpu: 0.8 },
+    });
+    const ok = spawnSync(systemNode, [bin, 'decide'], {
+      cwd: root,
+      input,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(ok.stderr).toBe('');
+    expect(JSON.parse(ok.stdout)).toMatchObject({ action: 'none', desiredWorkers: 10 });
+    const bad = spawnSync(systemNode, [bin, 'decide'], {
+      cwd: root,
+      input: 'nope',
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(bad.status).toBe(2);
+  });
+
   it('is reachable through npx from the repository root', () => {
     const result = spawnSync('npx', ['--no-install', 'flink-autoscaler', '--help'], {
       cwd: root,

@@ -4,23 +4,18 @@
  */
 import { POLICY_NAMES, policyFactory } from './controllers/index.js';
 import { oursFactory } from './controllers/ours.js';
+import type { Figures } from './figures.js';
 import { runSimulation, type RunResult } from './run.js';
 import type { Trace } from './trace.js';
 
-export interface BenchRow {
+/** One policy on one trace: its figures, and the oracle's worker-hours beside them. */
+export interface BenchRow extends Figures {
   policy: string;
   trace: string;
   seed: number;
-  workerHours: number;
   oracleWorkerHours: number;
   /** workerHours / oracleWorkerHours. */
   workerHoursRatio: number;
-  sloAttainment: number;
-  worstBacklogTimeSeconds: number;
-  rescales: number;
-  maxRescalesPerChange: number;
-  recordsReadAgain: number;
-  recoverySeconds: number;
 }
 
 export interface BenchResult {
@@ -54,15 +49,9 @@ export function runBench(
         policy: result.policy,
         trace: trace.name,
         seed,
-        workerHours: f.workerHours,
+        ...f,
         oracleWorkerHours: oracle.figures.workerHours,
         workerHoursRatio: f.workerHours / oracle.figures.workerHours,
-        sloAttainment: f.sloAttainment,
-        worstBacklogTimeSeconds: f.worstBacklogTimeSeconds,
-        rescales: f.rescales,
-        maxRescalesPerChange: f.maxRescalesPerChange,
-        recordsReadAgain: f.recordsReadAgain,
-        recoverySeconds: f.recoverySeconds,
       });
     }
   }

@@ -502,15 +502,7 @@ export function renderRunSvg(result: RunResult, options: SvgOptions = {}): strin
     ...cpuLines.map((l) => l.label),
   );
 
-  body.push(
-    text(
-      LEFT + plotWidth / 2,
-      cursor + 4,
-      'time since start (hours)',
-      `text-anchor="middle" fill="${MUTED}"`,
-    ),
-  );
-  return svgDocument(width, cursor + 16, body);
+  return finishChart(body, width, plotWidth, cursor);
 }
 
 /**
@@ -597,15 +589,7 @@ export function renderComparisonSvg(
   );
   body.push(sloLine.label);
 
-  body.push(
-    text(
-      LEFT + plotWidth / 2,
-      cursor + 4,
-      'time since start (hours)',
-      `text-anchor="middle" fill="${MUTED}"`,
-    ),
-  );
-  return svgDocument(width, cursor + 16, body);
+  return finishChart(body, width, plotWidth, cursor);
 }
 
 /** Draw order: the oracle after everything else, the rest as given. */
@@ -615,4 +599,17 @@ function rank(results: readonly RunResult[], i: number): number {
 
 function finite(value: number): number {
   return Number.isFinite(value) ? value : 0;
+}
+
+/** The shared time-axis caption under the last panel, and the document around the body. */
+function finishChart(body: string[], width: number, plotWidth: number, cursor: number): string {
+  body.push(
+    text(
+      LEFT + plotWidth / 2,
+      cursor + 4,
+      'time since start (hours)',
+      `text-anchor="middle" fill="${MUTED}"`,
+    ),
+  );
+  return svgDocument(width, cursor + 16, body);
 }

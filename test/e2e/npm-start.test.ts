@@ -48,19 +48,35 @@ describe('npm start', () => {
       expect(status.mode).toBe('active');
       expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/flink_autoscaler_mode\{mode="active"/);
 
+      // a person allowed to scale (the demo's `you`, token demo-admin-token) scales over HTTP
+      const denied = await fetch(`${url}/api/v1/scale`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ replicas: 26, reason: 'demo' }),
+      });
+      expect(denied.status).toBe(401);
+      const scaled = await fetch(`${url}/api/v1/scale`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin-token' },
+        body: JSON.stringify({ replicas: 26, reason: 'load test', holdSeconds: 60 }),
+      });
+      expect(scaled.status, await scaled.clone().text()).toBe(200);
+      expect(await scaled.json()).toMatchObject({ from: 25, to: 26, user: 'you' });
+
       // the step trace doubles the load at 1 h (about 6 s of real time at this speed): a scale-up follows
       let events = '';
-      for (let i = 0; i < 120 && !/ScaledUp/.test(events); i++) {
+      for (let i = 0; i < 120 && !/TaskManagers: (cpu-high|backlog-time-high)/.test(events); i++) {
         await new Promise((r) => setTimeout(r, 250));
         events = (await runKubectl(kubeconfig, ['get', 'events'], home)).stdout;
       }
       expect(events).toMatch(/ScaledUp/);
+      expect(events).toMatch(/from 25 to 26 TaskManagers by you: load test/);
       const replicas = await runKubectl(
         kubeconfig,
         ['get', 'flinkdeployment', 'clickstream', '-o', 'jsonpath={.spec.taskManager.replicas}'],
         home,
       );
-      expect(Number(replicas.stdout)).toBeGreaterThan(25);
+      expect(Number(replicas.stdout)).toBeGreaterThan(26);
       const decisions = logs
         .join('')
         .split('\n')

@@ -64,6 +64,8 @@ export class Sidecar implements SidecarApi {
   private lastCollected: Collected | undefined;
   private warnings: string[] = [];
   private busy = false;
+  /** Evaluations and manual scales run one at a time, in order. */
+  private running: Promise<unknown> = Promise.resolve();
   private slotsFromAnnotation = false;
   private savedKey: string | undefined;
   private readonly events = new EventDeduper();
@@ -126,13 +128,24 @@ export class Sidecar implements SidecarApi {
     return this.deployment ? modeOf(this.deployment) : 'advisor';
   }
 
-  /** One evaluation cycle. */
+  /** Runs `work` after whatever evaluation or manual scale is under way. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.running.then(work, work);
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  /** One evaluation cycle; a tick that comes while the previous one still runs is skipped. */
   async tick(): Promise<Evaluation | undefined> {
-    const autoscaler = this.autoscaler;
-    const deployment = this.deployment;
-    if (!autoscaler || !deployment) throw new Error('start() first');
+    if (!this.autoscaler || !this.deployment) throw new Error('start() first');
     if (this.busy) return undefined;
     this.busy = true;
+    return this.exclusive(() => this.evaluate());
+  }
+
+  private async evaluate(): Promise<Evaluation | undefined> {
+    const autoscaler = this.autoscaler as Autoscaler;
+    const deployment = this.deployment as FlinkDeployment;
     const end = this.deps.metrics.evaluationSeconds.startTimer();
     try {
       const collected = await this.deps.collector.collect();
@@ -291,7 +304,12 @@ export class Sidecar implements SidecarApi {
         };
   }
 
-  async manualScale(request: ManualScaleRequest): Promise<ManualScaleResult> {
+  /** A manual scale waits for an evaluation under way, then checks and acts on the state as it is then. */
+  manualScale(request: ManualScaleRequest): Promise<ManualScaleResult> {
+    return this.exclusive(() => this.manualScaleNow(request));
+  }
+
+  private async manualScaleNow(request: ManualScaleRequest): Promise<ManualScaleResult> {
     const deployment = this.deployment;
     const autoscaler = this.autoscaler;
     if (!deployment || !autoscaler)
@@ -317,8 +335,6 @@ export class Sidecar implements SidecarApi {
     if (request.dryRun || request.replicas === from) {
       return { from, to: request.replicas, holdUntil, dryRun: request.dryRun };
     }
-    if (this.busy) throw new ScaleRefused(409, 'an evaluation is running; try again in a moment');
-    this.busy = true;
     try {
       await this.rescale({
         from,
@@ -332,8 +348,6 @@ export class Sidecar implements SidecarApi {
     } catch (error) {
       const message = (error as Error).message;
       throw new ScaleRefused(/conflict|no longer/i.test(message) ? 409 : 503, message);
-    } finally {
-      this.busy = false;
     }
     return { from, to: request.replicas, holdUntil, dryRun: false };
   }

@@ -1,6 +1,7 @@
 /** The `flink-autoscaler` command line: one program, one subcommand per job. */
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './bench.js';
+import { registerBenchCycle } from './bench-cycle.js';
 import { registerDecide } from './decide.js';
 import { registerDemo } from './demo.js';
 import { CliError } from './exit.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerSidecar(program);
   registerSimulate(program);
   registerBench(program);
+  registerBenchCycle(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

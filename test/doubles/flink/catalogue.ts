@@ -6,24 +6,33 @@ import type { Noise } from '../../../sidecar/src/simulation/random.js';
 import { meterRate, timerGaugeMsPerSecond, type Attempt } from './attempt.js';
 import type { SimulatedCluster } from './cluster.js';
 import { metricId } from './ids.js';
-import { double, long, text, type MetricMap, type MetricSnapshot } from './store.js';
-import { splitMetricId, type Topology } from './topology.js';
+import { double, long, text, type MetricMap, type MetricSnapshot, type MetricValue } from './store.js';
+import { splitMetricId, type Topology, type VertexTopology } from './topology.js';
 
 const MiB = 1024 * 1024;
 
-/** Reads every metric of the cluster as a MetricFetcher would at the cluster's current virtual time. */
+/**
+ * Reads every metric of the cluster as a MetricFetcher would at the cluster's current virtual time. The middle
+ * vertices draw their noise from `middleNoise`, so the source, sink and TaskManager values of a seed do not
+ * depend on how many middle vertices there are.
+ */
 export function fetchMetrics(
   cluster: SimulatedCluster,
   topo: Topology,
   noise: Noise | undefined,
+  middleNoise: Noise | undefined = noise,
 ): MetricSnapshot {
   const o = cluster.options;
-  const jitter = (v: number) =>
-    noise === undefined || o.noise === undefined ? v : noise.jitter(v, o.noise.spread);
+  const jitterWith = (n: Noise | undefined) => (v: number) =>
+    n === undefined || o.noise === undefined ? v : n.jitter(v, o.noise.spread);
+  const jitter = jitterWith(noise);
   const tasks = new Map<string, Map<number, MetricMap>>();
   const attempt = cluster.attempt;
   if (attempt !== undefined) {
     tasks.set(topo.source.id, sourceSubtasks(cluster, topo, attempt, jitter));
+    const io = middleIo(cluster, attempt);
+    for (const vertex of topo.middle)
+      tasks.set(vertex.id, middleSubtasks(cluster, vertex, attempt, io, jitterWith(middleNoise)));
     tasks.set(topo.sink.id, sinkSubtasks(cluster, topo, attempt, jitter));
   }
   return {
@@ -288,5 +297,68 @@ function sinkSubtasks(
       ]),
     );
   }
+  return result;
+}
+
+/**
+ * The counters, meter and gauges shared by every subtask of every middle vertex: each gets 1/p of the records
+ * the source emits, busy `middleBusyRatio` of the busiest source subtask; computed once per fetch, the rate
+ * jittered per subtask.
+ */
+function middleIo(cluster: SimulatedCluster, attempt: Attempt): ReturnType<typeof ioOf> {
+  return ioOf(attempt, cluster.now, 1 / attempt.parallelism, cluster.options.middleBusyRatio, (v) => v);
+}
+
+/**
+ * The subtasks of a middle vertex: records in and out at the source's rate, split evenly. Without noise all
+ * subtasks share one (read-only) MetricMap, so 50 vertices × 256 subtasks stay cheap to fetch and to hold.
+ */
+function middleSubtasks(
+  cluster: SimulatedCluster,
+  vertex: VertexTopology,
+  attempt: Attempt,
+  io: ReturnType<typeof ioOf>,
+  jitter: (v: number) => number,
+): Map<number, MetricMap> {
+  const o = cluster.options;
+  const [op = ''] = vertex.operatorParts;
+  const watermark = long(cluster.epochMs(cluster.now) - 3000);
+  const count = long(io.count);
+  const bytes = long(io.count * o.recordBytes);
+  const zero = long(0);
+  const fixed: [string, MetricValue][] = [
+    ['busyTimeMsPerSecond', double(io.busy)],
+    ['idleTimeMsPerSecond', long(io.idle)],
+    ['backPressuredTimeMsPerSecond', zero],
+    ['isBackPressured', text('false')],
+    ['accumulateBusyTimeMs', double(io.busyMs)],
+    ['accumulateIdleTimeMs', long(io.idleMs)],
+    ['accumulateBackPressuredTimeMs', zero],
+    ['currentInputWatermark', watermark],
+  ];
+  const subtask = (rate: number): MetricMap => {
+    const perSecond = double(rate);
+    const bytesPerSecond = double(rate * o.recordBytes);
+    return new Map([
+      ['numRecordsIn', count],
+      ['numRecordsInPerSecond', perSecond],
+      ['numRecordsOut', count],
+      ['numRecordsOutPerSecond', perSecond],
+      ['numBytesIn', bytes],
+      ['numBytesInPerSecond', bytesPerSecond],
+      ['numBytesOut', bytes],
+      ['numBytesOutPerSecond', bytesPerSecond],
+      ...fixed,
+      [metricId(op, 'numRecordsIn'), count],
+      [metricId(op, 'numRecordsInPerSecond'), perSecond],
+      [metricId(op, 'numRecordsOut'), count],
+      [metricId(op, 'numRecordsOutPerSecond'), perSecond],
+      [metricId(op, 'currentOutputWatermark'), watermark],
+    ]);
+  };
+  const result = new Map<number, MetricMap>();
+  const noisy = o.noise !== undefined;
+  const shared = noisy ? undefined : subtask(io.rate);
+  for (let i = 0; i < attempt.parallelism; i++) result.set(i, shared ?? subtask(jitter(io.rate)));
   return result;
 }

@@ -24,7 +24,7 @@ export interface CompletedCheckpoint {
   id: number;
   /** Virtual second it completed. */
   at: number;
-  /** Tasks acknowledging it (source and sink subtasks). */
+  /** Tasks acknowledging it (the subtasks of every vertex). */
   subtasks: number;
   sizeBytes: number;
   durationMs: number;
@@ -58,6 +58,11 @@ export class SimulatedCluster {
     this.syncTaskManagers();
     this.attempt = this.newAttempt(0);
     this.lastParallelism = this.attempt.parallelism;
+  }
+
+  /** Vertices of the job graph: source, the middle ones and sink. */
+  get vertexCount(): number {
+    return 2 + this.options.middleVertices;
   }
 
   /** Parallelism of every vertex for n TaskManagers: all their slots, up to the max parallelism. */
@@ -168,7 +173,7 @@ export class SimulatedCluster {
 
   private completeCheckpoint(at: number): void {
     const id = ++this.checkpointCount;
-    const subtasks = 2 * (this.attempt?.parallelism ?? 0);
+    const subtasks = this.vertexCount * (this.attempt?.parallelism ?? 0);
     const sizeBytes = Math.round(this.options.shape.stateMb * 1024 * 1024);
     this.checkpoints.unshift({ id, at, subtasks, sizeBytes, durationMs: 100 + (id % 7) * 10 });
     if (this.checkpoints.length > 10) this.checkpoints.pop();

@@ -79,6 +79,11 @@ export interface FlinkDoubleOptions {
   workName?: string;
   /** Name of the sink vertex's operator. Default `Sink: Kafka Sink`. */
   sinkName?: string;
+  /**
+   * Vertices chained between the source vertex and the sink (source → 1 → 2 → … → sink), one operator each
+   * (`Map 1`, `Window(Tumbling, 60 s) 2`, …), each fed over a HASH edge. Default 0.
+   */
+  middleVertices?: number;
   /** Kafka topic, for the KafkaSource's per-partition offset metrics (flip33). */
   topic?: string;
   /**
@@ -100,6 +105,8 @@ export interface FlinkDoubleOptions {
   recordBytes?: number;
   /** Busy share of a sink subtask relative to the busiest source subtask. Default 0.5. */
   sinkBusyRatio?: number;
+  /** Busy share of a middle vertex's subtask relative to the busiest source subtask. Default: sinkBusyRatio. */
+  middleBusyRatio?: number;
   /**
    * `metrics.fetcher.update-interval` in seconds (default 10). 0: every request sees a fresh store (a test
    * convenience, not Flink).
@@ -144,12 +151,14 @@ export interface ResolvedOptions {
   sourceName: string;
   workName: string;
   sinkName: string;
+  middleVertices: number;
   topic: string;
   splits: number;
   unknownSplits: ReadonlySet<number>;
   legacySource: boolean;
   recordBytes: number;
   sinkBusyRatio: number;
+  middleBusyRatio: number;
   fetchIntervalSeconds: number;
   restartingSeconds: number;
   scheduler: string;
@@ -173,6 +182,14 @@ function positiveInt(name: string, value: number): number {
     throw new RangeError(`${name} must be a positive integer, not ${value}`);
   return value;
 }
+
+function nonNegativeInt(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0)
+    throw new RangeError(`${name} must be a non-negative integer, not ${value}`);
+  return value;
+}
+
+const ratio = (value: number) => Math.min(1, Math.max(0, value));
 
 export function resolveOptions(options: FlinkDoubleOptions): ResolvedOptions {
   const shape = jobShapeSchema.parse({
@@ -217,12 +234,14 @@ export function resolveOptions(options: FlinkDoubleOptions): ResolvedOptions {
     sourceName: options.sourceName ?? (beam ? BEAM_KAFKA_SOURCE : 'Source: Kafka Source'),
     workName: options.workName ?? (legacySource ? 'Flat Map' : 'Map'),
     sinkName: options.sinkName ?? 'Sink: Kafka Sink',
+    middleVertices: nonNegativeInt('middleVertices', options.middleVertices ?? 0),
     topic: options.topic ?? 'orders',
     splits,
     unknownSplits,
     legacySource,
     recordBytes: options.recordBytes ?? 512,
-    sinkBusyRatio: Math.min(1, Math.max(0, options.sinkBusyRatio ?? 0.5)),
+    sinkBusyRatio: ratio(options.sinkBusyRatio ?? 0.5),
+    middleBusyRatio: ratio(options.middleBusyRatio ?? options.sinkBusyRatio ?? 0.5),
     fetchIntervalSeconds: Math.max(0, options.fetchIntervalSeconds ?? 10),
     restartingSeconds: Math.max(0, options.restartingSeconds ?? 5),
     scheduler: options.scheduler ?? 'adaptive',

@@ -80,9 +80,12 @@ export async function startFlinkDouble(options: FlinkDoubleOptions = {}): Promis
   const cluster = new SimulatedCluster(resolved);
   const topo = topology(resolved);
   const noise = resolved.noise === undefined ? undefined : seededNoise(resolved.noise.seed);
+  // A stream of its own for the middle vertices, so that adding them leaves the other values of a seed alone.
+  const middleNoise =
+    resolved.noise === undefined ? undefined : seededNoise(resolved.noise.seed ^ 0x6d1dd1e5);
   const fetcher = new MetricFetcher(
     resolved.fetchIntervalSeconds,
-    () => fetchMetrics(cluster, topo, noise),
+    () => fetchMetrics(cluster, topo, noise, middleNoise),
     () => cluster.now,
   );
   const faults: FaultState = {

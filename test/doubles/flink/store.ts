@@ -16,7 +16,10 @@ export interface MetricSnapshot {
   jobmanager: MetricMap;
   taskmanagers: Map<string, MetricMap>;
   jobs: Map<string, MetricMap>;
-  /** jobId → vertexId → subtask index → metrics (ids without the `<i>.` prefix). */
+  /**
+   * jobId → vertexId → subtask index → metrics (ids without the `<i>.` prefix). Read-only: the subtasks of a
+   * middle vertex may share one map.
+   */
   tasks: Map<string, Map<string, Map<number, MetricMap>>>;
 }
 

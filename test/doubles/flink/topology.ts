@@ -1,6 +1,7 @@
 /**
- * The job's graph: a source vertex (source chained with one operator) feeding a sink vertex, with Flink's ids
- * and the REST metric ids of its operators.
+ * The job's graph: a source vertex (source chained with one operator), then `middleVertices` one-operator
+ * vertices in a chain, then a sink vertex, each fed by the one before over a HASH edge; with Flink's ids and the
+ * REST metric ids of its operators.
  */
 import { hexId, metricId, operatorPart } from './ids.js';
 import type { ResolvedOptions } from './options.js';
@@ -16,7 +17,11 @@ export interface VertexTopology {
 
 export interface Topology {
   source: VertexTopology;
+  /** The vertices between source and sink, in topological order (none by default). */
+  middle: readonly VertexTopology[];
   sink: VertexTopology;
+  /** Every vertex in topological order: source, the middle ones, sink (as /jobs/:jobid lists them). */
+  vertices: readonly VertexTopology[];
   slotSharingGroupId: string;
   applicationId: string;
   /** Ids on /subtasks/metrics that the sidecar reads, for tests of its clients. */
@@ -37,8 +42,19 @@ function vertex(jobId: string, role: string, operators: string[]): VertexTopolog
   };
 }
 
+/**
+ * The operator of middle vertex k (1-based): `Map k` and `Window(Tumbling, 60 s) k` in turn, so that some
+ * names need the metric id filter.
+ */
+export function middleOperatorName(k: number): string {
+  return k % 2 === 1 ? `Map ${k}` : `Window(Tumbling, 60 s) ${k}`;
+}
+
 export function topology(o: ResolvedOptions): Topology {
   const source = vertex(o.jobId, 'source', [o.sourceName, o.workName]);
+  const middle = Array.from({ length: o.middleVertices }, (_, i) =>
+    vertex(o.jobId, `middle/${i + 1}`, [middleOperatorName(i + 1)]),
+  );
   const sink = vertex(o.jobId, 'sink', [o.sinkName]);
   const op = source.operatorParts[0] ?? '';
   const splits = Array.from({ length: o.splits }, (_, k) => k);
@@ -51,7 +67,9 @@ export function topology(o: ResolvedOptions): Topology {
   };
   return {
     source,
+    middle,
     sink,
+    vertices: [source, ...middle, sink],
     slotSharingGroupId: hexId(`${o.jobId}/slot-sharing-group`),
     applicationId: hexId(`${o.jobId}/application`),
     metricIds: { sourceThroughput: metricId(op, 'numRecordsOutPerSecond'), backlog: backlog[o.backlog] },

@@ -72,7 +72,7 @@ export function taskManagers(view: View): Record<string, unknown> {
           totalFlinkMemory: (256 + 1152 * o.slots) * MiB,
           totalProcessMemory: (922 + 1152 * o.slots) * MiB,
         },
-        assignedTasks: 2 * busy,
+        assignedTasks: view.cluster.vertexCount * busy,
       };
     }),
   };

@@ -32,7 +32,7 @@ export function jobsOverview(view: View): Record<string, unknown> {
   const o = cluster.options;
   const start = cluster.epochMs(0) - 2000;
   const now = cluster.epochMs(cluster.now);
-  const tasks = 2 * cluster.parallelism;
+  const tasks = cluster.vertexCount * cluster.parallelism;
   return {
     jobs: [
       {
@@ -131,8 +131,8 @@ export function jobDetails(view: View): Record<string, unknown> {
     maxParallelism: -1,
     now,
     timestamps: timestamps(view),
-    vertices: [vertexDetails(view, topo.source), vertexDetails(view, topo.sink)],
-    'status-counts': stateCounts(taskState(view.status), 2),
+    vertices: topo.vertices.map((v) => vertexDetails(view, v)),
+    'status-counts': stateCounts(taskState(view.status), topo.vertices.length),
     plan: plan(view),
     'pending-operators': 0,
     schedulerType: o.scheduler === 'adaptive' ? 'Adaptive' : 'Default',
@@ -143,7 +143,10 @@ export function jobDetails(view: View): Record<string, unknown> {
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** The plan (JsonPlanGenerator): sink first, as Flink often lists it; a node without `inputs` is a source. */
+/**
+ * The plan (JsonPlanGenerator): sink first, as Flink often lists it, then back along the chain to the source;
+ * each node but the source has one HASH input from the vertex before it.
+ */
 export function plan(view: View): Record<string, unknown> {
   const { cluster, topo } = view;
   const p = cluster.parallelism;
@@ -159,14 +162,18 @@ export function plan(view: View): Record<string, unknown> {
     jid: cluster.options.jobId,
     name: cluster.options.jobName,
     type: 'STREAMING',
-    nodes: [
-      {
-        ...node(topo.sink),
-        inputs: [{ num: 0, id: topo.source.id, ship_strategy: 'HASH', exchange: 'pipelined_bounded' }],
-        optimizer_properties: {},
-      },
-      { ...node(topo.source), optimizer_properties: {} },
-    ],
+    nodes: topo.vertices
+      .map((v, k) => {
+        const input = topo.vertices[k - 1];
+        return input === undefined
+          ? { ...node(v), optimizer_properties: {} }
+          : {
+              ...node(v),
+              inputs: [{ num: 0, id: input.id, ship_strategy: 'HASH', exchange: 'pipelined_bounded' }],
+              optimizer_properties: {},
+            };
+      })
+      .reverse(),
   };
 }
 

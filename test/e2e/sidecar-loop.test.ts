@@ -14,7 +14,13 @@ import { Sidecar } from '../../sidecar/src/loop/sidecar.js';
 import { SidecarMetrics } from '../../sidecar/src/metrics/exporter.js';
 import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
 import { sidecarRules } from '../fixtures/rbac.js';
-import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
+import {
+  flinkDeployment,
+  serviceAccount,
+  startKubeDouble,
+  type Fault,
+  type KubeDouble,
+} from '../doubles/kube/index.js';
 
 const NS = 'streaming';
 const NAME = 'clickstream';
@@ -197,6 +203,44 @@ describe('the sidecar end to end', () => {
       expect(evaluations.every((e) => e.action === 'none')).toBe(true);
     },
   );
+
+  it.each<[Fault]>([
+    [
+      {
+        kind: 'tooManyRequests',
+        retryAfterSeconds: 1,
+        times: Number.POSITIVE_INFINITY,
+        match: { subresource: 'scale' },
+      },
+    ],
+    [{ kind: 'internalError', times: Number.POSITIVE_INFINITY, match: { subresource: 'scale' } }],
+    // the state annotation cannot be saved: the scale must not happen either
+    [
+      {
+        kind: 'internalError',
+        times: Number.POSITIVE_INFINITY,
+        match: { verbs: ['patch'], subresource: '' },
+      },
+    ],
+  ])('Kubernetes fault %j scales nothing and says so', async (fault) => {
+    const w = await world({ active: true, workers: 10, rate: 16_000 });
+    const sidecar = await w.newSidecar();
+    w.kube.setFault(fault);
+    await w.run(sidecar, 10 * 60);
+    expect(w.replicas()).toBe(10);
+    expect(w.flink.job.active).toBe(10);
+    expect(await sidecar.metrics()).toMatch(/flink_autoscaler_errors_total\{stage="scale"/);
+  });
+
+  it('slow Kubernetes answers delay the scale but do not make it wrong', async () => {
+    const w = await world({ active: true, workers: 10, rate: 16_000 });
+    const sidecar = await w.newSidecar();
+    w.kube.setFault({ kind: 'delay', ms: 300, times: Number.POSITIVE_INFINITY });
+    await w.run(sidecar, 10 * 60);
+    const replicas = w.replicas() ?? 0;
+    expect(replicas).toBeGreaterThan(16);
+    expect(w.flink.job.active).toBe(replicas);
+  }, 60_000);
 
   it('a Kubernetes conflict on the scale leaves the other writer’s count and scales nothing', async () => {
     const w = await world({ active: true, workers: 10, rate: 16_000 });

@@ -78,6 +78,21 @@ describe('flink-autoscaler (the installed bin)', () => {
     expect(stdout).toContain('exit code 2');
   });
 
+  it('sidecar refuses to start without knowing its FlinkDeployment', () => {
+    const { code, stdout, stderr } = run([
+      'sidecar',
+      '--namespace',
+      'x',
+      '--pod-labels-file',
+      '/nonexistent/labels',
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(
+      /--name \(or env FLINK_DEPLOYMENT_NAME, or an app label in \/nonexistent\/labels\) is required/,
+    );
+  });
+
   it('refuses an unknown subcommand with exit 2', () => {
     const { code, stderr } = run(['scale-everything']);
     expect(code).toBe(2);

@@ -74,11 +74,14 @@ beforeAll(async () => {
 
   const port = await freePort();
   sidecarUrl = `http://127.0.0.1:${port}`;
+  // no --name: the FlinkDeployment is the JobManager pod's `app` label, from a Downward API labels file
+  const labels = join(mkdtempSync(join(tmpdir(), 'fa-podinfo-')), 'labels');
+  writeFileSync(labels, `app="${NAME}"\ncomponent="jobmanager"\n`);
   sidecar = spawn(
     join(root, 'node_modules/.bin/flink-autoscaler'),
     [
       'sidecar',
-      ...['--flink-url', flink.url, '--namespace', NS, '--name', NAME],
+      ...['--flink-url', flink.url, '--namespace', NS, '--pod-labels-file', labels],
       ...[
         '--kubeconfig',
         kube.kubeconfig({ token: SA.token }, { namespace: NS }),
@@ -168,6 +171,13 @@ describe('a real Prometheus scraping the sidecar', () => {
     };
     expect(mode.data.result[0]?.metric.mode).toBe('advisor');
   }, 90_000);
+
+  it('found its FlinkDeployment from the pod’s app label', async () => {
+    const status = (await (await fetch(`${sidecarUrl}/api/v1/status`)).json()) as {
+      flinkdeployment: { name: string };
+    };
+    expect(status.flinkdeployment.name).toBe(NAME);
+  });
 
   it('logs structured JSON', () => {
     const lines = sidecarLog.join('').split('\n').filter(Boolean);

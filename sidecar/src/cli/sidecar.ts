@@ -3,6 +3,7 @@
  * the Kubernetes client (in-cluster, or a kubeconfig), the control loop, the watch on its FlinkDeployment
  * and the HTTP server, then evaluates every intervalSeconds until SIGTERM.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { FlinkCollector } from '../flink/collect.js';
@@ -10,6 +11,7 @@ import { FlinkHttp } from '../flink/http.js';
 import { createSidecarApp, DEFAULT_SIDECAR_PORT, startSidecarServer } from '../http/server.js';
 import { KubeClient } from '../kube/client.js';
 import type { FlinkDeployment } from '../kube/deployment.js';
+import { DEFAULT_POD_LABELS_FILE, parsePodLabels } from '../kube/pod-labels.js';
 import { Sidecar, type Log } from '../loop/sidecar.js';
 import { SidecarMetrics } from '../metrics/exporter.js';
 import { CliError } from './exit.js';
@@ -21,6 +23,7 @@ interface SidecarOptions {
   namespace?: string;
   name?: string;
   kubeconfig?: string;
+  podLabelsFile: string;
   listen: string;
   [policyFlag: string]: unknown;
 }
@@ -94,10 +97,22 @@ export function registerSidecar(program: Command): void {
       process.env.FLINK_DEPLOYMENT_NAME,
     )
     .option('--kubeconfig <file>', 'a kubeconfig (default: in-cluster, or $KUBECONFIG)')
+    .option(
+      '--pod-labels-file <file>',
+      "the pod's labels from a Downward API volume; without --name, the FlinkDeployment is the `app` label",
+      DEFAULT_POD_LABELS_FILE,
+    )
     .option('--listen <host:port>', 'where /metrics and the API answer', `0.0.0.0:${DEFAULT_SIDECAR_PORT}`);
   addPolicyFlags(command).action(async (opts: SidecarOptions) => {
     if (!opts.namespace) throw new CliError('--namespace (or env POD_NAMESPACE) is required');
-    if (!opts.name) throw new CliError('--name (or env FLINK_DEPLOYMENT_NAME) is required');
+    if (!opts.name && existsSync(opts.podLabelsFile)) {
+      opts.name = parsePodLabels(readFileSync(opts.podLabelsFile, 'utf8')).app;
+    }
+    if (!opts.name) {
+      throw new CliError(
+        `--name (or env FLINK_DEPLOYMENT_NAME, or an app label in ${opts.podLabelsFile}) is required`,
+      );
+    }
     const baseConfig = policyFromFlags(opts);
     const listen = hostPort(opts.listen);
     const log = jsonLogger('flink-autoscaler-sidecar');

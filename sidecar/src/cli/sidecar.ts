@@ -10,9 +10,9 @@ import { FlinkCollector } from '../flink/collect.js';
 import { FlinkHttp } from '../flink/http.js';
 import { createSidecarApp, DEFAULT_SIDECAR_PORT, startSidecarServer } from '../http/server.js';
 import { KubeClient } from '../kube/client.js';
-import type { FlinkDeployment } from '../kube/deployment.js';
 import { DEFAULT_POD_LABELS_FILE, parsePodLabels } from '../kube/pod-labels.js';
-import { Sidecar, type Log } from '../loop/sidecar.js';
+import { Sidecar } from '../loop/sidecar.js';
+import { keepWatching } from '../loop/watch.js';
 import { SidecarMetrics } from '../metrics/exporter.js';
 import { CliError } from './exit.js';
 import { jsonLogger } from './logger.js';
@@ -33,42 +33,6 @@ function hostPort(text: string): { host: string; port: number } {
   const port = Number(match?.[2]);
   if (!match || port > 65535) throw new CliError(`--listen must be HOST:PORT, got ${JSON.stringify(text)}`);
   return { host: match[1] || '0.0.0.0', port };
-}
-
-/** Keeps a watch on the FlinkDeployment, re-reading and watching again after it ends. */
-async function keepWatching(
-  kube: KubeClient,
-  sidecar: Sidecar,
-  log: Log,
-  stopped: () => boolean,
-): Promise<void> {
-  let backoff = 1000;
-  while (!stopped()) {
-    try {
-      const current = await kube.get();
-      sidecar.updateDeployment(current);
-      backoff = 1000;
-      await new Promise<void>((resolve) => {
-        void kube
-          .watch(
-            current.metadata.resourceVersion,
-            (deployment: FlinkDeployment) => sidecar.updateDeployment(deployment),
-            (error) => {
-              if (error) log('warn', 'watch ended', { error: String(error) });
-              resolve();
-            },
-          )
-          .catch((error: Error) => {
-            log('warn', 'watch failed', { error: error.message });
-            resolve();
-          });
-      });
-    } catch (error) {
-      log('warn', 'cannot read the FlinkDeployment', { error: (error as Error).message });
-    }
-    await new Promise((r) => setTimeout(r, backoff));
-    backoff = Math.min(backoff * 2, 30_000);
-  }
 }
 
 export function registerSidecar(program: Command): void {
@@ -133,16 +97,14 @@ export function registerSidecar(program: Command): void {
     const server = await startSidecarServer(app, listen.host, listen.port);
     log('info', 'listening', { url: server.url, flink: opts.flinkUrl, ...target });
     await sidecar.start();
-    let stopped = false;
-    void keepWatching(kube, sidecar, log, () => stopped);
+    const watch = keepWatching(kube, (deployment) => sidecar.updateDeployment(deployment), log);
     const timer = setInterval(() => void sidecar.tick(), baseConfig.intervalSeconds * 1000);
     await sidecar.tick();
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         log('info', 'stopping', { signal });
-        stopped = true;
         clearInterval(timer);
-        void server.close().then(resolve);
+        void Promise.all([watch.stop(), server.close()]).then(() => resolve());
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));

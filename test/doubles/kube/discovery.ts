@@ -210,17 +210,19 @@ export function servedResources(crd: CustomResourceDefinition): DiscoveryResourc
     namespaced,
     verbs: ['create'],
   });
+  // Events are served by the core group and by events.k8s.io alike.
+  const events = (group: string) => ({
+    group,
+    version: 'v1',
+    resource: 'events',
+    singular: 'event',
+    kind: 'Event',
+    namespaced: true,
+    verbs: eventVerbs,
+    shortNames: ['ev'],
+  });
   return [
-    {
-      group: '',
-      version: 'v1',
-      resource: 'events',
-      singular: 'event',
-      kind: 'Event',
-      namespaced: true,
-      verbs: eventVerbs,
-      shortNames: ['ev'],
-    },
+    events(''),
     {
       group: '',
       version: 'v1',
@@ -235,16 +237,7 @@ export function servedResources(crd: CustomResourceDefinition): DiscoveryResourc
     review('authorization.k8s.io', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true),
     review('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview'),
     review('authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview'),
-    {
-      group: 'events.k8s.io',
-      version: 'v1',
-      resource: 'events',
-      singular: 'event',
-      kind: 'Event',
-      namespaced: true,
-      verbs: eventVerbs,
-      shortNames: ['ev'],
-    },
+    events('events.k8s.io'),
     {
       group: crd.group,
       version: crd.version,

@@ -23,10 +23,10 @@ function exactName(fieldSelector: string | undefined): string {
   return '';
 }
 
-/** Resource attributes of `/api/v1/...` and `/apis/GROUP/VERSION/...`; anything else is a non-resource request. */
-export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
-  const nonResource: RequestInfo = {
-    verb: method.toLowerCase(),
+/** The attributes of a request that names no resource (a path such as /version or /openapi/v3). */
+export function nonResourceInfo(verb: string, path: string): RequestInfo {
+  return {
+    verb,
     resourceRequest: false,
     apiGroup: '',
     apiVersion: '',
@@ -36,6 +36,11 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
     name: '',
     path,
   };
+}
+
+/** Resource attributes of `/api/v1/...` and `/apis/GROUP/VERSION/...`; anything else is a non-resource request. */
+export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
+  const nonResource = nonResourceInfo(method.toLowerCase(), path);
   let parts = path.split('/').filter((part) => part !== '');
   if (parts.length < 3 || (parts[0] !== 'api' && parts[0] !== 'apis')) return nonResource;
   let apiGroup = '';

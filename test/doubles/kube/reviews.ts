@@ -1,5 +1,6 @@
 /** TokenReview, SubjectAccessReview, LocalSubjectAccessReview and SelfSubjectAccessReview: answered from the double's own tokens and rules. */
 import type { Authenticator, UserInfo } from './identity.js';
+import { nonResourceInfo } from './request-info.js';
 import { authorize, type AccessRule, type RequestAttributes } from './rbac.js';
 import { badRequest, invalid, type FieldError } from './status.js';
 import { isObject, type JsonObject } from './types.js';
@@ -59,18 +60,7 @@ function attributesOf(spec: JsonObject, user: UserInfo): RequestAttributes {
       path: '',
     };
   }
-  return {
-    user,
-    verb: text(nonResource, 'verb'),
-    resourceRequest: false,
-    apiGroup: '',
-    apiVersion: '',
-    resource: '',
-    subresource: '',
-    namespace: '',
-    name: '',
-    path: text(nonResource, 'path'),
-  };
+  return { user, ...nonResourceInfo(text(nonResource, 'verb'), text(nonResource, 'path')) };
 }
 
 function decided(

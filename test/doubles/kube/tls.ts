@@ -22,8 +22,12 @@ const octets = (content: Buffer): Buffer => tlv(0x04, content);
 const bits = (content: Buffer, unused = 0): Buffer => tlv(0x03, Buffer.from([unused]), content);
 const explicit = (n: number, content: Buffer): Buffer => tlv(0xa0 + n, content);
 
-function integer(value: Buffer): Buffer {
-  return tlv(0x02, (value[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), value]) : value);
+/** A DER INTEGER from unsigned big-endian bytes: minimal (no leading zero bytes) and positive (a 0x00 before a high bit). */
+export function integer(value: Buffer): Buffer {
+  let start = 0;
+  while (start < value.length - 1 && value[start] === 0) start += 1;
+  const minimal = value.subarray(start);
+  return tlv(0x02, (minimal[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 function oid(dotted: string): Buffer {
@@ -52,13 +56,11 @@ function pem(label: string, der: Buffer): string {
 }
 
 /** A P-256 key and a certificate for CN=kube-double, IP 127.0.0.1 and DNS localhost, valid for a day. */
-export function selfSignedCertificate(): { key: string; cert: string } {
+export function selfSignedCertificate(serial: Buffer = randomBytes(16)): { key: string; cert: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const ecdsaWithSha256 = sequence(oid('1.2.840.10045.4.3.2'));
   const name = sequence(set(sequence(oid('2.5.4.3'), tlv(0x0c, Buffer.from('kube-double')))));
-  const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
   const now = Date.now();
   const tbs = sequence(
     explicit(0, integer(Buffer.from([2]))),

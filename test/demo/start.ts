@@ -4,7 +4,8 @@
  * Prints `kubeconfig: PATH` and `sidecar: URL` first, then logs decisions as JSON lines on stderr.
  */
 import { DEFAULT_CONFIG } from '@flink-autoscaler/shared';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConnection } from '../../sidecar/src/kube/connection.js';
+import { loadKubeSettings } from '../../sidecar/src/kube/kubeconfig.js';
 import { jsonLogger } from '../../sidecar/src/cli/logger.js';
 import { FlinkCollector } from '../../sidecar/src/flink/collect.js';
 import { FlinkHttp } from '../../sidecar/src/flink/http.js';
@@ -59,11 +60,12 @@ kube.onReplicasChange((change) => {
   queueMicrotask(() => kube.flinkDeployments.reconcile(NS, NAME));
 });
 
-const config = new KubeConfig();
-config.loadFromFile(kube.kubeconfig({ token: sa.token }, { namespace: NS }));
+const connection = new KubeConnection(
+  await loadKubeSettings(kube.kubeconfig({ token: sa.token }, { namespace: NS }), {}),
+);
 const clock = () => Date.UTC(2026, 0, 1) + flink.time * 1000;
 const log = jsonLogger('flink-autoscaler-demo');
-const kubeClient = new KubeClient(config, { namespace: NS, name: NAME });
+const kubeClient = new KubeClient(connection, { namespace: NS, name: NAME });
 const metrics = new SidecarMetrics({ namespace: NS, flinkdeployment: NAME });
 const sidecar = new Sidecar({
   collector: new FlinkCollector(new FlinkHttp({ baseUrl: flink.url }), clock),

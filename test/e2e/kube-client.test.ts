@@ -3,10 +3,10 @@
  * through the scale subresource against concurrent writers, state annotation, Events, and the reviews of
  * callers; faults turn into errors that say what happened.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { kubeClient } from '../fixtures/kube-connect.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATE_ANNOTATION, stateOf, type FlinkDeployment } from '../../sidecar/src/kube/deployment.js';
-import { KubeClient, KubeError } from '../../sidecar/src/kube/client.js';
+import { KubeError } from '../../sidecar/src/kube/client.js';
 import { scalerRule, sidecarRules } from '../fixtures/rbac.js';
 import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
 
@@ -36,9 +36,11 @@ async function setUp() {
     rules: [...sidecarRules(NS, SIDECAR.username), scalerRule(NS, 'flink-operators')],
   });
   kube.flinkDeployments.put(flinkDeployment({ name: 'clickstream', namespace: NS, replicas: 4 }));
-  const config = new KubeConfig();
-  config.loadFromFile(kube.kubeconfig({ token: SIDECAR.token }, { namespace: NS }));
-  return { double: kube, client: new KubeClient(config, { namespace: NS, name: 'clickstream' }) };
+  const client = await kubeClient(kube.kubeconfig({ token: SIDECAR.token }, { namespace: NS }), {
+    namespace: NS,
+    name: 'clickstream',
+  });
+  return { double: kube, client };
 }
 
 describe('the sidecar’s Kubernetes client', () => {
@@ -143,11 +145,11 @@ describe('the sidecar’s Kubernetes client', () => {
 
   it('is told when its service account lacks a right', async () => {
     const { double } = await setUp();
-    const config = new KubeConfig();
-    config.loadFromFile(double.kubeconfig({ token: BOB.token }, { namespace: NS }));
-    const error = await new KubeClient(config, { namespace: NS, name: 'clickstream' })
-      .scale(4, 7)
-      .catch((e: unknown) => e);
+    const bob = await kubeClient(double.kubeconfig({ token: BOB.token }, { namespace: NS }), {
+      namespace: NS,
+      name: 'clickstream',
+    });
+    const error = await bob.scale(4, 7).catch((e: unknown) => e);
     expect((error as KubeError).failure).toBe('forbidden');
     expect((error as KubeError).message).toMatch(
       /User "bob" cannot patch resource "flinkdeployments\/scale"/,

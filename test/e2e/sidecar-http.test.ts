@@ -6,7 +6,8 @@
  * endpoints, the log and the counters.
  */
 import { createServer } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConnection } from '../../sidecar/src/kube/connection.js';
+import { connectKube } from '../fixtures/kube-connect.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../sidecar/src/kube/client.js';
 import {
@@ -46,10 +47,11 @@ afterAll(async () => {
 });
 
 /** A KubeClient as the sidecar builds it, with some user's token (the sidecar's own by default). */
-function kubeClient(token = SIDECAR.token): KubeClient {
-  const config = new KubeConfig();
-  config.loadFromFile(kube.kubeconfig({ token }, { namespace: NS }));
-  return new KubeClient(config, { namespace: NS, name: NAME });
+async function kubeClient(token = SIDECAR.token): Promise<KubeClient> {
+  return new KubeClient(await connectKube(kube.kubeconfig({ token }, { namespace: NS })), {
+    namespace: NS,
+    name: NAME,
+  });
 }
 
 /** A port nothing listens on (bound, then closed). */
@@ -116,7 +118,7 @@ async function setUp(options: Partial<SidecarAppDeps> = {}) {
   const logs: Record<string, unknown>[] = [];
   const app = createSidecarApp({
     api,
-    kube: kubeClient(),
+    kube: await kubeClient(),
     metrics,
     log: (fields) => logs.push(fields),
     clock,
@@ -416,15 +418,9 @@ describe('POST /api/v1/scale', () => {
 
     it('the Kubernetes API unreachable (a closed port)', async () => {
       const port = await closedPort();
-      const config = new KubeConfig();
-      config.loadFromOptions({
-        clusters: [{ name: 'gone', server: `http://127.0.0.1:${port}`, skipTLSVerify: false }],
-        users: [{ name: 'sidecar', token: SIDECAR.token }],
-        contexts: [{ name: 'gone', cluster: 'gone', user: 'sidecar', namespace: NS }],
-        currentContext: 'gone',
-      });
+      const connection = new KubeConnection({ server: `http://127.0.0.1:${port}`, token: SIDECAR.token });
       const { api, scale, lastLog } = await setUp({
-        kube: new KubeClient(config, { namespace: NS, name: NAME }),
+        kube: new KubeClient(connection, { namespace: NS, name: NAME }),
       });
       const message = expectError(await scale(GOOD), 503, 'authorization-unavailable');
       expect(message).toMatch(/unreachable or failing/);
@@ -434,7 +430,7 @@ describe('POST /api/v1/scale', () => {
     });
 
     it('the sidecar’s own service account not allowed to create reviews', async () => {
-      const { api, scale } = await setUp({ kube: kubeClient(BOB.token) });
+      const { api, scale } = await setUp({ kube: await kubeClient(BOB.token) });
       const message = expectError(await scale(GOOD), 503, 'authorization-unavailable');
       expect(message).toMatch(/system:auth-delegator/);
       expect(api.calls).toEqual([]);

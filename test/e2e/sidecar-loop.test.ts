@@ -4,7 +4,7 @@
  * simulated job with that many TaskManagers), and the sidecar scales through the Kubernetes API.
  */
 import { DEFAULT_CONFIG, type Evaluation } from '@flink-autoscaler/shared';
-import { KubeConfig } from '@kubernetes/client-node';
+import { connectKube } from '../fixtures/kube-connect.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FlinkCollector } from '../../sidecar/src/flink/collect.js';
 import { FlinkHttp } from '../../sidecar/src/flink/http.js';
@@ -84,11 +84,10 @@ async function world(options: {
     if (change.to !== undefined) f.setReplicas(change.to);
     queueMicrotask(() => k.flinkDeployments.reconcile(NS, NAME));
   });
-  const config = new KubeConfig();
-  config.loadFromFile(k.kubeconfig({ token: SA.token }, { namespace: NS }));
+  const connection = await connectKube(k.kubeconfig({ token: SA.token }, { namespace: NS }));
   const clock = () => T0 + f.time * 1000;
   const newSidecar = async () => {
-    const kubeClient = new KubeClient(config, { namespace: NS, name: NAME });
+    const kubeClient = new KubeClient(connection, { namespace: NS, name: NAME });
     const collector = new FlinkCollector(
       new FlinkHttp({ baseUrl: f.url, attempts: 1, timeoutMs: 1000 }),
       clock,

@@ -3,9 +3,9 @@
  * changes arrive, a failed read is retried, and a watch-driven label change flips the loop's mode.
  */
 import { DEFAULT_CONFIG } from '@flink-autoscaler/shared';
-import { KubeConfig } from '@kubernetes/client-node';
+import { kubeClient } from '../fixtures/kube-connect.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../sidecar/src/kube/client.js';
+
 import { ENABLED_LABEL, type FlinkDeployment } from '../../sidecar/src/kube/deployment.js';
 import { Sidecar } from '../../sidecar/src/loop/sidecar.js';
 import { keepWatching, type WatchHandle } from '../../sidecar/src/loop/watch.js';
@@ -30,9 +30,11 @@ async function setUp() {
   kube = await startKubeDouble({ namespace: NS, users: [SA], rules: sidecarRules(NS, SA.username) });
   kube.flinkDeployments.put(flinkDeployment({ name: NAME, namespace: NS, replicas: 4 }));
   kube.flinkDeployments.reconcile(NS, NAME);
-  const config = new KubeConfig();
-  config.loadFromFile(kube.kubeconfig({ token: SA.token }, { namespace: NS }));
-  return { double: kube, client: new KubeClient(config, { namespace: NS, name: NAME }) };
+  const client = await kubeClient(kube.kubeconfig({ token: SA.token }, { namespace: NS }), {
+    namespace: NS,
+    name: NAME,
+  });
+  return { double: kube, client };
 }
 
 function edit(double: KubeDouble, change: (fd: FlinkDeployment) => void): void {

@@ -4,12 +4,13 @@
  * and the HTTP server, then evaluates every intervalSeconds until SIGTERM.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { FlinkCollector } from '../flink/collect.js';
 import { FlinkHttp } from '../flink/http.js';
 import { createSidecarApp, DEFAULT_SIDECAR_PORT, startSidecarServer } from '../http/server.js';
 import { KubeClient } from '../kube/client.js';
+import { KubeConnection } from '../kube/connection.js';
+import { KubeconfigError, loadKubeSettings } from '../kube/kubeconfig.js';
 import { DEFAULT_POD_LABELS_FILE, parsePodLabels } from '../kube/pod-labels.js';
 import { Sidecar } from '../loop/sidecar.js';
 import { keepWatching } from '../loop/watch.js';
@@ -80,11 +81,13 @@ export function registerSidecar(program: Command): void {
     const baseConfig = policyFromFlags(opts);
     const listen = hostPort(opts.listen);
     const log = jsonLogger('flink-autoscaler-sidecar');
-    const config = new KubeConfig();
-    if (opts.kubeconfig) config.loadFromFile(opts.kubeconfig);
-    else config.loadFromDefault();
+    const connection = new KubeConnection(
+      await loadKubeSettings(opts.kubeconfig).catch((error: unknown) => {
+        throw error instanceof KubeconfigError ? new CliError(error.message) : error;
+      }),
+    );
     const target = { namespace: opts.namespace, name: opts.name };
-    const kube = new KubeClient(config, target);
+    const kube = new KubeClient(connection, target);
     const metrics = new SidecarMetrics({ namespace: target.namespace, flinkdeployment: target.name });
     const collector = new FlinkCollector(new FlinkHttp({ baseUrl: opts.flinkUrl }), Date.now);
     const sidecar = new Sidecar({ collector, kube, metrics, clock: Date.now, log, baseConfig });

@@ -1,0 +1,152 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { KubeError } from '../src/kube/api-error.js';
+import { KubeConnection, type WatchEvent } from '../src/kube/connection.js';
+
+let server: Server | undefined;
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  server = createServer(handler);
+  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+afterEach(async () => {
+  const open = server;
+  server = undefined;
+  if (open) {
+    open.closeAllConnections();
+    await new Promise((r) => open.close(r));
+  }
+  vi.useRealTimers();
+});
+
+const get = { method: 'GET' as const, path: '/api/v1/x', what: 'get x' };
+
+describe('the Kubernetes connection', () => {
+  it('sends the bearer token, the query and a JSON body with its patch type', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const url = await serve((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ url: req.url, auth: req.headers.authorization, type: req.headers['content-type'], body });
+        res.setHeader('Content-Type', 'application/json').end('{"ok":true}');
+      });
+    });
+    const connection = new KubeConnection({ server: url, token: 't0k' });
+    const answer = await connection.json({
+      method: 'PATCH',
+      path: '/apis/g/v1/x',
+      query: { fieldSelector: 'metadata.name=a b', dryRun: undefined },
+      body: [{ op: 'test' }],
+      contentType: 'application/json-patch+json',
+      what: 'patch x',
+    });
+    expect(answer).toEqual({ ok: true });
+    expect(seen).toEqual([
+      {
+        url: '/apis/g/v1/x?fieldSelector=metadata.name%3Da+b',
+        auth: 'Bearer t0k',
+        type: 'application/json-patch+json',
+        body: '[{"op":"test"}]',
+      },
+    ]);
+    connection.close();
+  });
+
+  it('turns an apiserver Status into a KubeError with its message, and garbage into "unavailable"', async () => {
+    let answer = { status: 409, body: '{"kind":"Status","message":"the object has been modified"}' };
+    const url = await serve((_req, res) => res.writeHead(answer.status).end(answer.body));
+    const connection = new KubeConnection({ server: url });
+    await expect(connection.json(get)).rejects.toMatchObject({
+      failure: 'conflict',
+      status: 409,
+      message: 'get x: HTTP 409: the object has been modified',
+    });
+    answer = { status: 200, body: '<html>proxy</html>' };
+    await expect(connection.json(get)).rejects.toMatchObject({
+      failure: 'unavailable',
+      message: 'get x: the answer is not JSON (HTTP 200)',
+    });
+    answer = { status: 502, body: 'bad gateway' };
+    await expect(connection.json(get)).rejects.toMatchObject({ failure: 'unavailable', status: 502 });
+    connection.close();
+  });
+
+  it('gives up on a server that does not answer in time', async () => {
+    const url = await serve(() => undefined);
+    const connection = new KubeConnection({ server: url, timeoutMs: 100 });
+    await expect(connection.json(get)).rejects.toThrow(/get x: no answer within 100 ms/);
+    connection.close();
+  });
+
+  it('re-reads a token file after a minute, as rotated service account tokens need', async () => {
+    const tokens: (string | undefined)[] = [];
+    const url = await serve((req, res) => {
+      tokens.push(req.headers.authorization);
+      res.end('{}');
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'token-')), 'token');
+    writeFileSync(file, 'first\n');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const connection = new KubeConnection({ server: url, tokenFile: file });
+    await connection.json(get);
+    writeFileSync(file, 'second\n');
+    await connection.json(get);
+    vi.advanceTimersByTime(61_000);
+    await connection.json(get);
+    expect(tokens).toEqual(['Bearer first', 'Bearer first', 'Bearer second']);
+    connection.close();
+  });
+
+  it('streams watch events line by line, even split across chunks, and ends on an ERROR event', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"type":"ADDED","object":{"n":1}}\n{"type":"MODI');
+      setTimeout(() => {
+        res.write('FIED","object":{"n":2}}\n');
+        res.end(
+          '{"type":"ERROR","object":{"kind":"Status","code":410,"message":"too old resource version"}}\n',
+        );
+      }, 20);
+    });
+    const connection = new KubeConnection({ server: url });
+    const events: WatchEvent[] = [];
+    const error = await connection
+      .watch({ ...get, query: { watch: true } }, (e) => events.push(e), new AbortController().signal)
+      .catch((e: unknown) => e);
+    expect(events).toEqual([
+      { type: 'ADDED', object: { n: 1 } },
+      { type: 'MODIFIED', object: { n: 2 } },
+    ]);
+    expect(error).toBeInstanceOf(KubeError);
+    expect((error as KubeError).message).toMatch(/HTTP 410: too old resource version/);
+    connection.close();
+  });
+
+  it('ends a watch quietly when stopped', async () => {
+    const url = await serve((_req, res) => res.writeHead(200).write('{"type":"ADDED","object":{}}\n'));
+    const connection = new KubeConnection({ server: url });
+    const controller = new AbortController();
+    const events: WatchEvent[] = [];
+    const done = connection.watch(
+      get,
+      (e) => {
+        events.push(e);
+        controller.abort();
+      },
+      controller.signal,
+    );
+    await expect(done).resolves.toBeUndefined();
+    expect(events).toHaveLength(1);
+    connection.close();
+  });
+
+  it('refuses a server that is not an http(s) URL', () => {
+    expect(() => new KubeConnection({ server: 'ftp://x' })).toThrow(/must be an http\(s\) URL/);
+  });
+});

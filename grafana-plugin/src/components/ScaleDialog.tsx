@@ -1,0 +1,169 @@
+/**
+ * The "Scale to N" confirm dialog: what N workers would do (the shared policy's model, in the browser),
+ * a reason and a hold, then the request through Grafana's proxy, and the server's answer or error.
+ */
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { Alert, Button, Field, Input, Modal, useStyles2 } from '@grafana/ui';
+import React, { useMemo, useState } from 'react';
+import { requestScale, ScaleError, type ScaleAnswer } from '../api/scale';
+import type { JobId } from '../data/frames';
+import { formatDuration, formatPercent, formatRate, formatTime } from '../data/format';
+import type { Snapshot } from '../data/snapshot';
+import { project, type Projection } from '../policy/projection';
+import { TEST_IDS } from '../testIds';
+
+export interface ScaleDialogProps {
+  job: JobId;
+  snapshot: Snapshot;
+  apiPath: string;
+  holdMinutes: number;
+  onDismiss: () => void;
+}
+
+type Sent = { state: 'idle' } | { state: 'sending' } | { state: 'done'; answer: ScaleAnswer } | { state: 'failed'; message: string };
+
+function proposal(s: Snapshot): number {
+  return s.desired ?? s.workers ?? Math.max(1, s.thresholds.minWorkers.value);
+}
+
+function ProjectionView({ p, s }: { p: Projection; s: Snapshot }) {
+  const styles = useStyles2(getStyles);
+  const lines: string[] = [];
+  if (p.cpu !== undefined) {
+    lines.push(`CPU about ${formatPercent(p.cpu)} for today's work (now ${s.cpu === undefined ? '?' : formatPercent(s.cpu)}).`);
+  } else lines.push('CPU: unknown (no CPU or worker count in the data).');
+  if (p.drainSeconds === undefined) lines.push('Backlog: unknown (no throughput or backlog in the data).');
+  else if (p.drainSeconds === 0) lines.push('Backlog: none to drain.');
+  else if (!Number.isFinite(p.drainSeconds)) {
+    const growth = p.growth === undefined ? '' : ` by about ${formatRate(p.growth, s.unit)}`;
+    lines.push(`Backlog: would never drain; it would keep growing${growth}.`);
+  } else {
+    const now = s.backlogTime === undefined ? '' : ` (backlog time now ${formatDuration(s.backlogTime)})`;
+    lines.push(`Backlog drains in about ${formatDuration(p.drainSeconds)}${now}.`);
+  }
+  if (p.after) {
+    lines.push(
+      p.after.action === 'none'
+        ? `After the hold the policy would keep ${p.workers} workers.`
+        : `After the hold the policy would ${p.after.action.replace('-', ' ')} to ${p.after.desiredWorkers} workers (${p.after.reasons.join(', ')}).`,
+    );
+  }
+  return (
+    <div className={styles.projection} data-testid={TEST_IDS.projection}>
+      <strong>With {p.workers} workers:</strong>
+      <ul className={styles.list}>
+        {lines.map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+      {p.outOfBounds !== undefined && (
+        <Alert severity="warning" title={`The sidecar will refuse ${p.workers}`}>
+          {p.outOfBounds}.
+        </Alert>
+      )}
+    </div>
+  );
+}
+
+export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: ScaleDialogProps) {
+  const styles = useStyles2(getStyles);
+  const [replicasText, setReplicasText] = useState(String(proposal(snapshot)));
+  const [reason, setReason] = useState('');
+  const [holdText, setHoldText] = useState(String(holdMinutes));
+  const [sent, setSent] = useState<Sent>({ state: 'idle' });
+  const replicas = Number(replicasText);
+  const hold = Number(holdText);
+  const replicasOk = Number.isInteger(replicas) && replicas >= 1;
+  const holdOk = Number.isFinite(hold) && hold >= 0;
+  const projection = useMemo(
+    () => (replicasOk ? project(snapshot, replicas) : undefined),
+    [snapshot, replicas, replicasOk],
+  );
+  const ready = replicasOk && holdOk && reason.trim() !== '' && sent.state !== 'sending' && sent.state !== 'done';
+  const name = `${job.namespace}/${job.flinkdeployment}`;
+
+  const send = async () => {
+    setSent({ state: 'sending' });
+    try {
+      const answer = await requestScale(apiPath, job, {
+        replicas,
+        reason: reason.trim(),
+        holdSeconds: Math.round(hold * 60),
+      });
+      setSent({ state: 'done', answer });
+    } catch (error) {
+      setSent({ state: 'failed', message: error instanceof ScaleError ? error.message : String(error) });
+    }
+  };
+
+  return (
+    <Modal title={`Scale ${name}`} isOpen onDismiss={onDismiss} className={styles.modal}>
+      <div data-testid={TEST_IDS.dialog}>
+        <Field label="Workers (TaskManagers)" invalid={!replicasOk} error={replicasOk ? undefined : 'a whole number ≥ 1'}>
+          <Input
+            type="number"
+            min={1}
+            value={replicasText}
+            onChange={(e) => setReplicasText(e.currentTarget.value)}
+            data-testid={TEST_IDS.replicas}
+          />
+        </Field>
+        {projection && <ProjectionView p={projection} s={snapshot} />}
+        <Field label="Reason" description="Recorded with your name in the FlinkDeployment's Events.">
+          <Input
+            value={reason}
+            maxLength={512}
+            placeholder="incident 123: backlog after the outage"
+            onChange={(e) => setReason(e.currentTarget.value)}
+            data-testid={TEST_IDS.reason}
+          />
+        </Field>
+        <Field label="Hold (minutes)" description="The policy pauses this long after the scale." invalid={!holdOk}>
+          <Input
+            type="number"
+            min={0}
+            value={holdText}
+            onChange={(e) => setHoldText(e.currentTarget.value)}
+            data-testid={TEST_IDS.hold}
+          />
+        </Field>
+        {sent.state === 'done' && (
+          <Alert severity="success" title={sent.answer.dryRun ? 'Checked (dry run)' : 'Scale requested'} data-testid={TEST_IDS.result}>
+            {`${sent.answer.from} → ${sent.answer.to} workers, by ${sent.answer.user}; the policy holds until ${formatTime(sent.answer.holdUntil)}.`}
+          </Alert>
+        )}
+        {sent.state === 'failed' && (
+          <Alert severity="error" title="The scale was not done" data-testid={TEST_IDS.error}>
+            {sent.message}
+          </Alert>
+        )}
+      </div>
+      <Modal.ButtonRow>
+        <Button variant="secondary" fill="outline" onClick={onDismiss}>
+          {sent.state === 'done' ? 'Close' : 'Cancel'}
+        </Button>
+        <Button
+          variant="destructive"
+          disabled={!ready}
+          onClick={() => void send()}
+          data-testid={TEST_IDS.confirm}
+          icon={sent.state === 'sending' ? 'spinner' : undefined}
+        >
+          {replicasOk ? `Scale to ${replicas}` : 'Scale'}
+        </Button>
+      </Modal.ButtonRow>
+    </Modal>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  modal: css({ width: 'min(560px, 95vw)' }),
+  projection: css({
+    marginBottom: theme.spacing(2),
+    padding: theme.spacing(1),
+    background: theme.colors.background.secondary,
+    borderRadius: theme.shape.radius.default,
+  }),
+  list: css({ margin: theme.spacing(0.5, 0, 0, 2) }),
+});

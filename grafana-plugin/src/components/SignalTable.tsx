@@ -1,0 +1,37 @@
+/** The signals as a compact table (small panels, or charts turned off): value and thresholds per row. */
+import { css, cx } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { useStyles2 } from '@grafana/ui';
+import React from 'react';
+import { TEST_IDS } from '../testIds';
+import type { ChartSpec } from './chartSpecs';
+
+export function SignalTable({ specs }: { specs: ChartSpec[] }) {
+  const styles = useStyles2(getStyles);
+  return (
+    <table className={styles.table} data-testid={TEST_IDS.signalTable}>
+      <tbody>
+        {specs.map((spec) => (
+          <tr key={spec.id}>
+            <th className={styles.cell}>{spec.title}</th>
+            <td className={cx(styles.cell, styles.value)}>{spec.current}</td>
+            <td className={cx(styles.cell, styles.limits)}>{spec.thresholds.map((t) => t.label).join(' · ')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  table: css({ width: '100%', borderCollapse: 'collapse', fontSize: theme.typography.bodySmall.fontSize }),
+  cell: css({
+    padding: theme.spacing(0.25, 0.5),
+    textAlign: 'left',
+    fontWeight: theme.typography.fontWeightRegular,
+    borderBottom: `1px solid ${theme.colors.border.weak}`,
+    whiteSpace: 'nowrap',
+  }),
+  value: css({ color: theme.colors.text.primary, fontWeight: theme.typography.fontWeightMedium }),
+  limits: css({ color: theme.colors.text.secondary, overflow: 'hidden', textOverflow: 'ellipsis' }),
+});

@@ -1,0 +1,47 @@
+import { PanelPlugin } from '@grafana/data';
+import { FlinkAutoscalerPanel } from './components/FlinkAutoscalerPanel';
+import { DEFAULT_SCALE_API_PATH, type PanelOptions } from './types';
+
+export const plugin = new PanelPlugin<PanelOptions>(FlinkAutoscalerPanel).setPanelOptions((builder) =>
+  builder
+    .addBooleanSwitch({
+      path: 'showCharts',
+      name: 'Signal charts',
+      description: 'Draw each signal over time against its thresholds when the panel has room; else a table.',
+      defaultValue: true,
+      category: ['Display'],
+    })
+    .addNumberInput({
+      path: 'scalingsShown',
+      name: 'Last scalings shown',
+      defaultValue: 5,
+      settings: { min: 0, max: 20, integer: true },
+      category: ['Display'],
+    })
+    .addBooleanSwitch({
+      path: 'scaleEnabled',
+      name: 'Scale to N',
+      description: 'Offer "Scale to N" to editors and admins (never to viewers). Grafana and the sidecar still decide.',
+      defaultValue: true,
+      category: ['Scale action'],
+    })
+    .addTextInput({
+      path: 'scaleApiPath',
+      name: 'Scale API path',
+      description:
+        'Grafana path of the gateway behind a server-side proxy: the companion app route (default) or ' +
+        'api/datasources/proxy/uid/<uid>. Relative to Grafana; the browser never calls the cluster.',
+      defaultValue: DEFAULT_SCALE_API_PATH,
+      category: ['Scale action'],
+      showIf: (options) => options.scaleEnabled,
+    })
+    .addNumberInput({
+      path: 'holdMinutes',
+      name: 'Hold (minutes)',
+      description: 'How long the policy pauses after a manual scale, as proposed in the dialog.',
+      defaultValue: 30,
+      settings: { min: 0, max: 1440, integer: true },
+      category: ['Scale action'],
+      showIf: (options) => options.scaleEnabled,
+    }),
+);

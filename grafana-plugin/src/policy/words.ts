@@ -1,0 +1,74 @@
+/**
+ * The decision, its reasons and its gates in words, with the figures that made them. The reason and gate
+ * codes are the policy's (shared/src/policy/types.ts, shared/src/autoscaler/autoscaler.ts); an unknown
+ * code is shown as it is.
+ */
+import { GROWTH_NOISE, type ReasonCode, type Gate } from '@flink-autoscaler/shared';
+import { formatDuration, formatPercent, formatRate } from '../data/format';
+import type { Snapshot } from '../data/snapshot';
+
+export function headline(s: Snapshot): string {
+  const workers = s.workers === undefined ? 'unknown' : String(s.workers);
+  switch (s.action) {
+    case 'scale-up':
+      return `Scale up: ${workers} → ${s.desired ?? '?'} workers`;
+    case 'scale-down':
+      return `Scale down: ${workers} → ${s.desired ?? '?'} workers`;
+    case 'none':
+      return `No change: ${workers} workers`;
+    default:
+      return 'No decision yet';
+  }
+}
+
+const bt = (s: Snapshot) => (s.backlogTime === undefined ? 'unknown' : formatDuration(s.backlogTime));
+const cpu = (s: Snapshot) => (s.cpu === undefined ? 'unknown' : formatPercent(s.cpu));
+
+const REASONS: Record<ReasonCode, (s: Snapshot) => string> = {
+  'backlog-time-high': (s) =>
+    `Backlog time ${bt(s)} is above ${formatDuration(s.thresholds.scaleUpBacklogTime.value)}.`,
+  'cpu-high': (s) => `CPU ${cpu(s)} is above ${formatPercent(s.thresholds.scaleUpCpu.value)}.`,
+  'cpu-low': (s) =>
+    `CPU ${cpu(s)} is below ${formatPercent(s.thresholds.scaleDownCpu.value)}, backlog time ${bt(s)} is under ` +
+    `${formatDuration(s.thresholds.scaleDownBacklogTime.value)} and the backlog is not growing: fewer workers ` +
+    `would run at ${formatPercent(s.thresholds.targetCpu.value)}.`,
+  'no-throughput': () => 'The source reads nothing (throughput 0): only CPU can size the job.',
+  'within-bands': () => 'Every signal is inside its band: nothing to do.',
+  'backlog-growing': (s) =>
+    `The backlog grows${s.backlogGrowth === undefined ? '' : ` by ${formatRate(s.backlogGrowth, s.unit)}`} ` +
+    `(more than ${formatPercent(GROWTH_NOISE)} of throughput): no scale-down.`,
+  'backlog-time-not-low': (s) =>
+    `Backlog time ${bt(s)} is not under ${formatDuration(s.thresholds.scaleDownBacklogTime.value)}: no scale-down.`,
+  'limited-by-max-workers': (s) => `Capped at the most workers allowed (${s.thresholds.maxWorkers.value}).`,
+  'limited-by-min-workers': (s) => `Held at the fewest workers allowed (${s.thresholds.minWorkers.value}).`,
+  'limited-by-max-parallelism': (s) =>
+    `Capped at ${s.thresholds.maxWorkers.value} workers: more would idle beyond the job's max parallelism.`,
+  'invalid-signals': () => 'The signals cannot be trusted: nothing changes.',
+};
+
+const GATES: Record<Gate, string> = {
+  'job-not-running': 'The job is not RUNNING.',
+  'deployment-not-stable': 'The FlinkDeployment is not stable yet.',
+  'window-not-full': 'The measuring window is not full yet.',
+  'no-signals': 'There are no signals to decide on.',
+  'rescale-in-progress': 'A rescale is in progress.',
+  cooldown: 'Cooling down after the last rescale.',
+  'manual-hold': 'A manual scale holds the policy.',
+  'scale-down-stabilizing': 'The scale-down waits for its stabilization period.',
+  'ineffective-scaling': 'Scale-ups are blocked: the last one did not raise throughput.',
+};
+
+export function reasonText(code: string, s: Snapshot): string {
+  const make = (REASONS as Record<string, ((s: Snapshot) => string) | undefined>)[code];
+  return make ? make(s) : code;
+}
+
+export function gateText(code: string): string {
+  return (GATES as Record<string, string | undefined>)[code] ?? code;
+}
+
+export function modeText(mode: Snapshot['mode']): string {
+  if (mode === 'active') return 'Active: the sidecar scales the job.';
+  if (mode === 'advisor') return 'Advisor: the sidecar only advises; label the FlinkDeployment to let it scale.';
+  return 'Mode unknown.';
+}

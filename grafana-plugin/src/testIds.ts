@@ -1,0 +1,23 @@
+/** data-testid values, for the component tests and the browser test. */
+export const TEST_IDS = {
+  panel: 'fas-panel',
+  notice: 'fas-notice',
+  headline: 'fas-headline',
+  mode: 'fas-mode',
+  workers: 'fas-workers',
+  reasons: 'fas-reasons',
+  gates: 'fas-gates',
+  chart: (key: string) => `fas-chart-${key}`,
+  thresholdLine: 'fas-threshold',
+  signalTable: 'fas-signal-table',
+  scalings: 'fas-scalings',
+  scaleButton: 'fas-scale-button',
+  dialog: 'fas-scale-dialog',
+  replicas: 'fas-scale-replicas',
+  reason: 'fas-scale-reason',
+  hold: 'fas-scale-hold',
+  projection: 'fas-scale-projection',
+  confirm: 'fas-scale-confirm',
+  result: 'fas-scale-result',
+  error: 'fas-scale-error',
+} as const;

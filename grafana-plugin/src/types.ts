@@ -1,0 +1,17 @@
+/** The panel's options; their defaults and editors are declared once, in module.ts. */
+export interface PanelOptions {
+  /** Show "Scale to N" to editors and admins (viewers never see it; the server decides anyway). */
+  scaleEnabled: boolean;
+  /** Grafana path of the gateway behind a server-side proxy (relative: never a cluster URL). */
+  scaleApiPath: string;
+  /** The hold proposed in the dialog, minutes. */
+  holdMinutes: number;
+  /** How many of the last scalings to list. */
+  scalingsShown: number;
+  /** Draw the signal charts when there is room (else a compact table). */
+  showCharts: boolean;
+}
+
+/** The companion app plugin whose route proxies the scale (see app/src/plugin.json). */
+export const APP_ID = 'fas-flinkautoscaler-app';
+export const DEFAULT_SCALE_API_PATH = `api/plugin-proxy/${APP_ID}/gateway`;

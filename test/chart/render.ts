@@ -46,6 +46,8 @@ export function helm(args: string[]): HelmResult {
 export interface RenderOptions {
   values?: string[];
   set?: string[];
+  /** `--set-json` (helm's --set leaves fractions as strings, which the schema refuses). */
+  setJson?: string[];
   apiVersions?: string[];
   kubeVersion?: string;
 }
@@ -55,6 +57,7 @@ export function templateArgs(options: RenderOptions = {}): string[] {
   const args = ['template', RELEASE, CHART, '--namespace', NAMESPACE];
   for (const file of options.values ?? []) args.push('--values', join(CHART, 'ci', file));
   for (const set of options.set ?? []) args.push('--set', set);
+  for (const set of options.setJson ?? []) args.push('--set-json', set);
   for (const api of options.apiVersions ?? WITH_CRDS) args.push('--api-versions', api);
   args.push('--kube-version', options.kubeVersion ?? '1.33.0');
   return args;

@@ -1,0 +1,145 @@
+/**
+ * values.yaml and values.schema.json: the schema's policy section is what scripts/chart-schema.ts makes
+ * from the shared option table (and so matches the shared config schema); every ci/ values file and the
+ * defaults pass it; policy values become exactly the injector flags the CLI knows, only those set; the
+ * sidecar's settings become the injector's --sidecar-* flags.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { OPTION_SPECS, flagName, parseOptionText, type OptionSpec } from '@flink-autoscaler/shared';
+import { SCHEMA_FILE, policySchema, withPolicy } from '../../scripts/chart-schema.js';
+import { CHART } from './helm.js';
+import { CI_VALUES, RELEASE, containerOf, flag, helm, one, render, templateArgs } from './render.js';
+
+const schemaText = readFileSync(SCHEMA_FILE, 'utf8');
+const schema = JSON.parse(schemaText) as { properties: Record<string, unknown> };
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+const valuesOf = (file: string): unknown => parse(readFileSync(join(CHART, file), 'utf8')) ?? {};
+const INJECTOR = `${RELEASE}-flink-autoscaler-injector`;
+
+function optionNode(spec: OptionSpec): Record<string, unknown> {
+  let node = schema.properties['policy'] as Record<string, unknown>;
+  for (const key of spec.path.split('.')) node = (node['properties'] as Record<string, Record<string, unknown>>)[key] as Record<string, unknown>;
+  return node;
+}
+
+/** A value for each option, within its range and unlike its default. */
+function sampleValue(spec: OptionSpec): number {
+  const { min, max } = spec.range;
+  if (max !== undefined) return Number(((min + max) / 2 + 0.05).toFixed(2));
+  return spec.kind === 'integer' ? Math.max(min, 1) + 6 : (spec.default ?? min) + 7.5;
+}
+
+const injectorArgs = (options: Parameters<typeof render>[0]) =>
+  containerOf(one(render(options), 'Deployment', INJECTOR), 'injector').args ?? [];
+
+describe('values.schema.json', () => {
+  it('is what npm run chart:schema makes (regenerate it when the shared option table changes)', () => {
+    expect(schemaText).toBe(withPolicy(schemaText));
+    expect(schema.properties['policy']).toEqual(policySchema());
+  });
+
+  it.each(OPTION_SPECS.map((spec) => [spec.path, spec] as const))(
+    'policy.%s has the type, default, range and doc of the shared option',
+    (_path, spec) => {
+      const node = optionNode(spec);
+      expect(node['type']).toBe(spec.kind);
+      expect(node['default']).toBe(spec.default);
+      expect(node['description']).toBe(spec.doc);
+      const { min, minExclusive, max, maxExclusive } = spec.range;
+      expect(node[minExclusive ? 'exclusiveMinimum' : 'minimum']).toBe(min);
+      if (max !== undefined) expect(node[maxExclusive ? 'exclusiveMaximum' : 'maximum']).toBe(max);
+    },
+  );
+
+  it.each(['values.yaml', ...CI_VALUES.map((f) => `ci/${f}`)])('accepts %s', (file) => {
+    expect(validate(valuesOf(file)), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it.each([
+    ['an unknown top-level key', { replicas: 2 }],
+    ['an unknown policy option', { policy: { scaleUp: { memory: 0.5 } } }],
+    ['a CPU threshold above 1', { policy: { scaleUp: { cpu: 1.5 } } }],
+    ['a fractional worker count', { policy: { maxWorkers: 2.5 } }],
+    ['an unknown TLS mode', { tls: { mode: 'genCA' } }],
+    ['a failure policy other than Ignore or Fail', { webhook: { failurePolicy: 'Allow' } }],
+  ])('refuses %s', (_name, values) => {
+    expect(validate(values)).toBe(false);
+  });
+
+  it('is enforced by helm itself', () => {
+    const result = helm(templateArgs({ setJson: ['policy.scaleUp.cpu=1.5'] }));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('/policy/scaleUp/cpu');
+    // helm's --set leaves a fraction as a string: the schema says so rather than passing "0.95" on.
+    const asString = helm(templateArgs({ set: ['policy.scaleUp.cpu=0.95'] }));
+    expect(asString.code).not.toBe(0);
+    expect(asString.stderr).toMatch(/policy\/scaleUp\/cpu.*got string, want number/);
+    expect(helm(templateArgs({ setJson: ['policy.scaleUp.cpu=0.95'] })).code).toBe(0);
+  });
+});
+
+describe('the injector flags', () => {
+  it('pass no policy flag by default: the sidecar keeps its own defaults', () => {
+    const policyFlags = new Set(OPTION_SPECS.map(flagName));
+    expect(injectorArgs({}).filter((a) => policyFlags.has(a.split('=')[0] as string))).toEqual([]);
+  });
+
+  it('pass every policy value set, under the shared table flag name, as a value the CLI parses back', () => {
+    const setJson = OPTION_SPECS.map((spec) => `policy.${spec.path}=${sampleValue(spec)}`);
+    const args = injectorArgs({ setJson });
+    for (const spec of OPTION_SPECS) {
+      const text = flag(args, flagName(spec));
+      expect(typeof text, flagName(spec)).toBe('string');
+      expect(parseOptionText(spec, text as string)).toEqual({ ok: true, value: sampleValue(spec) });
+    }
+  });
+
+  it('pass the values of ci/jobs-values.yaml (numbers from a YAML file) unchanged', () => {
+    const args = injectorArgs({ values: ['jobs-values.yaml'] });
+    expect(flag(args, '--scale-up-cpu')).toBe('0.85');
+    expect(flag(args, '--scale-up-backlog-time-seconds')).toBe('90');
+    expect(flag(args, '--scale-down-stabilization-seconds')).toBe('600');
+    expect(flag(args, '--max-workers')).toBe('40');
+    expect(flag(args, '--cooldown-seconds')).toBe('240');
+    expect(flag(args, '--target-cpu')).toBeUndefined();
+  });
+
+  it('describe the sidecar: image, pull policy, port, requests and limits, native or not', () => {
+    const defaults = injectorArgs({});
+    expect(flag(defaults, '--sidecar-image')).toBe('flink-autoscaler:0.1.0');
+    expect(flag(defaults, '--sidecar-image-pull-policy')).toBe('IfNotPresent');
+    expect(flag(defaults, '--sidecar-port')).toBe('9877');
+    expect(flag(defaults, '--sidecar-cpu-request')).toBe('50m');
+    expect(flag(defaults, '--sidecar-memory-request')).toBe('128Mi');
+    expect(flag(defaults, '--sidecar-memory-limit')).toBe('256Mi');
+    expect(flag(defaults, '--sidecar-cpu-limit')).toBeUndefined();
+    expect(flag(defaults, '--native-sidecar')).toBeUndefined();
+    const custom = injectorArgs({ values: ['self-managed-values.yaml'] });
+    expect(flag(custom, '--sidecar-image')).toBe('registry.example.com/flink-autoscaler:custom');
+    expect(flag(custom, '--sidecar-image-pull-policy')).toBe('Always');
+    expect(flag(custom, '--sidecar-cpu-limit')).toBe('500m');
+    expect(flag(custom, '--native-sidecar')).toBe(true);
+    const digest = injectorArgs({ values: ['secret-tls-values.yaml'] });
+    expect(flag(digest, '--sidecar-image')).toMatch(/^registry\.example\.com\/platform\/flink-autoscaler@sha256:[0-9a-f]{64}$/);
+  });
+
+  it('are only flags of the injector interface, in --flag=value form, the subcommand first', () => {
+    const known = new Set([
+      '--listen', '--metrics-listen', '--tls-cert', '--tls-key', '--self-managed-tls', '--webhook-config',
+      '--service', '--tls-secret', '--sidecar-image', '--sidecar-image-pull-policy', '--sidecar-cpu-request',
+      '--sidecar-memory-request', '--sidecar-cpu-limit', '--sidecar-memory-limit', '--sidecar-port',
+      '--native-sidecar', ...OPTION_SPECS.map(flagName),
+    ]);
+    for (const file of CI_VALUES) {
+      const [command, ...rest] = injectorArgs({ values: [file] });
+      expect(command).toBe('injector');
+      for (const arg of rest) expect(known.has(arg.split('=')[0] as string), `${file}: ${arg}`).toBe(true);
+    }
+    const gateway = containerOf(one(render({}), 'Deployment', `${RELEASE}-flink-autoscaler-gateway`), 'gateway');
+    expect(gateway.args).toEqual(['gateway', '--listen=0.0.0.0:8080', '--sidecar-port=9877']);
+  });
+});

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { PANEL_QUERIES, seriesKeyOf } from './queries';
+
+const exporter = readFileSync(new URL('../../../sidecar/src/metrics/exporter.ts', import.meta.url), 'utf8');
+
+describe('the documented queries', () => {
+  it('read only series the sidecar exports, for the job of the dashboard variables', () => {
+    for (const q of PANEL_QUERIES) {
+      const name = q.metric.replace(/^flink_autoscaler_/, '');
+      const exported = exporter.includes(`gauge('${name}'`) || exporter.includes(`name: 'flink_autoscaler_${name}'`);
+      expect(exported, q.metric).toBe(true);
+      expect(q.expr).toBe(`${q.metric}{namespace="$namespace", flinkdeployment="$flinkdeployment"}`);
+    }
+    expect(new Set(PANEL_QUERIES.map((q) => q.refId)).size).toBe(PANEL_QUERIES.length);
+  });
+
+  it('name a field by its metric first and by its refId when the metric name is gone', () => {
+    expect(seriesKeyOf('flink_autoscaler_cpu_utilization_ratio', 'A')).toBe('cpu');
+    expect(seriesKeyOf(undefined, 'backlogTime')).toBe('backlogTime');
+    expect(seriesKeyOf('up', 'B')).toBeUndefined();
+  });
+});

@@ -1,0 +1,20 @@
+/**
+ * Component-test setup (jsdom): jest-dom matchers, the browser APIs @grafana/ui expects and jsdom lacks,
+ * the options-editor registry Grafana fills at start-up (so `plugin.defaults` can be read), and an editor
+ * as the signed-in user.
+ */
+import './tests/jsdom-apis';
+import '@testing-library/jest-dom/vitest';
+import { standardEditorsRegistry } from '@grafana/data';
+import { config } from '@grafana/runtime';
+import { cleanup } from '@testing-library/react';
+import { afterEach } from 'vitest';
+
+afterEach(() => cleanup());
+
+
+/** The editor ids PanelOptionsEditorBuilder looks up (Grafana registers the real editors). */
+export const EDITOR_IDS = ['number', 'slider', 'text', 'strings', 'boolean', 'radio', 'select', 'multi-select', 'color', 'unit'];
+standardEditorsRegistry.setInit(() => EDITOR_IDS.map((id) => ({ id, name: id, editor: () => null })));
+
+config.bootData.user = { ...config.bootData.user, login: 'alice', orgRole: 'Editor', isGrafanaAdmin: false };

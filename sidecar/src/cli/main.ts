@@ -5,6 +5,8 @@ import { registerBenchCycle } from './bench-cycle.js';
 import { registerDecide } from './decide.js';
 import { registerDemo } from './demo.js';
 import { CliError } from './exit.js';
+import { registerGateway } from './gateway.js';
+import { registerInjector } from './injector.js';
 import { registerOptions } from './options.js';
 import { registerSidecar } from './sidecar.js';
 import { registerSimulate } from './simulate.js';
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerDecide(program);
   registerOptions(program);
   registerSidecar(program);
+  registerInjector(program);
+  registerGateway(program);
   registerSimulate(program);
   registerBench(program);
   registerBenchCycle(program);

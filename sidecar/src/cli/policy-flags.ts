@@ -46,3 +46,12 @@ export function policyFromFlags(opts: Record<string, unknown>): PolicyConfig {
     throw new CliError((error as Error).message);
   }
 }
+
+/** The policy flags that were given, as arguments to pass on (the injector hands them to every sidecar). */
+export function givenPolicyArgs(opts: Record<string, unknown>): string[] {
+  policyFromFlags(opts);
+  return OPTION_SPECS.flatMap((spec) => {
+    const text = opts[optionKey(flagName(spec))];
+    return typeof text === 'string' ? [flagName(spec), text.trim()] : [];
+  });
+}

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { FlinkCollector } from '../flink/collect.js';
 import { FlinkHttp } from '../flink/http.js';
+import { hostPort } from '../http/listen.js';
 import { createSidecarApp, DEFAULT_SIDECAR_PORT, startSidecarServer } from '../http/server.js';
 import { KubeClient } from '../kube/client.js';
 import { KubeConnection } from '../kube/connection.js';
@@ -27,13 +28,6 @@ interface SidecarOptions {
   podLabelsFile: string;
   listen: string;
   [policyFlag: string]: unknown;
-}
-
-function hostPort(text: string): { host: string; port: number } {
-  const match = /^(.*):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[2]);
-  if (!match || port > 65535) throw new CliError(`--listen must be HOST:PORT, got ${JSON.stringify(text)}`);
-  return { host: match[1] || '0.0.0.0', port };
 }
 
 export function registerSidecar(program: Command): void {
@@ -79,7 +73,12 @@ export function registerSidecar(program: Command): void {
       );
     }
     const baseConfig = policyFromFlags(opts);
-    const listen = hostPort(opts.listen);
+    let listen: { host: string; port: number };
+    try {
+      listen = hostPort('--listen', opts.listen);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
     const log = jsonLogger('flink-autoscaler-sidecar');
     const connection = new KubeConnection(
       await loadKubeSettings(opts.kubeconfig).catch((error: unknown) => {

@@ -66,6 +66,8 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   const parser = (typeof error === 'object' && error !== null ? error : {}) as ParserError;
   switch (parser.type) {
+    case 'entity.parse.failed':
+      return new HttpError(400, 'invalid-json', 'the request body is not valid JSON');
     case 'entity.too.large': {
       const limit = typeof parser.limit === 'number' ? parser.limit : undefined;
       const size = limit === undefined ? '' : ` (at most ${Math.round(limit / KIB)} KiB)`;

@@ -5,7 +5,6 @@
  * its token) and counted.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { Counter } from 'prom-client';
 import type { SidecarMetrics } from '../metrics/exporter.js';
@@ -13,6 +12,7 @@ import type { Reviewer } from './auth.js';
 import { jsonLine, observe, type RequestContext } from './context.js';
 import type { SidecarApi } from './contract.js';
 import { errorHandler, notFound } from './errors.js';
+import { listen } from './listen.js';
 import { DEFAULT_SCALES_PER_MINUTE, ScaleRateLimiter } from './rate-limit.js';
 import { readRouter } from './read-routes.js';
 import { scaleRouter } from './scale-route.js';
@@ -80,53 +80,8 @@ export function createSidecarApp(deps: SidecarAppDeps): Express {
   return app;
 }
 
-export interface RunningSidecarServer {
-  /** `http://HOST:PORT` (the port actually bound, when asked for 0). */
-  url: string;
-  /** Stops accepting, lets requests in flight finish (at most a few seconds), then closes. */
-  close(): Promise<void>;
-}
+export type { RunningServer as RunningSidecarServer } from './listen.js';
 
-/** How long close() waits for requests in flight before it drops their connections. */
-const CLOSE_GRACE_MS = 5000;
-
-function urlOf(address: AddressInfo): string {
-  const unspecified = address.address === '0.0.0.0' || address.address === '::';
-  const host = unspecified ? (address.family === 'IPv6' ? '::1' : '127.0.0.1') : address.address;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-}
-
-export function startSidecarServer(
-  app: Express,
-  host: string,
-  port: number = DEFAULT_SIDECAR_PORT,
-): Promise<RunningSidecarServer> {
-  const server = createServer(app);
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
-  return new Promise((resolve, reject) => {
-    const failed = (error: Error) => reject(error);
-    server.once('error', failed);
-    server.listen(port, host, () => {
-      server.off('error', failed);
-      let closing: Promise<void> | undefined;
-      resolve({
-        url: urlOf(server.address() as AddressInfo),
-        close: () => {
-          closing ??= new Promise<void>((done, fail) => {
-            const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-            force.unref();
-            server.close((error) => {
-              clearTimeout(force);
-              if (error) fail(error);
-              else done();
-            });
-            server.closeIdleConnections();
-          });
-          return closing;
-        },
-      });
-    });
-  });
+export function startSidecarServer(app: Express, host: string, port: number = DEFAULT_SIDECAR_PORT) {
+  return listen(createServer(app), host, port);
 }

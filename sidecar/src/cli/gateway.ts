@@ -1,0 +1,63 @@
+/** `flink-autoscaler gateway`: one address (for Grafana) that forwards each job's status and scale calls to its sidecar. */
+import { createServer } from 'node:http';
+import type { Command } from 'commander';
+import { createGatewayApp } from '../gateway/server.js';
+import { hostPort, listen } from '../http/listen.js';
+import { DEFAULT_SIDECAR_PORT } from '../http/server.js';
+import { KubeConnection } from '../kube/connection.js';
+import { KubeconfigError, loadKubeSettings } from '../kube/kubeconfig.js';
+import { CliError } from './exit.js';
+import { jsonLogger } from './logger.js';
+
+export function registerGateway(program: Command): void {
+  program
+    .command('gateway')
+    .summary('serve every job’s sidecar API at one address (for the Grafana panel)')
+    .description(
+      'Forwards /api/v1/namespaces/{ns}/flinkdeployments/{name}/status and /scale to that job’s sidecar, found ' +
+        'through the Kubernetes API by its JobManager pod’s labels, passing the caller’s Authorization and ' +
+        'X-Grafana-User headers: the sidecar alone decides. Logs are JSON on stderr.',
+    )
+    .option('--listen <host:port>', 'where the gateway answers (plain HTTP)', '0.0.0.0:8080')
+    .option(
+      '--sidecar-port <port>',
+      'the sidecars’ port when their pod does not name it',
+      String(DEFAULT_SIDECAR_PORT),
+    )
+    .option('--kubeconfig <file>', 'a kubeconfig (default: in-cluster, or $KUBECONFIG)')
+    .action(async (opts: { listen: string; sidecarPort: string; kubeconfig?: string }) => {
+      let at: { host: string; port: number };
+      try {
+        at = hostPort('--listen', opts.listen);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+      const sidecarPort = Number(opts.sidecarPort);
+      if (!Number.isInteger(sidecarPort) || sidecarPort < 1 || sidecarPort > 65535) {
+        throw new CliError(`--sidecar-port must be a port number, got ${JSON.stringify(opts.sidecarPort)}`);
+      }
+      const log = jsonLogger('flink-autoscaler-gateway');
+      const connection = new KubeConnection(
+        await loadKubeSettings(opts.kubeconfig).catch((error: unknown) => {
+          throw error instanceof KubeconfigError ? new CliError(error.message) : error;
+        }),
+      );
+      const app = createGatewayApp({
+        connection,
+        sidecarPort,
+        processMetrics: true,
+        log: (fields) => log('info', 'request', fields),
+      });
+      const server = await listen(createServer(app), at.host, at.port);
+      log('info', 'listening', { url: server.url });
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log('info', 'stopping', { signal });
+          void server.close().then(() => resolve());
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      connection.close();
+    });
+}

@@ -1,0 +1,194 @@
+/**
+ * `flink-autoscaler injector`: the mutating admission webhook that adds the sidecar to JobManager pods.
+ * HTTPS on --listen (POST /mutate, /healthz, /metrics) with the certificate from files (reloaded when they
+ * change) or self-managed; plain HTTP on --metrics-listen for probes and scraping.
+ */
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Command } from 'commander';
+import { hostPort, listen } from '../http/listen.js';
+import { recordSkip } from '../injector/events.js';
+import { InjectorMetrics } from '../injector/metrics.js';
+import { createInjectorApp, createProbeApp } from '../injector/server.js';
+import { quantity, type SidecarSettings } from '../injector/settings.js';
+import { checkKeyPair, readKeyPair, watchKeyPair, type KeyPair } from '../injector/tls-files.js';
+import { KubeConnection } from '../kube/connection.js';
+import { KubeconfigError, loadKubeSettings } from '../kube/kubeconfig.js';
+import { DEFAULT_SIDECAR_PORT } from '../http/server.js';
+import { CliError } from './exit.js';
+import { jsonLogger } from './logger.js';
+import { addPolicyFlags, givenPolicyArgs } from './policy-flags.js';
+
+interface InjectorOptions {
+  listen: string;
+  metricsListen: string;
+  tlsCert: string;
+  tlsKey: string;
+  selfManagedTls?: boolean;
+  webhookConfig?: string;
+  service?: string;
+  tlsSecret?: string;
+  namespace?: string;
+  kubeconfig?: string;
+  sidecarImage?: string;
+  sidecarImagePullPolicy: string;
+  sidecarCpuRequest: string;
+  sidecarMemoryRequest: string;
+  sidecarCpuLimit?: string;
+  sidecarMemoryLimit: string;
+  sidecarPort: string;
+  nativeSidecar?: boolean;
+  [policyFlag: string]: unknown;
+}
+
+/** The sidecar to inject, from the flags; a bad flag is a CliError naming it. */
+export function sidecarSettings(opts: InjectorOptions): SidecarSettings {
+  try {
+    if (!opts.sidecarImage) throw new Error('--sidecar-image is required');
+    const policy = opts.sidecarImagePullPolicy;
+    if (policy !== 'Always' && policy !== 'IfNotPresent' && policy !== 'Never') {
+      throw new Error(
+        `--sidecar-image-pull-policy must be Always, IfNotPresent or Never, got ${JSON.stringify(policy)}`,
+      );
+    }
+    const port = Number(opts.sidecarPort);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new Error(`--sidecar-port must be a port number, got ${JSON.stringify(opts.sidecarPort)}`);
+    }
+    return {
+      image: opts.sidecarImage,
+      imagePullPolicy: policy,
+      port,
+      nativeSidecar: opts.nativeSidecar === true,
+      resources: {
+        requests: {
+          cpu: quantity('--sidecar-cpu-request', opts.sidecarCpuRequest),
+          memory: quantity('--sidecar-memory-request', opts.sidecarMemoryRequest),
+        },
+        limits: {
+          memory: quantity('--sidecar-memory-limit', opts.sidecarMemoryLimit),
+          ...(opts.sidecarCpuLimit ? { cpu: quantity('--sidecar-cpu-limit', opts.sidecarCpuLimit) } : {}),
+        },
+      },
+      policyArgs: givenPolicyArgs(opts),
+    };
+  } catch (error) {
+    throw error instanceof CliError ? error : new CliError((error as Error).message);
+  }
+}
+
+export function registerInjector(program: Command): void {
+  const command = program
+    .command('injector')
+    .summary('run the mutating admission webhook that adds the sidecar to JobManager pods')
+    .description(
+      'Answers AdmissionReview v1 on POST /mutate: a JobManager pod (label component: jobmanager) with the ' +
+        'annotation flink-autoscaler.io/inject: "true" gets the sidecar container. It never blocks a pod: on any ' +
+        'doubt the pod passes unchanged, with an Event and a counter saying why. Policy flags given here become ' +
+        'every injected sidecar’s defaults. Logs are JSON on stderr.',
+    )
+    .option('--listen <host:port>', 'HTTPS: POST /mutate, /healthz, /metrics', '0.0.0.0:8443')
+    .option('--metrics-listen <host:port>', 'plain HTTP: /metrics and /healthz', '0.0.0.0:9090')
+    .option('--tls-cert <file>', 'serving certificate (PEM), reloaded when it changes', '/tls/tls.crt')
+    .option('--tls-key <file>', 'its private key (PEM), reloaded when it changes', '/tls/tls.key')
+    .option('--self-managed-tls', 'make and keep the CA and certificate, and patch the webhook caBundle')
+    .option('--webhook-config <name>', 'with --self-managed-tls: the MutatingWebhookConfiguration to patch')
+    .option('--service <name>', 'with --self-managed-tls: the injector’s Service (the certificate’s names)')
+    .option('--tls-secret <name>', 'with --self-managed-tls: the Secret that keeps the CA and certificate')
+    .option('--namespace <ns>', 'the injector’s namespace (env POD_NAMESPACE)', process.env.POD_NAMESPACE)
+    .option('--kubeconfig <file>', 'a kubeconfig (default: in-cluster, or $KUBECONFIG)')
+    .option('--sidecar-image <image>', 'the image of the sidecar container (required)')
+    .option('--sidecar-image-pull-policy <policy>', 'Always, IfNotPresent or Never', 'IfNotPresent')
+    .option('--sidecar-cpu-request <quantity>', 'CPU request of the sidecar', '50m')
+    .option('--sidecar-memory-request <quantity>', 'memory request of the sidecar', '128Mi')
+    .option('--sidecar-cpu-limit <quantity>', 'CPU limit of the sidecar (none by default)')
+    .option('--sidecar-memory-limit <quantity>', 'memory limit of the sidecar', '256Mi')
+    .option('--sidecar-port <port>', 'port of the sidecar’s /metrics and API', String(DEFAULT_SIDECAR_PORT))
+    .option(
+      '--native-sidecar',
+      'inject as a Kubernetes native sidecar (init container, restartPolicy Always; ≥ 1.29)',
+    );
+  addPolicyFlags(command).action(async (opts: InjectorOptions) => {
+    const settings = sidecarSettings(opts);
+    let listenAt: { host: string; port: number };
+    let metricsAt: { host: string; port: number };
+    try {
+      listenAt = hostPort('--listen', opts.listen);
+      metricsAt = hostPort('--metrics-listen', opts.metricsListen);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+    const log = jsonLogger('flink-autoscaler-injector');
+    const connection = new KubeConnection(
+      await loadKubeSettings(opts.kubeconfig).catch((error: unknown) => {
+        throw error instanceof KubeconfigError ? new CliError(error.message) : error;
+      }),
+    );
+    const metrics = new InjectorMetrics({ processMetrics: true });
+    let pair: KeyPair;
+    let stopTls = () => undefined as void;
+    if (opts.selfManagedTls) {
+      const { webhookConfig, service, tlsSecret, namespace } = opts;
+      if (!webhookConfig || !service || !tlsSecret || !namespace) {
+        throw new CliError(
+          '--self-managed-tls needs --webhook-config, --service, --tls-secret and --namespace (or POD_NAMESPACE)',
+        );
+      }
+      const { ensureCertificates, patchCaBundle } = await import('../injector/self-managed-tls.js');
+      const target = { namespace, service, secret: tlsSecret, webhookConfig };
+      const issued = await ensureCertificates(connection, target, new Date());
+      const patched = await patchCaBundle(connection, target, issued.ca);
+      log('info', 'self-managed certificate ready', { secret: tlsSecret, webhooksPatched: patched });
+      pair = issued;
+    } else {
+      try {
+        pair = readKeyPair(opts.tlsCert, opts.tlsKey);
+        checkKeyPair(pair);
+      } catch (error) {
+        throw new CliError(
+          `cannot serve with ${opts.tlsCert} and ${opts.tlsKey}: ${(error as Error).message}`,
+          1,
+        );
+      }
+    }
+    const app = createInjectorApp({
+      settings,
+      metrics,
+      recordSkip: (event) => recordSkip(connection, event, new Date()),
+      log: (fields) => log('info', 'request', fields),
+    });
+    const https = createHttpsServer({ cert: pair.cert, key: pair.key }, app);
+    if (!opts.selfManagedTls) {
+      const watch = watchKeyPair(
+        opts.tlsCert,
+        opts.tlsKey,
+        pair,
+        (next) => {
+          https.setSecureContext({ cert: next.cert, key: next.key });
+          metrics.certificateReloads.inc({ result: 'loaded' });
+          log('info', 'serving certificate reloaded', { cert: opts.tlsCert });
+        },
+        (error) => {
+          metrics.certificateReloads.inc({ result: 'rejected' });
+          log('warn', 'serving certificate not reloaded', { error: error.message });
+        },
+      );
+      stopTls = () => watch.stop();
+    }
+    const servers = [
+      await listen(https, listenAt.host, listenAt.port, 'https'),
+      await listen(createHttpServer(createProbeApp(metrics)), metricsAt.host, metricsAt.port),
+    ];
+    log('info', 'listening', { webhook: servers[0]?.url, metrics: servers[1]?.url, image: settings.image });
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log('info', 'stopping', { signal });
+        stopTls();
+        void Promise.all(servers.map((s) => s.close())).then(() => resolve());
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    connection.close();
+  });
+}

@@ -1,0 +1,37 @@
+/** The injector's Prometheus series: admissions by outcome and reason, their latency, certificate reloads. */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class InjectorMetrics {
+  readonly registry = new Registry();
+  readonly admissions = new Counter({
+    name: 'flink_autoscaler_injector_admissions_total',
+    help: 'Pod admissions answered by the injector, by outcome (injected, skipped, error) and reason.',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'flink_autoscaler_injector_admission_duration_seconds',
+    help: 'Time from an AdmissionReview received to its answer sent.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [this.registry],
+  });
+  readonly eventFailures = new Counter({
+    name: 'flink_autoscaler_injector_event_failures_total',
+    help: 'Kubernetes Events about skipped injections that could not be written.',
+    registers: [this.registry],
+  });
+  readonly certificateReloads = new Counter({
+    name: 'flink_autoscaler_injector_certificate_reloads_total',
+    help: 'Serving certificate changes picked up without a restart, by result (loaded, rejected).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

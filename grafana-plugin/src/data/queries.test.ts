@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PANEL_QUERIES, seriesKeyOf } from './queries';
 
-const exporter = readFileSync(new URL('../../../sidecar/src/metrics/exporter.ts', import.meta.url), 'utf8');
+const exporter = readFileSync(resolve(import.meta.dirname, '../../../sidecar/src/metrics/exporter.ts'), 'utf8');
 
 describe('the documented queries', () => {
   it('read only series the sidecar exports, for the job of the dashboard variables', () => {
     for (const q of PANEL_QUERIES) {
       const name = q.metric.replace(/^flink_autoscaler_/, '');
-      const exported = exporter.includes(`gauge('${name}'`) || exporter.includes(`name: 'flink_autoscaler_${name}'`);
+      const exported =
+        new RegExp(`gauge\\(\\s*'${name}'`).test(exporter) || exporter.includes(`name: 'flink_autoscaler_${name}'`);
       expect(exported, q.metric).toBe(true);
       expect(q.expr).toBe(`${q.metric}{namespace="$namespace", flinkdeployment="$flinkdeployment"}`);
     }

@@ -23,9 +23,15 @@ interface IngressRule {
 }
 
 /** Whether a NetworkPolicy's ingress rules let `source` (a peer test) reach TCP `port`. */
-function admits(policy: K8sObject, port: number, fromPeer: (peer: Record<string, unknown>) => boolean): boolean {
+function admits(
+  policy: K8sObject,
+  port: number,
+  fromPeer: (peer: Record<string, unknown>) => boolean,
+): boolean {
   return at<IngressRule[]>(policy, 'spec', 'ingress').some((rule) => {
-    const portOk = rule.ports.some((p) => p.protocol === 'TCP' && p.port <= port && port <= (p.endPort ?? p.port));
+    const portOk = rule.ports.some(
+      (p) => p.protocol === 'TCP' && p.port <= port && port <= (p.endPort ?? p.port),
+    );
     return portOk && (rule.from === undefined || rule.from.some(fromPeer));
   });
 }
@@ -43,7 +49,10 @@ const isGateway = (peer: Record<string, unknown>) =>
   });
 const isPrometheus = (peer: Record<string, unknown>) =>
   JSON.stringify(peer) ===
-  JSON.stringify({ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } });
+  JSON.stringify({
+    namespaceSelector: {},
+    podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+  });
 const anyoneElse = () => false;
 
 describe('the NetworkPolicy in each job namespace', () => {
@@ -66,15 +75,22 @@ describe('the NetworkPolicy in each job namespace', () => {
     }
     // The gateway's pods carry exactly the labels the policy admits.
     const gateway = one(objects, 'Deployment', `${RELEASE}-flink-autoscaler-gateway`);
-    expect(at<Record<string, string>>(gateway, 'spec', 'template', 'metadata', 'labels')).toMatchObject(GATEWAY_LABELS);
+    expect(at<Record<string, string>>(gateway, 'spec', 'template', 'metadata', 'labels')).toMatchObject(
+      GATEWAY_LABELS,
+    );
   });
 
   it("keeps the JobManager's own ports (RPC 6123, blob 6124, REST 8081) open to all", () => {
-    for (const p of policies) for (const port of [1, 6123, 6124, 8081, 9876, 9878, 65535]) expect(admits(p, port, anyoneElse)).toBe(true);
+    for (const p of policies)
+      for (const port of [1, 6123, 6124, 8081, 9876, 9878, 65535])
+        expect(admits(p, port, anyoneElse)).toBe(true);
   });
 
   it('follows a changed sidecar port, and closes other ports on request; none without the gateway', () => {
-    const [moved] = ofKind(render({ values: ['jobs-values.yaml'], set: ['sidecar.port=9000'] }), 'NetworkPolicy');
+    const [moved] = ofKind(
+      render({ values: ['jobs-values.yaml'], set: ['sidecar.port=9000'] }),
+      'NetworkPolicy',
+    );
     expect(admits(moved as K8sObject, 9000, anyoneElse)).toBe(false);
     expect(admits(moved as K8sObject, 9877, anyoneElse)).toBe(true);
     const [strict] = ofKind(render({ values: ['self-managed-values.yaml'] }), 'NetworkPolicy');
@@ -87,10 +103,16 @@ describe('the NetworkPolicy in each job namespace', () => {
 describe('monitoring', () => {
   it('PodMonitors: the sidecars by port autoscaler in the job namespaces keeping their labels; injector and gateway', () => {
     const monitors = ofKind(render({ values: ['jobs-values.yaml'] }), 'PodMonitor');
-    const sidecars = monitors.find((m) => m.metadata.name === `${RELEASE}-flink-autoscaler-sidecar`) as K8sObject;
+    const sidecars = monitors.find(
+      (m) => m.metadata.name === `${RELEASE}-flink-autoscaler-sidecar`,
+    ) as K8sObject;
     expect(at(sidecars, 'spec', 'namespaceSelector')).toEqual({ matchNames: ['flink-jobs', 'analytics'] });
     expect(at(sidecars, 'spec', 'selector')).toEqual({ matchLabels: { component: 'jobmanager' } });
-    expect(at(sidecars, 'spec', 'podMetricsEndpoints', 0)).toMatchObject({ port: 'autoscaler', path: '/metrics', honorLabels: true });
+    expect(at(sidecars, 'spec', 'podMetricsEndpoints', 0)).toMatchObject({
+      port: 'autoscaler',
+      path: '/metrics',
+      honorLabels: true,
+    });
     expect(sidecars.metadata.labels?.['release']).toBe('kube-prometheus-stack');
     expect(monitors.map((m) => m.metadata.name).sort()).toEqual(
       ['gateway', 'injector', 'sidecar'].map((c) => `${RELEASE}-flink-autoscaler-${c}`),
@@ -99,10 +121,14 @@ describe('monitoring', () => {
 
   it('ServiceMonitors for the injector and gateway instead of their PodMonitors, on request', () => {
     const objects = render({ values: ['secret-tls-values.yaml'] });
-    expect(ofKind(objects, 'ServiceMonitor').map((m) => m.metadata.name).sort()).toEqual(
-      [`${RELEASE}-flink-autoscaler-gateway`, `${RELEASE}-flink-autoscaler-injector`],
-    );
-    expect(ofKind(objects, 'PodMonitor').map((m) => m.metadata.name)).toEqual([`${RELEASE}-flink-autoscaler-sidecar`]);
+    expect(
+      ofKind(objects, 'ServiceMonitor')
+        .map((m) => m.metadata.name)
+        .sort(),
+    ).toEqual([`${RELEASE}-flink-autoscaler-gateway`, `${RELEASE}-flink-autoscaler-injector`]);
+    expect(ofKind(objects, 'PodMonitor').map((m) => m.metadata.name)).toEqual([
+      `${RELEASE}-flink-autoscaler-sidecar`,
+    ]);
   });
 
   it('nothing of the Prometheus Operator on a cluster without its API', () => {
@@ -120,7 +146,8 @@ describe('the dashboard ConfigMap', () => {
       return [];
     }
   })();
-  const expected = files.length > 0 ? files.map((f) => join(folder, f)) : [join(CHART, 'files', 'core-dashboard.json')];
+  const expected =
+    files.length > 0 ? files.map((f) => join(folder, f)) : [join(CHART, 'files', 'core-dashboard.json')];
 
   it(`holds every dashboard (${files.length > 0 ? 'dashboards/*.json' : 'the core-panel dashboard, dashboards/ being empty'}), labelled for Grafana's sidecar`, () => {
     const map = one(render({ values: ['jobs-values.yaml'] }), 'ConfigMap');
@@ -138,7 +165,7 @@ describe('the dashboard ConfigMap', () => {
     }
   });
 
-  it("the core-panel dashboard queries only series the sidecar exports", () => {
+  it('the core-panel dashboard queries only series the sidecar exports', () => {
     const exporter = readFileSync(join(ROOT, 'sidecar', 'src', 'metrics', 'exporter.ts'), 'utf8');
     const exported = new Set([
       ...[...exporter.matchAll(/gauge\(\s*'([a-z_]+)'/g)].map((m) => `flink_autoscaler_${m[1]}`),
@@ -168,7 +195,17 @@ describe('examples/flinkdeployment.yaml', () => {
   });
 
   it('opts in: inject annotation on the JobManager pod template, enabled label, policy annotations that apply', () => {
-    expect(at(example, 'spec', 'jobManager', 'podTemplate', 'metadata', 'annotations', 'flink-autoscaler.io/inject')).toBe('true');
+    expect(
+      at(
+        example,
+        'spec',
+        'jobManager',
+        'podTemplate',
+        'metadata',
+        'annotations',
+        'flink-autoscaler.io/inject',
+      ),
+    ).toBe('true');
     expect(example.metadata.labels?.['flink-autoscaler.io/enabled']).toBe('true');
     const applied = applyAnnotations(example.metadata.annotations);
     expect(applied.issues).toEqual([]);

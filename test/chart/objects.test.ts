@@ -86,7 +86,11 @@ describe.each([
       expect(o.apiVersion, `${o.kind} ${o.metadata.name}`).toBe(API_VERSIONS[o.kind]);
     }
     expect(ofKind(objects, 'MutatingWebhookConfiguration')).toHaveLength(1);
-    expect(objects.some((o) => o.kind === 'Deployment' && o.metadata.name === `${RELEASE}-flink-autoscaler-injector`)).toBe(true);
+    expect(
+      objects.some(
+        (o) => o.kind === 'Deployment' && o.metadata.name === `${RELEASE}-flink-autoscaler-injector`,
+      ),
+    ).toBe(true);
   });
 
   it('names every object validly, once, and namespaces exactly the namespaced ones', () => {

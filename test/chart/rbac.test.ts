@@ -39,7 +39,10 @@ function grants(objects: K8sObject[], who: Who): Set<string> {
     if (!at<Subject[]>(b, 'subjects').some((s) => isSubject(s, who))) continue;
     const ref = at<{ kind: string; name: string }>(b, 'roleRef');
     const role = objects.find(
-      (o) => o.kind === ref.kind && o.metadata.name === ref.name && (ref.kind === 'ClusterRole' || o.metadata.namespace === b.metadata.namespace),
+      (o) =>
+        o.kind === ref.kind &&
+        o.metadata.name === ref.name &&
+        (ref.kind === 'ClusterRole' || o.metadata.namespace === b.metadata.namespace),
     );
     if (role === undefined) throw new Error(`${b.metadata.name}: no ${ref.kind} ${ref.name}`);
     const namespace = b.kind === 'ClusterRoleBinding' ? '*' : (b.metadata.namespace as string);
@@ -77,8 +80,7 @@ function expand(rules: AccessRule[]): Set<string> {
   for (const r of rules)
     for (const g of r.apiGroups ?? [''])
       for (const res of (r.resources ?? []).filter((res) => GROUP_OF[res] === g))
-        for (const v of r.verbs)
-          for (const ns of r.namespaces ?? ['*']) out.add(`${g}|${res}|${v}|${ns}|*`);
+        for (const v of r.verbs) for (const ns of r.namespaces ?? ['*']) out.add(`${g}|${res}|${v}|${ns}|*`);
   return out;
 }
 

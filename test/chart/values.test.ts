@@ -22,7 +22,8 @@ const INJECTOR = `${RELEASE}-flink-autoscaler-injector`;
 
 function optionNode(spec: OptionSpec): Record<string, unknown> {
   let node = schema.properties['policy'] as Record<string, unknown>;
-  for (const key of spec.path.split('.')) node = (node['properties'] as Record<string, Record<string, unknown>>)[key] as Record<string, unknown>;
+  for (const key of spec.path.split('.'))
+    node = (node['properties'] as Record<string, Record<string, unknown>>)[key] as Record<string, unknown>;
   return node;
 }
 
@@ -42,7 +43,7 @@ describe('values.schema.json', () => {
     expect(schema.properties['policy']).toEqual(policySchema());
   });
 
-  it.each(OPTION_SPECS.map((spec) => [spec.path, spec] as const))(
+  it.each(OPTION_SPECS.map((spec): [string, OptionSpec] => [spec.path, spec]))(
     'policy.%s has the type, default, range and doc of the shared option',
     (_path, spec) => {
       const node = optionNode(spec);
@@ -124,22 +125,40 @@ describe('the injector flags', () => {
     expect(flag(custom, '--sidecar-cpu-limit')).toBe('500m');
     expect(flag(custom, '--native-sidecar')).toBe(true);
     const digest = injectorArgs({ values: ['secret-tls-values.yaml'] });
-    expect(flag(digest, '--sidecar-image')).toMatch(/^registry\.example\.com\/platform\/flink-autoscaler@sha256:[0-9a-f]{64}$/);
+    expect(flag(digest, '--sidecar-image')).toMatch(
+      /^registry\.example\.com\/platform\/flink-autoscaler@sha256:[0-9a-f]{64}$/,
+    );
   });
 
   it('are only flags of the injector interface, in --flag=value form, the subcommand first', () => {
     const known = new Set([
-      '--listen', '--metrics-listen', '--tls-cert', '--tls-key', '--self-managed-tls', '--webhook-config',
-      '--service', '--tls-secret', '--sidecar-image', '--sidecar-image-pull-policy', '--sidecar-cpu-request',
-      '--sidecar-memory-request', '--sidecar-cpu-limit', '--sidecar-memory-limit', '--sidecar-port',
-      '--native-sidecar', ...OPTION_SPECS.map(flagName),
+      '--listen',
+      '--metrics-listen',
+      '--tls-cert',
+      '--tls-key',
+      '--self-managed-tls',
+      '--webhook-config',
+      '--service',
+      '--tls-secret',
+      '--sidecar-image',
+      '--sidecar-image-pull-policy',
+      '--sidecar-cpu-request',
+      '--sidecar-memory-request',
+      '--sidecar-cpu-limit',
+      '--sidecar-memory-limit',
+      '--sidecar-port',
+      '--native-sidecar',
+      ...OPTION_SPECS.map(flagName),
     ]);
     for (const file of CI_VALUES) {
       const [command, ...rest] = injectorArgs({ values: [file] });
       expect(command).toBe('injector');
       for (const arg of rest) expect(known.has(arg.split('=')[0] as string), `${file}: ${arg}`).toBe(true);
     }
-    const gateway = containerOf(one(render({}), 'Deployment', `${RELEASE}-flink-autoscaler-gateway`), 'gateway');
+    const gateway = containerOf(
+      one(render({}), 'Deployment', `${RELEASE}-flink-autoscaler-gateway`),
+      'gateway',
+    );
     expect(gateway.args).toEqual(['gateway', '--listen=0.0.0.0:8080', '--sidecar-port=9877']);
   });
 });

@@ -31,12 +31,21 @@ interface Selector {
 interface Webhook {
   name: string;
   admissionReviewVersions: string[];
-  clientConfig: { service: { name: string; namespace: string; path: string; port: number }; caBundle?: string };
+  clientConfig: {
+    service: { name: string; namespace: string; path: string; port: number };
+    caBundle?: string;
+  };
   failurePolicy: string;
   sideEffects: string;
   timeoutSeconds: number;
   reinvocationPolicy: string;
-  rules: { operations: string[]; apiGroups: string[]; apiVersions: string[]; resources: string[]; scope: string }[];
+  rules: {
+    operations: string[];
+    apiGroups: string[];
+    apiVersions: string[];
+    resources: string[];
+    scope: string;
+  }[];
   namespaceSelector: Selector;
   objectSelector: Selector;
   matchConditions?: { name: string; expression: string }[];
@@ -59,7 +68,10 @@ function selects(selector: Selector, labels: Labels): boolean {
 
 const webhookOf = (objects: K8sObject[]) =>
   at<Webhook[]>(one(objects, 'MutatingWebhookConfiguration'), 'webhooks');
-const nsLabels = (name: string, extra: Labels = {}): Labels => ({ 'kubernetes.io/metadata.name': name, ...extra });
+const nsLabels = (name: string, extra: Labels = {}): Labels => ({
+  'kubernetes.io/metadata.name': name,
+  ...extra,
+});
 const JOBMANAGER: Labels = { app: 'clickstream', component: 'jobmanager', type: 'flink-native-kubernetes' };
 const STANDALONE_JM: Labels = { ...JOBMANAGER, type: 'flink-standalone-kubernetes' };
 const TASKMANAGER: Labels = { app: 'clickstream', component: 'taskmanager', type: 'flink-native-kubernetes' };
@@ -75,7 +87,13 @@ describe('the webhook with the defaults', () => {
     expect(hook.name.split('.').length).toBeGreaterThanOrEqual(3);
     expect(hook.admissionReviewVersions).toEqual(['v1']);
     expect(hook.rules).toEqual([
-      { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
+      {
+        operations: ['CREATE'],
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        resources: ['pods'],
+        scope: 'Namespaced',
+      },
     ]);
     expect(hook.failurePolicy).toBe('Ignore');
     expect(hook.sideEffects).toBe('NoneOnDryRun');
@@ -94,7 +112,9 @@ describe('the webhook with the defaults', () => {
   it('leaves out its own namespace, kube-system and namespaces labelled disabled; any other is in', () => {
     expect(selects(hook.namespaceSelector, nsLabels(NAMESPACE))).toBe(false);
     expect(selects(hook.namespaceSelector, nsLabels('kube-system'))).toBe(false);
-    expect(selects(hook.namespaceSelector, nsLabels('jobs', { 'flink-autoscaler.io/webhook': 'disabled' }))).toBe(false);
+    expect(
+      selects(hook.namespaceSelector, nsLabels('jobs', { 'flink-autoscaler.io/webhook': 'disabled' })),
+    ).toBe(false);
     expect(selects(hook.namespaceSelector, nsLabels('flink-jobs'))).toBe(true);
   });
 
@@ -107,8 +127,15 @@ describe('the webhook with the defaults', () => {
 
   it('calls the injector Service on its HTTPS port at /mutate', () => {
     const service = one(objects, 'Service', INJECTOR);
-    expect(hook.clientConfig.service).toEqual({ name: INJECTOR, namespace: NAMESPACE, path: '/mutate', port: 443 });
-    const port = at<{ port: number; targetPort: string }[]>(service, 'spec', 'ports').find((p) => p.port === 443);
+    expect(hook.clientConfig.service).toEqual({
+      name: INJECTOR,
+      namespace: NAMESPACE,
+      path: '/mutate',
+      port: 443,
+    });
+    const port = at<{ port: number; targetPort: string }[]>(service, 'spec', 'ports').find(
+      (p) => p.port === 443,
+    );
     expect(port?.targetPort).toBe('https');
     const injector = containerOf(one(objects, 'Deployment', INJECTOR), 'injector');
     expect(injector.ports?.find((p) => p.name === 'https')?.containerPort).toBe(8443);
@@ -151,7 +178,13 @@ describe('TLS', () => {
     expect(dnsNames).toContain(`${INJECTOR}.${NAMESPACE}.svc.cluster.local`);
     const secretName = at<string>(cert, 'spec', 'secretName');
     const deployment = one(objects, 'Deployment', INJECTOR);
-    const volumes = at<{ name: string; secret: { secretName: string } }[]>(deployment, 'spec', 'template', 'spec', 'volumes');
+    const volumes = at<{ name: string; secret: { secretName: string } }[]>(
+      deployment,
+      'spec',
+      'template',
+      'spec',
+      'volumes',
+    );
     expect(volumes).toEqual([{ name: 'tls', secret: { secretName } }]);
     const args = containerOf(deployment, 'injector').args ?? [];
     expect(flag(args, '--tls-cert')).toBe('/tls/tls.crt');
@@ -165,10 +198,15 @@ describe('TLS', () => {
   });
 
   it('cert-manager with a given issuer: only the serving certificate, from that issuer', () => {
-    const objects = render({ set: ['tls.certManager.issuerRef.name=corp-ca', 'tls.certManager.issuerRef.kind=ClusterIssuer'] });
+    const objects = render({
+      set: ['tls.certManager.issuerRef.name=corp-ca', 'tls.certManager.issuerRef.kind=ClusterIssuer'],
+    });
     expect(ofKind(objects, 'Issuer')).toEqual([]);
     expect(ofKind(objects, 'Certificate')).toHaveLength(1);
-    expect(at(one(objects, 'Certificate'), 'spec', 'issuerRef')).toEqual({ name: 'corp-ca', kind: 'ClusterIssuer' });
+    expect(at(one(objects, 'Certificate'), 'spec', 'issuerRef')).toEqual({
+      name: 'corp-ca',
+      kind: 'ClusterIssuer',
+    });
   });
 
   it('a user-supplied Secret: mounted, its CA in the webhook, no cert-manager object', () => {
@@ -177,7 +215,13 @@ describe('TLS', () => {
     const hook = webhookOf(objects)[0] as Webhook;
     expect(Buffer.from(hook.clientConfig.caBundle ?? '', 'base64').toString()).toContain('BEGIN CERTIFICATE');
     expect(one(objects, 'MutatingWebhookConfiguration').metadata.annotations).toBeUndefined();
-    const volumes = at<{ secret: { secretName: string } }[]>(one(objects, 'Deployment', INJECTOR), 'spec', 'template', 'spec', 'volumes');
+    const volumes = at<{ secret: { secretName: string } }[]>(
+      one(objects, 'Deployment', INJECTOR),
+      'spec',
+      'template',
+      'spec',
+      'volumes',
+    );
     expect(volumes[0]?.secret.secretName).toBe('my-injector-tls');
   });
 
@@ -202,7 +246,10 @@ describe('TLS', () => {
     expect(flag(args, '--tls-secret')).toBe(`${INJECTOR}-tls`);
     expect(flag(args, '--tls-cert')).toBeUndefined();
     expect(injector['volumeMounts']).toBeUndefined();
-    expect(at(injector, 'env', 0)).toEqual({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
+    expect(at(injector, 'env', 0)).toEqual({
+      name: 'POD_NAMESPACE',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+    });
     const hook = webhookOf(objects)[0] as Webhook;
     expect(hook.clientConfig.caBundle).toBeUndefined();
     expect(hook.failurePolicy).toBe('Fail');

@@ -198,7 +198,7 @@ export function mountDiscovery(
   app.get('/apis/:group/:version', resourceList);
 }
 
-/** What the double serves, for discovery: Events, Namespaces, the reviews, and the CRD with its subresources. */
+/** What the double serves, for discovery: Events, Namespaces, Pods, MutatingWebhookConfigurations, the reviews, and the CRD. */
 export function servedResources(crd: CustomResourceDefinition): DiscoveryResource[] {
   const eventVerbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
   const review = (group: string, resource: string, kind: string, namespaced = false): DiscoveryResource => ({
@@ -232,6 +232,28 @@ export function servedResources(crd: CustomResourceDefinition): DiscoveryResourc
       namespaced: false,
       verbs: ['get', 'list'],
       shortNames: ['ns'],
+    },
+    {
+      group: '',
+      version: 'v1',
+      resource: 'pods',
+      singular: 'pod',
+      kind: 'Pod',
+      namespaced: true,
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      shortNames: ['po'],
+      categories: ['all'],
+      subresources: [{ name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] }],
+    },
+    {
+      group: 'admissionregistration.k8s.io',
+      version: 'v1',
+      resource: 'mutatingwebhookconfigurations',
+      singular: 'mutatingwebhookconfiguration',
+      kind: 'MutatingWebhookConfiguration',
+      namespaced: false,
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      categories: ['api-extensions'],
     },
     review('authentication.k8s.io', 'tokenreviews', 'TokenReview'),
     review('authorization.k8s.io', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true),

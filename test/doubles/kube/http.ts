@@ -101,3 +101,12 @@ export function handle(fn: (req: Request, res: Response) => void): (req: Request
     }
   };
 }
+
+/** `handle` for handlers that wait (admission webhooks): a rejected promise becomes a Status answer too. */
+export function handleAsync(
+  fn: (req: Request, res: Response) => Promise<void>,
+): (req: Request, res: Response) => void {
+  return (req, res) => {
+    fn(req, res).catch((error: unknown) => sendError(res, error));
+  };
+}

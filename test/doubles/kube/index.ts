@@ -4,9 +4,14 @@ export type {
   FlinkDeploymentHelpers,
   KubeDouble,
   KubeDoubleOptions,
+  PodHelpers,
   ReplicasChange,
   RequestRecord,
+  WebhookHelpers,
 } from './server.js';
+export type { AdmissionCall, AdmissionReview } from './admission.js';
+export type { MutatingWebhook, MutatingWebhookConfiguration } from './webhook-configurations.js';
+export { selfSignedCertificate, type CertificateSubject } from './tls.js';
 export type { Fault, FaultMatch } from './faults.js';
 export type { AccessRule } from './rbac.js';
 export { apiServerAudience, serviceAccount, type TokenUser, type UserInfo } from './identity.js';
@@ -26,5 +31,10 @@ export type {
   FlinkDeploymentStatus,
   JobState,
   LifecycleState,
+  Pod,
+  PodCondition,
+  PodSpec,
+  PodStatus,
+  Container,
 } from './types.js';
 export { kubectlBinary, runKubectl, type KubectlResult } from './kubectl.js';

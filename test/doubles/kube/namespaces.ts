@@ -19,8 +19,13 @@ export class Namespaces {
     for (const name of names) this.add(name);
   }
 
-  add(name: string): void {
-    if (this.#known.has(name)) return;
+  /** Adds a namespace; labels given for an existing one are merged into its labels. */
+  add(name: string, labels: Record<string, string> = {}): void {
+    const existing = this.#known.get(name);
+    if (existing !== undefined) {
+      existing.metadata.labels = { ...existing.metadata.labels, ...labels };
+      return;
+    }
     this.#known.set(name, {
       kind: 'Namespace',
       apiVersion: 'v1',
@@ -29,11 +34,17 @@ export class Namespaces {
         uid: randomUUID(),
         resourceVersion: '1',
         creationTimestamp: kubeTimestamp(),
-        labels: { 'kubernetes.io/metadata.name': name },
+        labels: { ...labels, 'kubernetes.io/metadata.name': name },
       },
       spec: { finalizers: ['kubernetes'] },
       status: { phase: 'Active' },
     });
+  }
+
+  /** The labels of a namespace (with `kubernetes.io/metadata.name`), or undefined when it does not exist. */
+  labels(name: string): Record<string, string> | undefined {
+    const found = this.#known.get(name);
+    return found === undefined ? undefined : { ...found.metadata.labels };
   }
 
   has(name: string): boolean {

@@ -46,6 +46,10 @@ export interface KindStrategy {
   statusSubresource: boolean;
   /** Field labels a fieldSelector may use. */
   fieldLabels: readonly string[];
+  /** Cluster-scoped kinds (MutatingWebhookConfiguration) have no namespace; default namespaced. */
+  clusterScoped?: boolean;
+  /** The strategy's PrepareForCreate, run after admission (pods: status Pending and its QoS class). */
+  prepareForCreate?(object: KubeObject): void;
   /** From the wire form of this version to the stored form, and back. */
   toStorage(object: KubeObject): KubeObject;
   toExternal(object: KubeObject): KubeObject;
@@ -225,24 +229,35 @@ export class ResourceApi {
       : this.store.replace(this.kind.collection, stored);
   }
 
-  /** POST: a new object in `namespace`. */
+  /** POST: a new object in `namespace` (`''` for cluster-scoped kinds), without admission webhooks. */
   create(namespace: string, body: unknown, options: WriteOptions): WriteResult {
+    const { object, warnings } = this.prepareCreate(namespace, body);
+    return this.finishCreate(object, options, warnings);
+  }
+
+  /**
+   * The first half of a create, up to where the apiserver runs admission: decode, prune, the namespace
+   * set from the request (EnsureObjectNamespaceMatchesRequestNamespace), system fields dropped. The name
+   * is not generated yet: webhooks see an empty name with generateName.
+   */
+  prepareCreate(
+    namespace: string,
+    body: unknown,
+    fieldValidation: FieldValidation = 'Warn',
+  ): { object: KubeObject; warnings: string[] } {
     const object = this.kind.toStorage(this.decode(body));
-    const warnings = this.#unknownFields(object, options.fieldValidation, (m) => this.#decodeError(m));
+    const warnings = this.#unknownFields(object, fieldValidation, (m) => this.#decodeError(m));
     const meta = object.metadata;
-    if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace) {
-      throw badRequest(
-        'the namespace of the provided object does not match the namespace sent on the request',
-      );
-    }
-    meta.namespace = namespace;
-    this.requireNamespace(namespace);
-    if (
-      (meta.name === undefined || meta.name === '') &&
-      typeof meta.generateName === 'string' &&
-      meta.generateName !== ''
-    ) {
-      meta.name = `${meta.generateName}${generatedSuffix()}`;
+    if (this.kind.clusterScoped) {
+      delete meta.namespace;
+    } else {
+      if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace) {
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
+      }
+      meta.namespace = namespace;
+      this.requireNamespace(namespace);
     }
     for (const key of [
       'uid',
@@ -254,8 +269,23 @@ export class ResourceApi {
     ]) {
       delete meta[key];
     }
+    return { object, warnings };
+  }
+
+  /** The second half of a create, after admission: generated name, PrepareForCreate, validation, store. */
+  finishCreate(object: KubeObject, options: WriteOptions, warnings: string[]): WriteResult {
+    const meta = object.metadata;
+    const namespace = this.kind.clusterScoped ? undefined : (meta.namespace ?? '');
+    if (
+      (meta.name === undefined || meta.name === '') &&
+      typeof meta.generateName === 'string' &&
+      meta.generateName !== ''
+    ) {
+      meta.name = `${meta.generateName}${generatedSuffix()}`;
+    }
     if (this.kind.hasGeneration) meta.generation = 1;
     if (this.kind.statusSubresource) delete object['status'];
+    this.kind.prepareForCreate?.(object);
     const errors = this.kind.validate(object, undefined);
     if (errors.length > 0) throw this.#invalid(meta.name ?? '', errors);
     if (this.store.get(this.kind.collection, namespace, meta.name ?? '') !== undefined) {
@@ -307,6 +337,10 @@ export class ResourceApi {
       throw badRequest(
         `the name of the object (${object.metadata.name ?? ''}) does not match the name on the URL (${name})`,
       );
+    }
+    if (this.kind.clusterScoped) {
+      delete object.metadata.namespace;
+      return;
     }
     if (object.metadata.namespace !== undefined && object.metadata.namespace !== namespace) {
       throw badRequest(

@@ -5,14 +5,17 @@ import {
   bodyText,
   contentType,
   handle,
+  handleAsync,
   jsonBody,
   queryOf,
   sendError,
   sendObject,
   wantsTable,
   writeOptions,
+  type WriteOptions,
 } from './http.js';
 import type { ResourceApi } from './resource-api.js';
+import type { KubeObject } from './types.js';
 import { methodNotAllowed } from './status.js';
 import { serveWatch, type WatchSettings } from './watch.js';
 
@@ -54,31 +57,52 @@ function listOrWatch(
   sendObject(res, 200, api.list(namespace, options));
 }
 
-/** Mounts `base/<resource>` (all namespaces) and `base/namespaces/:namespace/<resource>[/:name[/status|/scale]]`. */
+/**
+ * Admission of a create between its two halves (ResourceApi.prepareCreate and finishCreate): the mutating
+ * admission chain, which may wait on webhooks; resolves with the object to store and warnings to add.
+ */
+export type CreateAdmission = (
+  req: Request,
+  res: Response,
+  prepared: { object: KubeObject; warnings: string[] },
+  options: WriteOptions,
+) => Promise<{ object: KubeObject; warnings: string[] }>;
+
+/**
+ * Mounts `base/<resource>` (all namespaces) and `base/namespaces/:namespace/<resource>[/:name[/status|/scale]]`,
+ * or `base/<resource>[/:name]` for a cluster-scoped kind. `admit`, when given, runs on every create.
+ */
 export function mountResource(
   app: Express,
   base: string,
   api: ResourceApi,
   settings: WatchSettings,
   scale?: ScaleApi,
+  admit?: CreateAdmission,
 ): void {
   const resource = api.kind.resource;
-  const collection = `${base}/namespaces/:namespace/${resource}`;
+  const clusterScoped = api.kind.clusterScoped === true;
+  const collection = clusterScoped ? `${base}/${resource}` : `${base}/namespaces/:namespace/${resource}`;
   const item = `${collection}/:name`;
-  const ns = (req: Request): string => param(req, 'namespace');
+  const ns = (req: Request): string => (clusterScoped ? '' : param(req, 'namespace'));
 
-  app.get(
-    `${base}/${resource}`,
-    handle((req, res) => listOrWatch(req, res, api, undefined, settings)),
-  );
+  if (!clusterScoped) {
+    app.get(
+      `${base}/${resource}`,
+      handle((req, res) => listOrWatch(req, res, api, undefined, settings)),
+    );
+  }
   app.get(
     collection,
-    handle((req, res) => listOrWatch(req, res, api, ns(req), settings)),
+    handle((req, res) => listOrWatch(req, res, api, clusterScoped ? undefined : ns(req), settings)),
   );
   app.post(
     collection,
-    handle((req, res) => {
-      const result = api.create(ns(req), jsonBody(req), writeOptions(req));
+    handleAsync(async (req, res) => {
+      const options = writeOptions(req);
+      let prepared = api.prepareCreate(ns(req), jsonBody(req), options.fieldValidation);
+      if (admit !== undefined) prepared = await admit(req, res, prepared, options);
+      const result = api.finishCreate(prepared.object, options, prepared.warnings);
       sendObject(res, result.code, result.object, result.warnings);
     }),
   );
@@ -124,7 +148,7 @@ export function mountResource(
       sendObject(res, 200, api.delete(ns(req), param(req, 'name'), body, writeOptions(req)).answer);
     }),
   );
-  const paths = [`${base}/${resource}`, collection, item];
+  const paths = clusterScoped ? [collection, item] : [`${base}/${resource}`, collection, item];
   if (api.kind.statusSubresource) {
     app.get(
       `${item}/status`,

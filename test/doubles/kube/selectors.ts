@@ -96,3 +96,38 @@ export function fieldValue(object: unknown, dotted: string): string | undefined 
   if (node === undefined || node === null) return '';
   return typeof node === 'object' ? JSON.stringify(node) : String(node);
 }
+
+/** A metav1.LabelSelector (matchLabels, matchExpressions), as webhooks' objectSelector and namespaceSelector carry it. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/**
+ * Does a LabelSelector select these labels? Null or `{}` selects everything (metav1.LabelSelectorAsSelector);
+ * an unknown operator selects nothing (the apiserver refuses it at validation).
+ */
+export function selectorMatches(
+  selector: LabelSelector | null | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
+  const have = labels ?? {};
+  for (const [key, value] of Object.entries(selector?.matchLabels ?? {})) {
+    if (have[key] !== value) return false;
+  }
+  return (selector?.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+    const present = Object.hasOwn(have, key);
+    switch (operator) {
+      case 'In':
+        return present && values.includes(have[key] ?? '');
+      case 'NotIn':
+        return !present || !values.includes(have[key] ?? '');
+      case 'Exists':
+        return present;
+      case 'DoesNotExist':
+        return !present;
+      default:
+        return false;
+    }
+  });
+}

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { MutatingAdmission, type AdmissionCall } from './admission.js';
 import { mountDiscovery, servedResources } from './discovery.js';
 import { coreEventKind, eventsV1Kind } from './events.js';
 import { Faults, type Fault } from './faults.js';
@@ -20,11 +21,14 @@ import {
   type FlinkDeploymentHelpers,
   type ReplicasChange,
 } from './helpers.js';
-import { jsonBody, sendError } from './http.js';
+import { jsonBody, queryOf, sendError } from './http.js';
 import { apiServerAudience, Authenticator, type TokenUser } from './identity.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { Namespaces } from './namespaces.js';
 import { mountOpenApi } from './openapi.js';
+import { builtInPodAdmission } from './pod-defaults.js';
+import { podHelpers, webhookHelpers, type PodHelpers, type WebhookHelpers } from './pod-helpers.js';
+import { podKind } from './pods.js';
 import type { AccessRule } from './rbac.js';
 import { ResourceApi } from './resource-api.js';
 import {
@@ -33,14 +37,15 @@ import {
   subjectAccessReview,
   tokenReview,
 } from './reviews.js';
-import { mountCreateOnly, mountResource } from './routes.js';
+import { mountCreateOnly, mountResource, type CreateAdmission } from './routes.js';
 import { defaultCrdPath, loadCrd, schemaOf } from './schema.js';
 import { pathNotFound, requestEntityTooLarge } from './status.js';
 import { ObjectStore } from './store.js';
 import { selfSignedCertificate } from './tls.js';
-import type { CoreEvent, FlinkDeployment } from './types.js';
+import type { CoreEvent, FlinkDeployment, JsonObject } from './types.js';
+import { mutatingWebhookConfigurationKind } from './webhook-configurations.js';
 
-export type { FlinkDeploymentHelpers, ReplicasChange, RequestRecord };
+export type { FlinkDeploymentHelpers, PodHelpers, ReplicasChange, RequestRecord, WebhookHelpers };
 
 export interface KubeDoubleOptions {
   /** Tokens the server accepts, and who they are. */
@@ -91,7 +96,14 @@ export interface KubeDouble {
   onReplicasChange(callback: (change: ReplicasChange) => void): () => void;
   addUser(user: TokenUser): void;
   addRule(rule: AccessRule): void;
-  addNamespace(name: string): void;
+  /** Adds a namespace (labels merged into an existing one's: what webhooks' namespaceSelector sees). */
+  addNamespace(name: string, labels?: Record<string, string>): void;
+  /** Pods: seed, read, and play the kubelet (status, IP, readiness). Creates through the API call webhooks. */
+  pods: PodHelpers;
+  /** MutatingWebhookConfigurations, Service mapping for `clientConfig.service`, and the calls made. */
+  webhooks: WebhookHelpers;
+  /** Every admission webhook call so far (the same as `webhooks.calls()`), oldest first. */
+  admissionCalls(): AdmissionCall[];
   /** Every request so far, oldest first. */
   requests(): RequestRecord[];
   /** Drops watch history: watches from an older resourceVersion get 410 Expired. */
@@ -129,6 +141,33 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const scaleApi = new ScaleApi(flinkApi, crd);
   const coreEvents = new ResourceApi(store, coreEventKind, requireNamespace);
   const eventsV1 = new ResourceApi(store, eventsV1Kind, requireNamespace);
+  const podsApi = new ResourceApi(store, podKind, requireNamespace);
+  const webhooksApi = new ResourceApi(store, mutatingWebhookConfigurationKind);
+  const admissionCalls: AdmissionCall[] = [];
+  const services = new Map<string, string>();
+  const admission = new MutatingAdmission({
+    configurations: () => store.list(webhooksApi.kind.collection),
+    namespaceLabels: (name) => namespaces.labels(name),
+    services,
+    calls: admissionCalls,
+  });
+  // Pod CREATE: the built-in mutating plugins (ServiceAccount, DefaultTolerationSeconds, Priority), then webhooks.
+  const admitPod: CreateAdmission = async (req, res, prepared, writeOptions) => {
+    builtInPodAdmission(prepared.object);
+    const query = queryOf(req);
+    const options: JsonObject = {};
+    if (query.getAll('dryRun').length > 0) options['dryRun'] = query.getAll('dryRun');
+    if (query.get('fieldManager') !== null) options['fieldManager'] = query.get('fieldManager');
+    if (query.get('fieldValidation') !== null) options['fieldValidation'] = query.get('fieldValidation');
+    const admitted = await admission.admitPodCreate({
+      object: prepared.object,
+      namespace: prepared.object.metadata.namespace ?? '',
+      user: callerOf(res),
+      dryRun: writeOptions.dryRun,
+      options,
+    });
+    return { object: admitted.object, warnings: [...prepared.warnings, ...admitted.warnings] };
+  };
 
   notifyReplicaChanges(store, flinkApi.kind.collection, crd, replicaListeners);
 
@@ -152,6 +191,8 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   mountResource(app, `/apis/${crd.group}/${crd.version}`, flinkApi, watchSettings, scaleApi);
   mountResource(app, '/api/v1', coreEvents, watchSettings);
   mountResource(app, '/apis/events.k8s.io/v1', eventsV1, watchSettings);
+  mountResource(app, '/api/v1', podsApi, watchSettings, undefined, admitPod);
+  mountResource(app, '/apis/admissionregistration.k8s.io/v1', webhooksApi, watchSettings);
   mountCreateOnly(app, '/apis/authentication.k8s.io/v1/tokenreviews', (req) =>
     tokenReview(jsonBody(req), authenticator),
   );
@@ -228,6 +269,9 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
       });
     },
     flinkDeployments,
+    pods: podHelpers({ api: podsApi, namespaces, defaultNamespace }),
+    webhooks: webhookHelpers({ api: webhooksApi, services, calls: admissionCalls }),
+    admissionCalls: () => admissionCalls.map((call) => ({ ...call })),
     events: (namespace) =>
       (store.list('events', namespace) as CoreEvent[]).sort(
         (a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion),
@@ -240,7 +284,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     },
     addUser: (user) => authenticator.add(user),
     addRule: (rule) => rules.push(rule),
-    addNamespace: (name) => namespaces.add(name),
+    addNamespace: (name, labels) => namespaces.add(name, labels),
     requests: () => records.map((r) => ({ ...r })),
     compact: () => store.compact(),
     resourceVersion: () => String(store.resourceVersion),

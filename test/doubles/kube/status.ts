@@ -179,7 +179,8 @@ export type FieldErrorType =
   | 'FieldValueNotSupported'
   | 'FieldValueForbidden'
   | 'FieldValueTooLong'
-  | 'FieldValueDuplicate';
+  | 'FieldValueDuplicate'
+  | 'FieldValueNotFound';
 
 const fieldErrorWords: Record<FieldErrorType, string> = {
   FieldValueRequired: 'Required value',
@@ -188,6 +189,7 @@ const fieldErrorWords: Record<FieldErrorType, string> = {
   FieldValueForbidden: 'Forbidden',
   FieldValueTooLong: 'Too long',
   FieldValueDuplicate: 'Duplicate value',
+  FieldValueNotFound: 'Not found',
 };
 
 /** One k8s.io/apimachinery field.Error. `value` is omitted for types that print none. */

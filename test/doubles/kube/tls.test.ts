@@ -23,3 +23,19 @@ describe('the double’s self-signed certificate', () => {
     expect(parsed.checkHost('localhost')).toBe('localhost');
   });
 });
+
+describe('selfSignedCertificate for other hosts', () => {
+  it('names the given DNS names and IPs, and only those', () => {
+    const { cert } = selfSignedCertificate(undefined, {
+      commonName: 'injector',
+      dnsNames: ['injector.flink-autoscaler.svc', 'localhost'],
+      ipAddresses: ['127.0.0.2'],
+    });
+    const parsed = new X509Certificate(cert);
+    expect(parsed.subject).toBe('CN=injector');
+    expect(parsed.checkHost('injector.flink-autoscaler.svc')).toBe('injector.flink-autoscaler.svc');
+    expect(parsed.checkIP('127.0.0.2')).toBe('127.0.0.2');
+    expect(parsed.checkIP('127.0.0.1')).toBeUndefined();
+    expect(parsed.checkHost('other.flink-autoscaler.svc')).toBeUndefined();
+  });
+});

@@ -55,12 +55,40 @@ function pem(label: string, der: Buffer): string {
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
-/** A P-256 key and a certificate for CN=kube-double, IP 127.0.0.1 and DNS localhost, valid for a day. */
-export function selfSignedCertificate(serial: Buffer = randomBytes(16)): { key: string; cert: string } {
+/** Whom a certificate is for (subject alternative names) and what its subject says. */
+export interface CertificateSubject {
+  /** CN (default `kube-double`). */
+  commonName?: string;
+  /** DNS names (default `localhost`), e.g. `injector.flink-autoscaler.svc` for a webhook Service. */
+  dnsNames?: readonly string[];
+  /** IPv4 addresses (default `127.0.0.1`). */
+  ipAddresses?: readonly string[];
+}
+
+function ipv4(address: string): Buffer {
+  const parts = address.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
+    throw new Error(`selfSignedCertificate: not an IPv4 address: ${address}`);
+  }
+  return Buffer.from(parts);
+}
+
+/**
+ * A P-256 key and a self-signed certificate, valid for a day: by default for CN=kube-double, IP 127.0.0.1
+ * and DNS localhost (the double's own); `subject` names other hosts (a test webhook server's).
+ */
+export function selfSignedCertificate(
+  serial: Buffer = randomBytes(16),
+  subject: CertificateSubject = {},
+): { key: string; cert: string } {
+  const dnsNames = subject.dnsNames ?? ['localhost'];
+  const ipAddresses = subject.ipAddresses ?? ['127.0.0.1'];
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const ecdsaWithSha256 = sequence(oid('1.2.840.10045.4.3.2'));
-  const name = sequence(set(sequence(oid('2.5.4.3'), tlv(0x0c, Buffer.from('kube-double')))));
+  const name = sequence(
+    set(sequence(oid('2.5.4.3'), tlv(0x0c, Buffer.from(subject.commonName ?? 'kube-double')))),
+  );
   const now = Date.now();
   const tbs = sequence(
     explicit(0, integer(Buffer.from([2]))),
@@ -80,7 +108,10 @@ export function selfSignedCertificate(serial: Buffer = randomBytes(16)): { key: 
         extension(
           '2.5.29.17',
           false,
-          sequence(tlv(0x87, Buffer.from([127, 0, 0, 1])), tlv(0x82, Buffer.from('localhost', 'ascii'))),
+          sequence(
+            ...ipAddresses.map((ip) => tlv(0x87, ipv4(ip))),
+            ...dnsNames.map((dns) => tlv(0x82, Buffer.from(dns, 'ascii'))),
+          ),
         ),
       ),
     ),

@@ -138,6 +138,61 @@ export interface CoreEvent extends KubeObject {
   reportingInstance?: string;
 }
 
+/** A container of a pod spec (the fields tests usually touch; anything else passes through). */
+export interface Container {
+  name: string;
+  image?: string;
+  restartPolicy?: 'Always';
+  env?: JsonObject[];
+  ports?: JsonObject[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; [key: string]: unknown }[];
+  [key: string]: unknown;
+}
+
+/** A core v1 PodSpec, loosely. */
+export interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  volumes?: JsonObject[];
+  nodeName?: string;
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  restartPolicy?: string;
+  [key: string]: unknown;
+}
+
+/** A pod condition (`Ready`, `ContainersReady`, `Initialized`, `PodScheduled`, ...). */
+export interface PodCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  lastTransitionTime?: string | null;
+  reason?: string;
+  message?: string;
+  [key: string]: unknown;
+}
+
+/** A core v1 PodStatus, loosely. */
+export interface PodStatus {
+  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+  podIP?: string;
+  podIPs?: { ip: string }[];
+  hostIP?: string;
+  startTime?: string;
+  qosClass?: string;
+  conditions?: PodCondition[];
+  containerStatuses?: JsonObject[];
+  initContainerStatuses?: JsonObject[];
+  [key: string]: unknown;
+}
+
+/** A core v1 Pod. */
+export interface Pod extends KubeObject {
+  apiVersion?: 'v1';
+  kind?: 'Pod';
+  spec: PodSpec;
+  status?: PodStatus;
+}
+
 /** Is this value a plain JSON object (not null, not an array)? */
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

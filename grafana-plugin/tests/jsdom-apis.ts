@@ -1,5 +1,5 @@
 /** Browser APIs @grafana/ui (and uPlot, at import) expect that jsdom lacks. Imported before them. */
-const matchMedia = (query: string) => ({
+const mediaQueryList = (query: string) => ({
   matches: false,
   media: query,
   onchange: null,
@@ -17,6 +17,8 @@ class NoResizeObserver {
 }
 
 for (const target of [globalThis, window] as Record<string, unknown>[]) {
-  target['matchMedia'] = matchMedia;
+  target['matchMedia'] = mediaQueryList;
   target['ResizeObserver'] ??= NoResizeObserver;
 }
+
+export {};

@@ -1,3 +1,4 @@
+import { OrgRole } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { render, screen, within } from '@testing-library/react';
 import React from 'react';
@@ -12,7 +13,7 @@ const thresholdValues = (chart: string) =>
     .map((line) => Number(line.getAttribute('data-value')));
 
 afterEach(() => {
-  config.bootData.user.orgRole = 'Editor';
+  config.bootData.user.orgRole = OrgRole.Editor;
 });
 
 describe('the panel, rendered from Prometheus data frames', () => {
@@ -130,11 +131,11 @@ describe('the panel, rendered from Prometheus data frames', () => {
     const { unmount } = render(<FlinkAutoscalerPanel {...panelProps(jobFrames())} />);
     expect(screen.getByTestId(TEST_IDS.scaleButton)).toBeInTheDocument();
     unmount();
-    config.bootData.user.orgRole = 'Viewer';
+    config.bootData.user.orgRole = OrgRole.Viewer;
     const viewer = render(<FlinkAutoscalerPanel {...panelProps(jobFrames())} />);
     expect(screen.queryByTestId(TEST_IDS.scaleButton)).toBeNull();
     viewer.unmount();
-    config.bootData.user.orgRole = 'Admin';
+    config.bootData.user.orgRole = OrgRole.Admin;
     render(<FlinkAutoscalerPanel {...panelProps(jobFrames(), { scaleEnabled: false })} />);
     expect(screen.queryByTestId(TEST_IDS.scaleButton)).toBeNull();
   });

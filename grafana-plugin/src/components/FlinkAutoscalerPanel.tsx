@@ -122,7 +122,7 @@ export function FlinkAutoscalerPanel({ data, options, width, height, timeRange, 
 
   const offerScale = options.scaleEnabled && mayOfferScale() && job !== undefined;
   const scaleButton = offerScale ? (
-    <Button size="sm" variant="secondary" icon="arrows-v" onClick={() => setDialogOpen(true)} data-testid={TEST_IDS.scaleButton}>
+    <Button size="sm" variant="secondary" icon="sliders-v-alt" onClick={() => setDialogOpen(true)} data-testid={TEST_IDS.scaleButton}>
       Scale to N
     </Button>
   ) : undefined;

@@ -1,4 +1,4 @@
-import { setBackendSrv, type BackendSrv, type BackendSrvRequest } from '@grafana/runtime';
+import { setBackendSrv, type BackendSrv, type BackendSrvRequest, type FetchResponse } from '@grafana/runtime';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import React from 'react';
 import { of, throwError } from 'rxjs';
@@ -18,6 +18,9 @@ function openDialog(options = {}) {
   fireEvent.click(screen.getByTestId(TEST_IDS.scaleButton));
   return screen.getByTestId(TEST_IDS.dialog);
 }
+
+/** A 200 answer as BackendSrv.fetch gives it. */
+const answer = (data: unknown) => of({ data, status: 200 } as FetchResponse);
 
 const type = (id: string, value: string) => fireEvent.change(screen.getByTestId(id), { target: { value } });
 
@@ -52,7 +55,7 @@ describe('the "Scale to N" dialog', () => {
 
   it('POSTs replicas, reason and hold to the gateway path through Grafana’s proxy and shows the answer', async () => {
     fetch.mockReturnValue(
-      of({ data: { from: 4, to: 7, holdUntil: Date.UTC(2026, 5, 1, 13), dryRun: false, user: 'system:serviceaccount:monitoring:grafana' }, status: 200 } as never),
+      answer({ from: 4, to: 7, holdUntil: Date.UTC(2026, 5, 1, 13), dryRun: false, user: 'system:serviceaccount:monitoring:grafana' }),
     );
     openDialog();
     type(TEST_IDS.replicas, '7');
@@ -74,7 +77,7 @@ describe('the "Scale to N" dialog', () => {
   });
 
   it('uses a data source proxy path when the option names one', async () => {
-    fetch.mockReturnValue(of({ data: { from: 4, to: 6, holdUntil: 0, dryRun: false, user: 'u' }, status: 200 } as never));
+    fetch.mockReturnValue(answer({ from: 4, to: 6, holdUntil: 0, dryRun: false, user: 'u' }));
     openDialog({ scaleApiPath: '/api/datasources/proxy/uid/fas-gateway/' });
     type(TEST_IDS.reason, 'why');
     fireEvent.click(screen.getByTestId(TEST_IDS.confirm));

@@ -148,9 +148,8 @@ export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: 
           disabled={!ready}
           onClick={() => void send()}
           data-testid={TEST_IDS.confirm}
-          icon={sent.state === 'sending' ? 'spinner' : undefined}
         >
-          {replicasOk ? `Scale to ${replicas}` : 'Scale'}
+          {sent.state === 'sending' ? 'Sending…' : replicasOk ? `Scale to ${replicas}` : 'Scale'}
         </Button>
       </Modal.ButtonRow>
     </Modal>

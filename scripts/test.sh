@@ -19,9 +19,12 @@ check() {
   fi
 }
 
-check typecheck bash -c "tsc -b --pretty && tsc -p tsconfig.test.json --pretty"
+check typecheck bash -c "tsc -b --pretty && tsc -p tsconfig.test.json --pretty && tsc -p grafana-plugin --pretty"
 check lint eslint . --max-warnings=0
 check format prettier --check --log-level=warn .
+
+# The browser test loads the plugin's fresh build (grafana-plugin/dist/module.js).
+check grafana-plugin-build bash -c "cd grafana-plugin && tsx scripts/build.ts"
 
 results=".test-results/vitest.json"
 rm -f "$results"
@@ -31,8 +34,9 @@ vitest run --reporter=default --reporter=json --outputFile.json="$results"
 if [ -s "$results" ]; then
   read -r p f < <(node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    // A suite that failed to load has no tests but still failed: count it once.
-    const broken = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
+    // A suite that failed to load, or whose beforeAll failed (its tests then count as skipped), has no
+    // failed test but still failed: count it once.
+    const broken = r.testResults.filter((s) => s.status === "failed" && !s.assertionResults.some((a) => a.status === "failed")).length;
     console.log(r.numPassedTests, r.numFailedTests + broken);
   ' "$results")
   passed=$((passed + p))

@@ -4,7 +4,7 @@
  * deadline; failures worded as client-go words them (`Post "URL": dial tcp ...: connect: connection refused`).
  */
 import { request } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
 
 /** Where and how to call: the URL to connect to, the name to verify, the CA to trust, the deadline. */
 export interface WebhookTarget {
@@ -28,17 +28,19 @@ function goHostPort(url: URL): string {
   return `${url.hostname}:${url.port || '443'}`;
 }
 
-function altNames(socket: TLSSocket | undefined): string {
-  const san = socket?.getPeerCertificate()?.subjectaltname ?? '';
-  return san
-    .split(',')
-    .map((part) => part.trim().replace(/^(DNS|IP Address):/, ''))
-    .filter((part) => part !== '')
+/** x509.HostnameError's list: the IP SANs for an IP host, else the DNS names. */
+function validNames(error: NodeJS.ErrnoException, host: string): string {
+  const cert = (error as { cert?: { subjectaltname?: string } }).cert;
+  const entries = (cert?.subjectaltname ?? '').split(',').map((part) => part.trim());
+  const kind = isIP(host) ? 'IP Address:' : 'DNS:';
+  return entries
+    .filter((part) => part.startsWith(kind))
+    .map((part) => part.slice(kind.length))
     .join(', ');
 }
 
 /** The Go error text for a Node socket or TLS error. */
-function goError(error: NodeJS.ErrnoException, url: URL, serverName: string, socket?: TLSSocket): string {
+function goError(error: NodeJS.ErrnoException, url: URL, serverName: string): string {
   switch (error.code) {
     case 'ECONNREFUSED':
       return `dial tcp ${goHostPort(url)}: connect: connection refused`;
@@ -50,8 +52,15 @@ function goError(error: NodeJS.ErrnoException, url: URL, serverName: string, soc
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'UNABLE_TO_GET_ISSUER_CERT':
       return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `tls: failed to verify certificate: x509: certificate is valid for ${altNames(socket)}, not ${serverName}`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID': {
+      const valid = validNames(error, serverName);
+      if (valid === '' && isIP(serverName)) {
+        return `tls: failed to verify certificate: x509: cannot validate certificate for ${serverName} because it doesn't contain any IP SANs`;
+      }
+      return valid === ''
+        ? `tls: failed to verify certificate: x509: certificate is not valid for any names, but wanted to match ${serverName}`
+        : `tls: failed to verify certificate: x509: certificate is valid for ${valid}, not ${serverName}`;
+    }
     case 'CERT_HAS_EXPIRED':
     case 'CERT_NOT_YET_VALID':
       return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
@@ -69,7 +78,6 @@ export function postToWebhook(
   const serverName = target.serverName ?? url.hostname;
   const failure = (detail: string) => new WebhookCallError(`Post "${target.displayUrl}": ${detail}`);
   return new Promise((resolve, reject) => {
-    let socket: TLSSocket | undefined;
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
@@ -101,18 +109,15 @@ export function postToWebhook(
             resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
           ),
         );
-        res.on('error', (error) => settle(() => reject(failure(goError(error, url, serverName, socket)))));
+        res.on('error', (error) => settle(() => reject(failure(goError(error, url, serverName)))));
       },
     );
-    req.on('socket', (s) => {
-      socket = s as TLSSocket;
-    });
     const deadline = setTimeout(() => {
       settle(() => reject(failure('context deadline exceeded')));
       req.destroy();
     }, target.timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) =>
-      settle(() => reject(failure(goError(error, url, serverName, socket)))),
+      settle(() => reject(failure(goError(error, url, serverName)))),
     );
     req.end(body);
   });

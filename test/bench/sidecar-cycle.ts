@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SIDECAR_NODE_OPTIONS } from '../../sidecar/src/injector/settings.js';
 import { startFlinkDouble } from '../doubles/flink/index.js';
 import { flinkDeployment, serviceAccount, startKubeDouble } from '../doubles/kube/index.js';
 import { sidecarRules } from '../fixtures/rbac.js';
@@ -80,9 +81,11 @@ async function measureSidecarProcess(): Promise<{
       probe.close(() => done(free));
     });
   });
+  // with the Node flags the injector gives the sidecar container (NODE_OPTIONS)
   const child = spawn(
     node,
     [
+      ...SIDECAR_NODE_OPTIONS.split(' '),
       join(root, 'sidecar/dist/cli/main.js'),
       'sidecar',
       ...['--flink-url', flink.url, '--namespace', NS, '--name', 'bench'],
@@ -179,5 +182,5 @@ if (!figures.status.signals)
   throw new Error(`the sidecar never had signals (dropped: ${JSON.stringify(dropped)})`);
 writeFileSync(
   join(root, 'test/bench/sidecar.md'),
-  `# The sidecar's cost per cycle\n\nMade by \`npm run bench:sidecar\` against the Flink REST double serving a job of ${VERTICES} vertices × ${SUBTASKS} subtasks (128 TaskManagers × 2 slots). Requests and the per-cycle CPU median come from \`flink-autoscaler bench-cycle\` (process.cpuUsage around each cycle). The whole-process figures come from the real \`flink-autoscaler sidecar\` (Kubernetes double, HTTP server, watch; one-second cycles, /metrics scraped every 5 s): CPU from /proc/PID/stat over the cycles, peak memory from VmHWM; the baseline is a bare \`node -e\`.\n\n${table}\nSamples dropped during the run: ${dropped.length === 0 ? 'none' : JSON.stringify(Object.fromEntries(dropped))}.\n`,
+  `# The sidecar's cost per cycle\n\nMade by \`npm run bench:sidecar\` against the Flink REST double serving a job of ${VERTICES} vertices × ${SUBTASKS} subtasks (128 TaskManagers × 2 slots). Requests and the per-cycle CPU median come from \`flink-autoscaler bench-cycle\` (process.cpuUsage around each cycle). The whole-process figures come from the real \`flink-autoscaler sidecar\` (Kubernetes double, HTTP server, watch; one-second cycles, /metrics scraped every 5 s; the Node flags the injector sets, \`${SIDECAR_NODE_OPTIONS}\`): CPU from /proc/PID/stat over the cycles, peak memory from VmHWM; the baseline is a bare \`node -e\`.\n\n${table}\nSamples dropped during the run: ${dropped.length === 0 ? 'none' : JSON.stringify(Object.fromEntries(dropped))}.\n`,
 );

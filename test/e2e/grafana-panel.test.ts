@@ -190,7 +190,7 @@ function renderRequest(theme: 'dark' | 'light', width = 1100, height = 640) {
 
 type Request = ReturnType<typeof renderRequest>;
 interface Host {
-  fasHost: { render(r: Request): Promise<{ queryMs: number; renderMs: number }> };
+  fasHost: { render(r: Request): Promise<{ queryMs: number; renderMs: number; frameMs: number }> };
 }
 
 describe('the built panel in Chromium, fed by Prometheus scraping the sidecar', () => {

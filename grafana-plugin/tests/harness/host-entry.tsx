@@ -137,8 +137,14 @@ async function queryRange(r: RenderRequest, q: HostQuery): Promise<grafanaData.D
   return framesOf(q.refId, body.data?.result ?? []);
 }
 
-/** Renders the panel of `moduleUrl`; resolves when React has committed and the browser has laid it out. */
-async function render(r: RenderRequest, frames?: grafanaData.DataFrame[]): Promise<{ queryMs: number; renderMs: number }> {
+/**
+ * Renders the panel of `moduleUrl` with `frames`, or with the answers of `queries` when none are given.
+ * renderMs: React's commit and the layout it causes; frameMs: until the next animation frame.
+ */
+async function render(
+  r: RenderRequest,
+  frames?: grafanaData.DataFrame[],
+): Promise<{ queryMs: number; renderMs: number; frameMs: number }> {
   const { plugin } = await System.import(r.moduleUrl);
   const t0 = performance.now();
   const series = frames ?? (await Promise.all(r.queries.map((q) => queryRange(r, q)))).flat();
@@ -182,10 +188,11 @@ async function render(r: RenderRequest, frames?: grafanaData.DataFrame[]): Promi
       </grafanaUi.ThemeContext.Provider>,
     ),
   );
-  // Layout and paint of what was committed.
+  // Layout of what was committed (forced now), then the next frame.
   container.getBoundingClientRect();
+  const renderMs = performance.now() - t2;
   await new Promise((done) => requestAnimationFrame(() => done(undefined)));
-  return { queryMs: t1 - t0, renderMs: performance.now() - t2 };
+  return { queryMs: t1 - t0, renderMs, frameMs: performance.now() - t2 };
 }
 
 function unmount(): void {

@@ -1,0 +1,99 @@
+/**
+ * Self-managed webhook TLS: the CA and serving certificate it makes (checked by OpenSSL through
+ * node:crypto), when it keeps or renews them, and the caBundle it writes into the
+ * MutatingWebhookConfiguration in the Kubernetes double.
+ */
+import { X509Certificate } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  issue,
+  patchCaBundle,
+  RENEW_BEFORE_MS,
+  serviceNames,
+  usable,
+} from '../../sidecar/src/injector/self-managed-tls.js';
+import { startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
+import { connectKube } from '../fixtures/kube-connect.js';
+
+const NOW = new Date('2026-11-23T12:00:00Z');
+const NAMES = serviceNames('fa-injector', 'flink-autoscaler');
+
+describe('self-made certificates', () => {
+  it('a CA and a serving certificate for every name of the Service, signed by that CA', async () => {
+    const issued = await issue(NAMES, NOW);
+    const ca = new X509Certificate(issued.ca);
+    const cert = new X509Certificate(issued.cert);
+    expect(ca.ca).toBe(true);
+    expect(cert.ca).toBe(false);
+    expect(cert.verify(ca.publicKey)).toBe(true);
+    expect(cert.checkPrivateKey((await import('node:crypto')).createPrivateKey(issued.key))).toBe(true);
+    for (const name of NAMES) expect(cert.checkHost(name)).toBe(name);
+    expect(NAMES).toContain('fa-injector.flink-autoscaler.svc');
+    expect(new Date(cert.validTo).getTime() - NOW.getTime()).toBeGreaterThan(360 * 86_400_000);
+  });
+
+  it('are kept while valid, and renewed near expiry, for other names or when tampered with', async () => {
+    const issued = await issue(NAMES, NOW);
+    expect(usable(issued, NAMES, NOW)).toBe(true);
+    const expiry = new Date(new X509Certificate(issued.cert).validTo).getTime();
+    expect(usable(issued, NAMES, new Date(expiry - RENEW_BEFORE_MS + 1000))).toBe(false);
+    expect(usable(issued, serviceNames('other', 'flink-autoscaler'), NOW)).toBe(false);
+    const stranger = await issue(NAMES, NOW);
+    expect(usable({ ...issued, ca: stranger.ca }, NAMES, NOW)).toBe(false);
+    expect(usable({ ...issued, cert: 'garbage' }, NAMES, NOW)).toBe(false);
+  });
+});
+
+describe('the caBundle in the MutatingWebhookConfiguration', () => {
+  const ADMIN = { token: 'admin-token', username: 'admin', groups: ['system:masters'] };
+  let kube: KubeDouble;
+
+  beforeAll(async () => {
+    kube = await startKubeDouble({ namespace: 'streaming', users: [ADMIN] });
+  });
+  afterAll(async () => {
+    await kube?.close();
+  });
+
+  it('is written for the webhooks that call our Service, and only once', async () => {
+    const issued = await issue(NAMES, NOW);
+    kube.webhooks.put({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'fa-injector' },
+      webhooks: [
+        {
+          name: 'inject.flink-autoscaler.io',
+          admissionReviewVersions: ['v1'],
+          clientConfig: { service: { namespace: 'flink-autoscaler', name: 'fa-injector', path: '/mutate' } },
+          rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+          sideEffects: 'None',
+        },
+        {
+          name: 'other.example.com',
+          admissionReviewVersions: ['v1'],
+          clientConfig: { service: { namespace: 'elsewhere', name: 'other' }, caBundle: 'b3RoZXI=' },
+          rules: [
+            { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] },
+          ],
+          sideEffects: 'None',
+        },
+      ],
+    } as never);
+    const connection = await connectKube(kube.kubeconfig({ token: ADMIN.token }, { namespace: 'streaming' }));
+    const target = {
+      namespace: 'flink-autoscaler',
+      service: 'fa-injector',
+      secret: 'fa-tls',
+      webhookConfig: 'fa-injector',
+    };
+    expect(await patchCaBundle(connection, target, issued.ca)).toBe(1);
+    const stored = kube.webhooks.get('fa-injector') as unknown as {
+      webhooks: { clientConfig: { caBundle?: string } }[];
+    };
+    expect(Buffer.from(stored.webhooks[0]?.clientConfig.caBundle ?? '', 'base64').toString()).toBe(issued.ca);
+    expect(stored.webhooks[1]?.clientConfig.caBundle).toBe('b3RoZXI=');
+    expect(await patchCaBundle(connection, target, issued.ca)).toBe(0);
+    connection.close();
+  });
+});

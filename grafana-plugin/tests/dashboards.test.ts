@@ -1,0 +1,55 @@
+/**
+ * The dashboards of the chart (charts/flink-autoscaler/dashboards/, the one source) and their copies in
+ * provisioning/: the job dashboard runs exactly the panel's documented queries with the builder's options,
+ * and both pick jobs by the sidecar's namespace and flinkdeployment labels.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PANEL_QUERIES } from '../src/data/queries';
+import { plugin } from '../src/module';
+
+const root = resolve(import.meta.dirname, '..');
+const source = resolve(root, '../charts/flink-autoscaler/dashboards');
+const read = (dir: string, name: string) => readFileSync(join(dir, name), 'utf8');
+
+interface Dashboard {
+  uid: string;
+  templating: { list: { name: string; type: string; query: unknown; definition?: string }[] };
+  panels: { type: string; targets: Record<string, unknown>[]; options?: Record<string, unknown>; transformations?: { id: string; options: { renameByName?: Record<string, string> } }[] }[];
+}
+
+describe('the dashboards', () => {
+  it('are copied unchanged into provisioning/', () => {
+    const names = readdirSync(source).filter((n) => n.endsWith('.json'));
+    expect(names.sort()).toEqual(['flink-autoscaler-fleet.json', 'flink-autoscaler-job.json']);
+    for (const name of names) expect(read(join(root, 'provisioning/dashboards'), name), name).toBe(read(source, name));
+  });
+
+  it('show one job with the panel, its documented queries and the builder’s options', () => {
+    const d = JSON.parse(read(source, 'flink-autoscaler-job.json')) as Dashboard;
+    const panel = d.panels[0];
+    expect(panel?.type).toBe('fas-flinkautoscaler-panel');
+    expect(panel?.targets.map((t) => [t['refId'], t['expr'], t['legendFormat']])).toEqual(
+      PANEL_QUERIES.map((q) => [q.refId, q.expr, q.legendFormat]),
+    );
+    expect(panel?.options).toEqual(plugin.defaults);
+    const vars = Object.fromEntries(d.templating.list.map((v) => [v.name, v]));
+    expect(vars['datasource']).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    expect(vars['namespace']?.definition).toBe('label_values(flink_autoscaler_workers, namespace)');
+    expect(vars['flinkdeployment']?.definition).toBe('label_values(flink_autoscaler_workers{namespace="$namespace"}, flinkdeployment)');
+  });
+
+  it('list many jobs in the fleet view: workers, desired, backlog time and decision', () => {
+    const d = JSON.parse(read(source, 'flink-autoscaler-fleet.json')) as Dashboard;
+    const table = d.panels[0];
+    expect(table?.type).toBe('table');
+    const exprs = table?.targets.map((t) => String(t['expr'])) ?? [];
+    for (const metric of ['flink_autoscaler_workers', 'flink_autoscaler_desired_workers', 'flink_autoscaler_backlog_time_seconds', 'flink_autoscaler_decision']) {
+      expect(exprs.some((e) => e.includes(`${metric}{`)), metric).toBe(true);
+    }
+    const renamed = Object.values(table?.transformations?.find((t) => t.id === 'organize')?.options.renameByName ?? {});
+    expect(renamed).toEqual(expect.arrayContaining(['Workers', 'Desired', 'Backlog time', 'Decision']));
+    expect(d.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace']);
+  });
+});

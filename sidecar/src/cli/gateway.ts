@@ -4,9 +4,8 @@ import type { Command } from 'commander';
 import { createGatewayApp } from '../gateway/server.js';
 import { hostPort, listen } from '../http/listen.js';
 import { DEFAULT_SIDECAR_PORT } from '../http/server.js';
-import { KubeConnection } from '../kube/connection.js';
-import { KubeconfigError, loadKubeSettings } from '../kube/kubeconfig.js';
 import { CliError } from './exit.js';
+import { connectFromFlags } from './kube-connection.js';
 import { jsonLogger } from './logger.js';
 
 export function registerGateway(program: Command): void {
@@ -37,11 +36,7 @@ export function registerGateway(program: Command): void {
         throw new CliError(`--sidecar-port must be a port number, got ${JSON.stringify(opts.sidecarPort)}`);
       }
       const log = jsonLogger('flink-autoscaler-gateway');
-      const connection = new KubeConnection(
-        await loadKubeSettings(opts.kubeconfig).catch((error: unknown) => {
-          throw error instanceof KubeconfigError ? new CliError(error.message) : error;
-        }),
-      );
+      const connection = await connectFromFlags(opts.kubeconfig);
       const app = createGatewayApp({
         connection,
         sidecarPort,

@@ -12,10 +12,9 @@ import { InjectorMetrics } from '../injector/metrics.js';
 import { createInjectorApp, createProbeApp } from '../injector/server.js';
 import { quantity, type SidecarSettings } from '../injector/settings.js';
 import { checkKeyPair, readKeyPair, watchKeyPair, type KeyPair } from '../injector/tls-files.js';
-import { KubeConnection } from '../kube/connection.js';
-import { KubeconfigError, loadKubeSettings } from '../kube/kubeconfig.js';
 import { DEFAULT_SIDECAR_PORT } from '../http/server.js';
 import { CliError } from './exit.js';
+import { connectFromFlags } from './kube-connection.js';
 import { jsonLogger } from './logger.js';
 import { addPolicyFlags, givenPolicyArgs } from './policy-flags.js';
 
@@ -119,11 +118,7 @@ export function registerInjector(program: Command): void {
       throw new CliError((error as Error).message);
     }
     const log = jsonLogger('flink-autoscaler-injector');
-    const connection = new KubeConnection(
-      await loadKubeSettings(opts.kubeconfig).catch((error: unknown) => {
-        throw error instanceof KubeconfigError ? new CliError(error.message) : error;
-      }),
-    );
+    const connection = await connectFromFlags(opts.kubeconfig);
     const metrics = new InjectorMetrics({ processMetrics: true });
     let pair: KeyPair;
     let stopTls = () => undefined as void;

@@ -10,13 +10,12 @@ import { FlinkHttp } from '../flink/http.js';
 import { hostPort } from '../http/listen.js';
 import { createSidecarApp, DEFAULT_SIDECAR_PORT, startSidecarServer } from '../http/server.js';
 import { KubeClient } from '../kube/client.js';
-import { KubeConnection } from '../kube/connection.js';
-import { KubeconfigError, loadKubeSettings } from '../kube/kubeconfig.js';
 import { DEFAULT_POD_LABELS_FILE, parsePodLabels } from '../kube/pod-labels.js';
 import { Sidecar } from '../loop/sidecar.js';
 import { keepWatching } from '../loop/watch.js';
 import { SidecarMetrics } from '../metrics/exporter.js';
 import { CliError } from './exit.js';
+import { connectFromFlags } from './kube-connection.js';
 import { jsonLogger } from './logger.js';
 import { addPolicyFlags, policyFromFlags } from './policy-flags.js';
 
@@ -80,11 +79,7 @@ export function registerSidecar(program: Command): void {
       throw new CliError((error as Error).message);
     }
     const log = jsonLogger('flink-autoscaler-sidecar');
-    const connection = new KubeConnection(
-      await loadKubeSettings(opts.kubeconfig).catch((error: unknown) => {
-        throw error instanceof KubeconfigError ? new CliError(error.message) : error;
-      }),
-    );
+    const connection = await connectFromFlags(opts.kubeconfig);
     const target = { namespace: opts.namespace, name: opts.name };
     const kube = new KubeClient(connection, target);
     const metrics = new SidecarMetrics({ namespace: target.namespace, flinkdeployment: target.name });

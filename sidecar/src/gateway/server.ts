@@ -7,6 +7,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { contextOf, observe } from '../http/context.js';
 import { errorHandler, HttpError, methodNotAllowed, notFound } from '../http/errors.js';
+import { probeRoutes } from '../http/probe-routes.js';
 import { KubeError } from '../kube/api-error.js';
 import type { KubeConnection } from '../kube/connection.js';
 import { locateSidecar, NAME } from './locate.js';
@@ -107,12 +108,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.all(`${base}/status`, methodNotAllowed('GET'));
   app.post(`${base}/scale`, express.raw({ type: () => true, limit: 64 * 1024 }), forward('scale'));
   app.all(`${base}/scale`, methodNotAllowed('POST'));
-  app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok\n');
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(await registry.metrics());
-  });
+  app.use(probeRoutes(() => registry.metrics()));
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -7,6 +7,7 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { observe } from '../http/context.js';
 import { errorHandler, HttpError, methodNotAllowed, notFound } from '../http/errors.js';
+import { probeRoutes } from '../http/probe-routes.js';
 import { admit, type Admission } from './admit.js';
 import type { SkipEvent } from './events.js';
 import type { InjectorMetrics } from './metrics.js';
@@ -103,12 +104,7 @@ export function createInjectorApp(deps: InjectorDeps): Express {
     },
   );
   app.all('/mutate', methodNotAllowed('POST'));
-  app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok\n');
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(await metrics.text());
-  });
+  app.use(probeRoutes(() => metrics.text()));
   app.use(notFound);
   app.use(errorHandler);
   return app;
@@ -118,12 +114,7 @@ export function createInjectorApp(deps: InjectorDeps): Express {
 export function createProbeApp(metrics: InjectorMetrics): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok\n');
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(await metrics.text());
-  });
+  app.use(probeRoutes(() => metrics.text()));
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -12,9 +12,24 @@ import { afterEach } from 'vitest';
 
 afterEach(() => cleanup());
 
-
 /** The editor ids PanelOptionsEditorBuilder looks up (Grafana registers the real editors). */
-export const EDITOR_IDS = ['number', 'slider', 'text', 'strings', 'boolean', 'radio', 'select', 'multi-select', 'color', 'unit'];
+export const EDITOR_IDS = [
+  'number',
+  'slider',
+  'text',
+  'strings',
+  'boolean',
+  'radio',
+  'select',
+  'multi-select',
+  'color',
+  'unit',
+];
 standardEditorsRegistry.setInit(() => EDITOR_IDS.map((id) => ({ id, name: id, editor: () => null })));
 
-config.bootData.user = { ...config.bootData.user, login: 'alice', orgRole: OrgRole.Editor, isGrafanaAdmin: false };
+config.bootData.user = {
+  ...config.bootData.user,
+  login: 'alice',
+  orgRole: OrgRole.Editor,
+  isGrafanaAdmin: false,
+};

@@ -16,7 +16,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 
 function log(fields: Record<string, unknown>): void {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'grafana-plugin-build', ...fields })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), component: 'grafana-plugin-build', ...fields })}\n`,
+  );
 }
 
 /** What Grafana provides to plugins at run time (create-plugin's .config/bundler/externals.ts). */
@@ -146,9 +148,20 @@ const stats = await run(TARGETS.map(config));
 for (const target of TARGETS) {
   copyFiles(target);
   const module = join(target.dir, 'dist/module.js');
-  log({ level: 'info', msg: 'built', plugin: pluginId(target.dir), module: relative(root, module), bytes: statSync(module).size });
+  log({
+    level: 'info',
+    msg: 'built',
+    plugin: pluginId(target.dir),
+    module: relative(root, module),
+    bytes: statSync(module).size,
+  });
 }
 if (!process.argv.includes('--no-zip')) {
   for (const target of TARGETS) log({ level: 'info', msg: 'zipped', zip: relative(root, zip(target)) });
 }
-log({ level: 'info', msg: 'done', ms: Date.now() - started, warnings: stats.stats.reduce((n, s) => n + s.compilation.warnings.length, 0) });
+log({
+  level: 'info',
+  msg: 'done',
+  ms: Date.now() - started,
+  warnings: stats.stats.reduce((n, s) => n + s.compilation.warnings.length, 0),
+});

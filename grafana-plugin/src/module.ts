@@ -21,7 +21,8 @@ export const plugin = new PanelPlugin<PanelOptions>(FlinkAutoscalerPanel).setPan
     .addBooleanSwitch({
       path: 'scaleEnabled',
       name: 'Scale to N',
-      description: 'Offer "Scale to N" to editors and admins (never to viewers). Grafana and the sidecar still decide.',
+      description:
+        'Offer "Scale to N" to editors and admins (never to viewers). Grafana and the sidecar still decide.',
       defaultValue: true,
       category: ['Scale action'],
     })

@@ -16,14 +16,20 @@ const read = (dir: string, name: string) => readFileSync(join(dir, name), 'utf8'
 interface Dashboard {
   uid: string;
   templating: { list: { name: string; type: string; query: unknown; definition?: string }[] };
-  panels: { type: string; targets: Record<string, unknown>[]; options?: Record<string, unknown>; transformations?: { id: string; options: { renameByName?: Record<string, string> } }[] }[];
+  panels: {
+    type: string;
+    targets: Record<string, unknown>[];
+    options?: Record<string, unknown>;
+    transformations?: { id: string; options: { renameByName?: Record<string, string> } }[];
+  }[];
 }
 
 describe('the dashboards', () => {
   it('are copied unchanged into provisioning/', () => {
     const names = readdirSync(source).filter((n) => n.endsWith('.json'));
     expect(names.sort()).toEqual(['flink-autoscaler-fleet.json', 'flink-autoscaler-job.json']);
-    for (const name of names) expect(read(join(root, 'provisioning/dashboards'), name), name).toBe(read(source, name));
+    for (const name of names)
+      expect(read(join(root, 'provisioning/dashboards'), name), name).toBe(read(source, name));
   });
 
   it('show one job with the panel, its documented queries and the builder’s options', () => {
@@ -37,7 +43,9 @@ describe('the dashboards', () => {
     const vars = Object.fromEntries(d.templating.list.map((v) => [v.name, v]));
     expect(vars['datasource']).toMatchObject({ type: 'datasource', query: 'prometheus' });
     expect(vars['namespace']?.definition).toBe('label_values(flink_autoscaler_workers, namespace)');
-    expect(vars['flinkdeployment']?.definition).toBe('label_values(flink_autoscaler_workers{namespace="$namespace"}, flinkdeployment)');
+    expect(vars['flinkdeployment']?.definition).toBe(
+      'label_values(flink_autoscaler_workers{namespace="$namespace"}, flinkdeployment)',
+    );
   });
 
   it('list many jobs in the fleet view: workers, desired, backlog time and decision', () => {
@@ -45,10 +53,20 @@ describe('the dashboards', () => {
     const table = d.panels[0];
     expect(table?.type).toBe('table');
     const exprs = table?.targets.map((t) => String(t['expr'])) ?? [];
-    for (const metric of ['flink_autoscaler_workers', 'flink_autoscaler_desired_workers', 'flink_autoscaler_backlog_time_seconds', 'flink_autoscaler_decision']) {
-      expect(exprs.some((e) => e.includes(`${metric}{`)), metric).toBe(true);
+    for (const metric of [
+      'flink_autoscaler_workers',
+      'flink_autoscaler_desired_workers',
+      'flink_autoscaler_backlog_time_seconds',
+      'flink_autoscaler_decision',
+    ]) {
+      expect(
+        exprs.some((e) => e.includes(`${metric}{`)),
+        metric,
+      ).toBe(true);
     }
-    const renamed = Object.values(table?.transformations?.find((t) => t.id === 'organize')?.options.renameByName ?? {});
+    const renamed = Object.values(
+      table?.transformations?.find((t) => t.id === 'organize')?.options.renameByName ?? {},
+    );
     expect(renamed).toEqual(expect.arrayContaining(['Workers', 'Desired', 'Backlog time', 'Decision']));
     expect(d.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace']);
   });

@@ -108,7 +108,12 @@ export function defaultOptions(): PanelOptions {
 export function panelData(series: DataFrame[], extra: Partial<PanelData> = {}): PanelData {
   const from = dateTime(END - 60 * 60 * 1000);
   const to = dateTime(END);
-  return { state: LoadingState.Done, series, timeRange: { from, to, raw: { from: 'now-1h', to: 'now' } }, ...extra };
+  return {
+    state: LoadingState.Done,
+    series,
+    timeRange: { from, to, raw: { from: 'now-1h', to: 'now' } },
+    ...extra,
+  };
 }
 
 export function panelProps(

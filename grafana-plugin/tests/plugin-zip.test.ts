@@ -19,12 +19,19 @@ interface PluginJson {
   id: string;
   info: { logos: { small: string; large: string }; version: string; updated: string; keywords: string[] };
   dependencies: { grafanaDependency: string };
-  routes?: { path: string; method: string; reqRole: string; url: string; headers: { name: string; content: string }[] }[];
+  routes?: {
+    path: string;
+    method: string;
+    reqRole: string;
+    url: string;
+    headers: { name: string; content: string }[];
+  }[];
 }
 
 function unzip(id: string): Record<string, Uint8Array> {
   const path = join(root, 'zips', `${id}-${version}.zip`);
-  if (!existsSync(path)) throw new Error(`${path} is missing: build the plugin (npm run build -w grafana-plugin)`);
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: build the plugin (npm run build -w grafana-plugin)`);
   return unzipSync(new Uint8Array(readFileSync(path)));
 }
 
@@ -47,7 +54,8 @@ describe.each([
 
   it('holds one folder named after the plugin id, with module.js, plugin.json, the logo and a README', () => {
     expect(names.every((n) => n.startsWith(`${id}/`))).toBe(true);
-    for (const name of ['module.js', 'plugin.json', 'img/logo.svg', 'README.md']) expect(names).toContain(`${id}/${name}`);
+    for (const name of ['module.js', 'plugin.json', 'img/logo.svg', 'README.md'])
+      expect(names).toContain(`${id}/${name}`);
   });
 
   it('has a plugin.json Grafana accepts', () => {
@@ -58,9 +66,15 @@ describe.each([
     expect(meta.info.version).toBe(version);
     expect(meta.info.updated).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(meta.info.keywords.length).toBeGreaterThan(0);
-    for (const logo of [meta.info.logos.small, meta.info.logos.large]) expect(names).toContain(`${id}/${logo}`);
+    for (const logo of [meta.info.logos.small, meta.info.logos.large])
+      expect(names).toContain(`${id}/${logo}`);
     const min = lowest(meta.dependencies.grafanaDependency);
-    for (const grafana of [[12, 4, 0], [13, 0, 0], [13, 2, 0]]) expect(atLeast(grafana, min), grafana.join('.')).toBe(true);
+    for (const grafana of [
+      [12, 4, 0],
+      [13, 0, 0],
+      [13, 2, 0],
+    ])
+      expect(atLeast(grafana, min), grafana.join('.')).toBe(true);
     expect(JSON.stringify(meta)).not.toContain('%');
   });
 
@@ -68,14 +82,18 @@ describe.each([
     const module = text('module.js');
     const deps = /^define\((\[[^\]]*\])/.exec(module)?.[1];
     expect(deps).toBeDefined();
-    expect(JSON.parse(deps ?? '[]')).toEqual(expect.arrayContaining(['react', '@grafana/data', '@grafana/ui']));
+    expect(JSON.parse(deps ?? '[]')).toEqual(
+      expect.arrayContaining(['react', '@grafana/data', '@grafana/ui']),
+    );
     expect(module).not.toMatch(/react-dom\.production|__SECRET_INTERNALS/);
   });
 });
 
 describe('the companion app route', () => {
   it('is for editors, POST only, and takes its URL and token from the app settings', () => {
-    const meta = JSON.parse(new TextDecoder().decode(unzip('fas-flinkautoscaler-app')['fas-flinkautoscaler-app/plugin.json'])) as PluginJson;
+    const meta = JSON.parse(
+      new TextDecoder().decode(unzip('fas-flinkautoscaler-app')['fas-flinkautoscaler-app/plugin.json']),
+    ) as PluginJson;
     expect(meta.routes).toEqual([
       {
         path: 'gateway',

@@ -67,7 +67,9 @@ describe('the panel, rendered from Prometheus data frames', () => {
 
   it('names what is missing in partial data and explains the empty charts', () => {
     render(<FlinkAutoscalerPanel {...panelProps(jobFrames(BUSY, 20, ['cpu', 'backlogTime']))} />);
-    expect(screen.getByTestId(TEST_IDS.notice)).toHaveTextContent('Partial data: no backlog time, CPU in this time range');
+    expect(screen.getByTestId(TEST_IDS.notice)).toHaveTextContent(
+      'Partial data: no backlog time, CPU in this time range',
+    );
     expect(screen.getByTestId(TEST_IDS.chart('cpu'))).toHaveTextContent('no data');
     expect(screen.getByTestId(TEST_IDS.chart('cpu'))).toHaveTextContent('No samples in this time range');
     expect(screen.getByTestId(TEST_IDS.chart('throughput')).querySelector('path')).not.toBeNull();
@@ -87,13 +89,21 @@ describe('the panel, rendered from Prometheus data frames', () => {
 
   it('asks for one job when the variables pick several', () => {
     const other = { namespace: NS, flinkdeployment: 'orders' };
-    render(<FlinkAutoscalerPanel {...panelProps([...jobFrames(), seriesFrame('workers', [2], {}, other)])} />);
-    expect(screen.getByTestId(TEST_IDS.notice)).toHaveTextContent('The data holds 2 jobs; this panel shows one');
+    render(
+      <FlinkAutoscalerPanel {...panelProps([...jobFrames(), seriesFrame('workers', [2], {}, other)])} />,
+    );
+    expect(screen.getByTestId(TEST_IDS.notice)).toHaveTextContent(
+      'The data holds 2 jobs; this panel shows one',
+    );
     expect(screen.getByTestId(TEST_IDS.notice)).toHaveTextContent(`${NS}/orders`);
   });
 
   it('shows the query error when there is no data', () => {
-    render(<FlinkAutoscalerPanel {...panelProps([], {}, undefined, { errors: [{ message: 'bad_data: parse error' }] })} />);
+    render(
+      <FlinkAutoscalerPanel
+        {...panelProps([], {}, undefined, { errors: [{ message: 'bad_data: parse error' }] })}
+      />,
+    );
     expect(screen.getByTestId(TEST_IDS.notice)).toHaveTextContent('The queries failed');
     expect(screen.getByTestId(TEST_IDS.notice)).toHaveTextContent('bad_data: parse error');
   });
@@ -113,13 +123,18 @@ describe('the panel, rendered from Prometheus data frames', () => {
     frames.push(
       seriesFrame('workers', workers),
       // the labelled counter appears with the scaling (sample 8), two samples before the new count shows
-      seriesFrame('scalings', [...Array(8).fill(null), ...Array(12).fill(1)], { direction: 'up', trigger: 'manual' }),
+      seriesFrame('scalings', [...Array(8).fill(null), ...Array(12).fill(1)], {
+        direction: 'up',
+        trigger: 'manual',
+      }),
     );
     render(<FlinkAutoscalerPanel {...panelProps(frames)} />);
     const scalings = screen.getByTestId(TEST_IDS.scalings);
     expect(scalings).toHaveTextContent('scaled up 4 → 6 by hand');
     const at = new Date(END - (n - 1 - 8) * STEP);
-    expect(scalings).toHaveTextContent(`${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`);
+    expect(scalings).toHaveTextContent(
+      `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`,
+    );
   });
 
   it('says there were no scalings rather than showing nothing', () => {

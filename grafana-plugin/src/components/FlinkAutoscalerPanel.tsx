@@ -50,7 +50,14 @@ const NAMES: Record<SeriesKey, string> = {
   scalings: 'scalings',
 };
 
-export function FlinkAutoscalerPanel({ data, options, width, height, timeRange, replaceVariables }: PanelProps<PanelOptions>) {
+export function FlinkAutoscalerPanel({
+  data,
+  options,
+  width,
+  height,
+  timeRange,
+  replaceVariables,
+}: PanelProps<PanelOptions>) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const [dialogOpen, setDialogOpen] = useState(false);
@@ -122,14 +129,25 @@ export function FlinkAutoscalerPanel({ data, options, width, height, timeRange, 
 
   const offerScale = options.scaleEnabled && mayOfferScale() && job !== undefined;
   const scaleButton = offerScale ? (
-    <Button size="sm" variant="secondary" icon="sliders-v-alt" onClick={() => setDialogOpen(true)} data-testid={TEST_IDS.scaleButton}>
+    <Button
+      size="sm"
+      variant="secondary"
+      icon="sliders-v-alt"
+      onClick={() => setDialogOpen(true)}
+      data-testid={TEST_IDS.scaleButton}
+    >
       Scale to N
     </Button>
   ) : undefined;
 
   const cols = width >= 900 ? 3 : width >= 520 ? 2 : 1;
   const rows = Math.ceil(specs.length / cols);
-  const reserved = 70 + snap.reasons.length * 18 + (snap.gates.length ? 18 : 0) + notices.length * 40 + (options.scalingsShown > 0 ? 24 : 0);
+  const reserved =
+    70 +
+    snap.reasons.length * 18 +
+    (snap.gates.length ? 18 : 0) +
+    notices.length * 40 +
+    (options.scalingsShown > 0 ? 24 : 0);
   const chartHeight = Math.floor((height - reserved - (rows - 1) * GAP) / rows);
   const chartWidth = Math.floor((width - 16 - (cols - 1) * GAP) / cols);
   const compact = !options.showCharts || chartHeight < MIN_CHART_HEIGHT || chartWidth < 160;
@@ -143,7 +161,14 @@ export function FlinkAutoscalerPanel({ data, options, width, height, timeRange, 
       ) : (
         <div className={styles.grid} style={{ gridTemplateColumns: `repeat(${cols}, ${chartWidth}px)` }}>
           {specs.map((spec) => (
-            <SignalChart key={spec.id} {...spec} from={from} to={to} width={chartWidth} height={chartHeight} />
+            <SignalChart
+              key={spec.id}
+              {...spec}
+              from={from}
+              to={to}
+              width={chartWidth}
+              height={chartHeight}
+            />
           ))}
         </div>
       )}

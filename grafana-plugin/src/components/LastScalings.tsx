@@ -8,7 +8,12 @@ import type { Scaling } from '../data/scalings';
 import { TEST_IDS } from '../testIds';
 
 function describe(s: Scaling): string {
-  const counts = s.from !== undefined && s.to !== undefined ? `${s.from} → ${s.to}` : s.from !== undefined ? `from ${s.from}` : '';
+  const counts =
+    s.from !== undefined && s.to !== undefined
+      ? `${s.from} → ${s.to}`
+      : s.from !== undefined
+        ? `from ${s.from}`
+        : '';
   const direction = s.direction === undefined ? 'scaled' : `scaled ${s.direction}`;
   const trigger = s.trigger === 'manual' ? 'by hand' : s.trigger === 'policy' ? 'by the policy' : '';
   return [direction, counts, trigger].filter(Boolean).join(' ');
@@ -38,6 +43,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
   box: css({ fontSize: theme.typography.bodySmall.fontSize }),
   label: css({ color: theme.colors.text.secondary }),
   none: css({ color: theme.colors.text.secondary }),
-  list: css({ listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexWrap: 'wrap', columnGap: theme.spacing(2) }),
+  list: css({
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexWrap: 'wrap',
+    columnGap: theme.spacing(2),
+  }),
   time: css({ color: theme.colors.text.secondary, fontVariantNumeric: 'tabular-nums' }),
 });

@@ -31,7 +31,7 @@ describe('the "Scale to N" dialog', () => {
     const projection = screen.getByTestId(TEST_IDS.projection);
     // 4 workers at 95 % → 6: 4·0.95/6 = 63.3 %; capacity 1000·6/4 = 1500/s drains 150,000 in 300 s.
     expect(projection).toHaveTextContent('With 6 workers:');
-    expect(projection).toHaveTextContent('CPU about 63.3 % for today\'s work (now 95 %)');
+    expect(projection).toHaveTextContent("CPU about 63.3 % for today's work (now 95 %)");
     expect(projection).toHaveTextContent('Backlog drains in about 5 min (backlog time now 2.5 min)');
     expect(projection).toHaveTextContent('After the hold the policy would scale down to 5 workers (cpu-low)');
   });
@@ -55,7 +55,13 @@ describe('the "Scale to N" dialog', () => {
 
   it('POSTs replicas, reason and hold to the gateway path through Grafana’s proxy and shows the answer', async () => {
     fetch.mockReturnValue(
-      answer({ from: 4, to: 7, holdUntil: Date.UTC(2026, 5, 1, 13), dryRun: false, user: 'system:serviceaccount:monitoring:grafana' }),
+      answer({
+        from: 4,
+        to: 7,
+        holdUntil: Date.UTC(2026, 5, 1, 13),
+        dryRun: false,
+        user: 'system:serviceaccount:monitoring:grafana',
+      }),
     );
     openDialog();
     type(TEST_IDS.replicas, '7');
@@ -72,7 +78,9 @@ describe('the "Scale to N" dialog', () => {
     expect(request?.data).toEqual({ replicas: 7, reason: 'incident 42', holdSeconds: 2700 });
     expect(request?.showErrorAlert).toBe(false);
     expect(JSON.stringify(request)).not.toMatch(/authorization|bearer|token/i);
-    expect(screen.getByTestId(TEST_IDS.result)).toHaveTextContent('4 → 7 workers, by system:serviceaccount:monitoring:grafana');
+    expect(screen.getByTestId(TEST_IDS.result)).toHaveTextContent(
+      '4 → 7 workers, by system:serviceaccount:monitoring:grafana',
+    );
     expect(screen.getByTestId(TEST_IDS.confirm)).toBeDisabled();
   });
 
@@ -88,8 +96,12 @@ describe('the "Scale to N" dialog', () => {
   });
 
   it('shows the sidecar’s error message (a 403 from its SubjectAccessReview)', async () => {
-    const body = { error: { status: 403, reason: 'forbidden', message: 'alice may not update flinkdeployments/scale' } };
-    fetch.mockReturnValue(throwError(() => ({ status: 403, statusText: 'Forbidden', data: body, config: {} })));
+    const body = {
+      error: { status: 403, reason: 'forbidden', message: 'alice may not update flinkdeployments/scale' },
+    };
+    fetch.mockReturnValue(
+      throwError(() => ({ status: 403, statusText: 'Forbidden', data: body, config: {} })),
+    );
     openDialog();
     type(TEST_IDS.reason, 'try');
     fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
@@ -105,8 +117,12 @@ describe('the "Scale to N" dialog', () => {
     openDialog();
     type(TEST_IDS.reason, 'try');
     fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
-    expect(await screen.findByTestId(TEST_IDS.error)).toHaveTextContent('403: plugin proxy route access denied');
-    fetch.mockReturnValueOnce(throwError(() => ({ status: 502, statusText: 'Bad Gateway', data: '', config: {} })));
+    expect(await screen.findByTestId(TEST_IDS.error)).toHaveTextContent(
+      '403: plugin proxy route access denied',
+    );
+    fetch.mockReturnValueOnce(
+      throwError(() => ({ status: 502, statusText: 'Bad Gateway', data: '', config: {} })),
+    );
     fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
     await waitFor(() => expect(screen.getByTestId(TEST_IDS.error)).toHaveTextContent('502: Bad Gateway'));
   });

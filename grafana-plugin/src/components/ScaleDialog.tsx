@@ -21,7 +21,11 @@ export interface ScaleDialogProps {
   onDismiss: () => void;
 }
 
-type Sent = { state: 'idle' } | { state: 'sending' } | { state: 'done'; answer: ScaleAnswer } | { state: 'failed'; message: string };
+type Sent =
+  | { state: 'idle' }
+  | { state: 'sending' }
+  | { state: 'done'; answer: ScaleAnswer }
+  | { state: 'failed'; message: string };
 
 function proposal(s: Snapshot): number {
   return s.desired ?? s.workers ?? Math.max(1, s.thresholds.minWorkers.value);
@@ -31,7 +35,9 @@ function ProjectionView({ p, s }: { p: Projection; s: Snapshot }) {
   const styles = useStyles2(getStyles);
   const lines: string[] = [];
   if (p.cpu !== undefined) {
-    lines.push(`CPU about ${formatPercent(p.cpu)} for today's work (now ${s.cpu === undefined ? '?' : formatPercent(s.cpu)}).`);
+    lines.push(
+      `CPU about ${formatPercent(p.cpu)} for today's work (now ${s.cpu === undefined ? '?' : formatPercent(s.cpu)}).`,
+    );
   } else lines.push('CPU: unknown (no CPU or worker count in the data).');
   if (p.drainSeconds === undefined) lines.push('Backlog: unknown (no throughput or backlog in the data).');
   else if (p.drainSeconds === 0) lines.push('Backlog: none to drain.');
@@ -80,7 +86,8 @@ export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: 
     () => (replicasOk ? project(snapshot, replicas) : undefined),
     [snapshot, replicas, replicasOk],
   );
-  const ready = replicasOk && holdOk && reason.trim() !== '' && sent.state !== 'sending' && sent.state !== 'done';
+  const ready =
+    replicasOk && holdOk && reason.trim() !== '' && sent.state !== 'sending' && sent.state !== 'done';
   const name = `${job.namespace}/${job.flinkdeployment}`;
 
   const send = async () => {
@@ -100,7 +107,11 @@ export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: 
   return (
     <Modal title={`Scale ${name}`} isOpen onDismiss={onDismiss} className={styles.modal}>
       <div data-testid={TEST_IDS.dialog}>
-        <Field label="Workers (TaskManagers)" invalid={!replicasOk} error={replicasOk ? undefined : 'a whole number ≥ 1'}>
+        <Field
+          label="Workers (TaskManagers)"
+          invalid={!replicasOk}
+          error={replicasOk ? undefined : 'a whole number ≥ 1'}
+        >
           <Input
             type="number"
             min={1}
@@ -119,7 +130,11 @@ export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: 
             data-testid={TEST_IDS.reason}
           />
         </Field>
-        <Field label="Hold (minutes)" description="The policy pauses this long after the scale." invalid={!holdOk}>
+        <Field
+          label="Hold (minutes)"
+          description="The policy pauses this long after the scale."
+          invalid={!holdOk}
+        >
           <Input
             type="number"
             min={0}
@@ -129,7 +144,11 @@ export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: 
           />
         </Field>
         {sent.state === 'done' && (
-          <Alert severity="success" title={sent.answer.dryRun ? 'Checked (dry run)' : 'Scale requested'} data-testid={TEST_IDS.result}>
+          <Alert
+            severity="success"
+            title={sent.answer.dryRun ? 'Checked (dry run)' : 'Scale requested'}
+            data-testid={TEST_IDS.result}
+          >
             {`${sent.answer.from} → ${sent.answer.to} workers, by ${sent.answer.user}; the policy holds until ${formatTime(sent.answer.holdUntil)}.`}
           </Alert>
         )}

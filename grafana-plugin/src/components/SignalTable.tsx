@@ -15,7 +15,9 @@ export function SignalTable({ specs }: { specs: ChartSpec[] }) {
           <tr key={spec.id}>
             <th className={styles.cell}>{spec.title}</th>
             <td className={cx(styles.cell, styles.value)}>{spec.current}</td>
-            <td className={cx(styles.cell, styles.limits)}>{spec.thresholds.map((t) => t.label).join(' · ')}</td>
+            <td className={cx(styles.cell, styles.limits)}>
+              {spec.thresholds.map((t) => t.label).join(' · ')}
+            </td>
           </tr>
         ))}
       </tbody>

@@ -27,7 +27,8 @@ export function chartSpecs(series: SeriesMap, s: Snapshot, theme: GrafanaTheme2)
   const up = color('red');
   const down = color('green');
   const t = s.thresholds;
-  const noSignal = 'No samples in this time range: the sidecar exports signals once its window is full while the job is RUNNING.';
+  const noSignal =
+    'No samples in this time range: the sidecar exports signals once its window is full while the job is RUNNING.';
   const rate = (v: number) => formatRate(v, s.unit);
   return [
     {
@@ -36,8 +37,16 @@ export function chartSpecs(series: SeriesMap, s: Snapshot, theme: GrafanaTheme2)
       current: show(s.backlogTime, formatDuration),
       lines: [{ label: 'backlog time', series: series.backlogTime ?? [], color: color('blue') }],
       thresholds: [
-        { label: `up > ${formatDuration(t.scaleUpBacklogTime.value)}`, value: t.scaleUpBacklogTime.value, color: up },
-        { label: `down < ${formatDuration(t.scaleDownBacklogTime.value)}`, value: t.scaleDownBacklogTime.value, color: down },
+        {
+          label: `up > ${formatDuration(t.scaleUpBacklogTime.value)}`,
+          value: t.scaleUpBacklogTime.value,
+          color: up,
+        },
+        {
+          label: `down < ${formatDuration(t.scaleDownBacklogTime.value)}`,
+          value: t.scaleDownBacklogTime.value,
+          color: down,
+        },
       ],
       format: formatDuration,
       emptyText: noSignal,

@@ -52,7 +52,13 @@ export function linePath(series: Series, f: Frame): string {
   let column = -1;
   let penDown = false;
   // The current column's first, lowest, highest and last samples (value and index).
-  let firstV = 0, minV = 0, maxV = 0, lastV = 0, minI = 0, maxI = 0, count = 0;
+  let firstV = 0,
+    minV = 0,
+    maxV = 0,
+    lastV = 0,
+    minI = 0,
+    maxI = 0,
+    count = 0;
   const flush = () => {
     if (count === 0) return;
     const x = column + 0.5;
@@ -84,8 +90,14 @@ export function linePath(series: Series, f: Frame): string {
       firstV = minV = maxV = v;
       minI = maxI = i;
     } else {
-      if (v < minV) (minV = v), (minI = i);
-      if (v > maxV) (maxV = v), (maxI = i);
+      if (v < minV) {
+        minV = v;
+        minI = i;
+      }
+      if (v > maxV) {
+        maxV = v;
+        maxI = i;
+      }
     }
     lastV = v;
     count++;

@@ -3,14 +3,18 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PANEL_QUERIES, seriesKeyOf } from './queries';
 
-const exporter = readFileSync(resolve(import.meta.dirname, '../../../sidecar/src/metrics/exporter.ts'), 'utf8');
+const exporter = readFileSync(
+  resolve(import.meta.dirname, '../../../sidecar/src/metrics/exporter.ts'),
+  'utf8',
+);
 
 describe('the documented queries', () => {
   it('read only series the sidecar exports, for the job of the dashboard variables', () => {
     for (const q of PANEL_QUERIES) {
       const name = q.metric.replace(/^flink_autoscaler_/, '');
       const exported =
-        new RegExp(`gauge\\(\\s*'${name}'`).test(exporter) || exporter.includes(`name: 'flink_autoscaler_${name}'`);
+        new RegExp(`gauge\\(\\s*'${name}'`).test(exporter) ||
+        exporter.includes(`name: 'flink_autoscaler_${name}'`);
       expect(exported, q.metric).toBe(true);
       expect(q.expr).toBe(`${q.metric}{namespace="$namespace", flinkdeployment="$flinkdeployment"}`);
     }

@@ -65,14 +65,22 @@ export const PANEL_QUERIES: readonly PanelQuery[] = [
   query('reasons', 'decision_reason', '1 for each reason of the decision (label reason)', '{{reason}}'),
   query('gates', 'gate', '1 for each gate holding the decision back (label gate)', '{{gate}}'),
   query('mode', 'mode', '1 for the mode, active or advisor (label mode)', '{{mode}}'),
-  query('scalings', 'scalings_total', 'scalings carried out (labels direction, trigger)', '{{direction}} {{trigger}}'),
+  query(
+    'scalings',
+    'scalings_total',
+    'scalings carried out (labels direction, trigger)',
+    '{{direction}} {{trigger}}',
+  ),
 ];
 
 const BY_METRIC = new Map(PANEL_QUERIES.map((q) => [q.metric, q.refId]));
 const BY_REF = new Set<string>(PANEL_QUERIES.map((q) => q.refId));
 
 /** Which series a field holds: by its metric name, else by its query's refId; undefined if neither. */
-export function seriesKeyOf(metricName: string | undefined, refId: string | undefined): SeriesKey | undefined {
+export function seriesKeyOf(
+  metricName: string | undefined,
+  refId: string | undefined,
+): SeriesKey | undefined {
   if (metricName !== undefined) {
     const key = BY_METRIC.get(metricName);
     if (key !== undefined) return key;

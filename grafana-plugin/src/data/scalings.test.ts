@@ -13,7 +13,10 @@ describe('the last scalings', () => {
   it('come from rises of the counter, newest first, with the workers before and after', () => {
     const workers = series([2, 2, 2, 4, 4, 4, 4, 3, 3]);
     const up = series([0, 0, 1, 1, 1, 1, 1, 1, 1], { direction: 'up', trigger: 'policy' });
-    const down = series([null, null, null, null, null, null, 1, 1, 1], { direction: 'down', trigger: 'manual' });
+    const down = series([null, null, null, null, null, null, 1, 1, 1], {
+      direction: 'down',
+      trigger: 'manual',
+    });
     const list = lastScalings({ workers: [workers], scalings: [up, down] }, 5, 0);
     expect(list).toEqual([
       { time: t(6), direction: 'down', trigger: 'manual', from: 4, to: 3 },

@@ -44,7 +44,11 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return allowed.find((a) => a === value);
 }
 
-function fromCounters(counters: readonly Series[], workers: Series | undefined, rangeFrom: number): Scaling[] {
+function fromCounters(
+  counters: readonly Series[],
+  workers: Series | undefined,
+  rangeFrom: number,
+): Scaling[] {
   const out: Scaling[] = [];
   for (const series of counters) {
     const direction = oneOf(series.labels['direction'], ['up', 'down'] as const);
@@ -76,7 +80,13 @@ function fromWorkers(workers: Series | undefined): Scaling[] {
     const time = workers.times[i];
     if (value === undefined || time === undefined) continue;
     if (previous !== undefined && value !== previous) {
-      out.push({ time, direction: value > previous ? 'up' : 'down', trigger: undefined, from: previous, to: value });
+      out.push({
+        time,
+        direction: value > previous ? 'up' : 'down',
+        trigger: undefined,
+        from: previous,
+        to: value,
+      });
     }
     previous = value;
   }

@@ -73,7 +73,9 @@ function value(series: SeriesMap, key: SeriesKey): number | undefined {
 
 function threshold(series: SeriesMap, key: keyof Thresholds): Threshold {
   const v = value(series, key);
-  return v === undefined || !Number.isFinite(v) ? { value: DEFAULTS[key], fromSidecar: false } : { value: v, fromSidecar: true };
+  return v === undefined || !Number.isFinite(v)
+    ? { value: DEFAULTS[key], fromSidecar: false }
+    : { value: v, fromSidecar: true };
 }
 
 export function snapshot(series: SeriesMap): Snapshot {
@@ -93,7 +95,10 @@ export function snapshot(series: SeriesMap): Snapshot {
     backlogGrowth: value(series, 'backlogGrowth'),
     backlogTime: value(series, 'backlogTime'),
     cpu: value(series, 'cpu'),
-    unit: latest(series.throughput)?.series.labels['unit'] ?? latest(series.backlog)?.series.labels['unit'] ?? 'records',
+    unit:
+      latest(series.throughput)?.series.labels['unit'] ??
+      latest(series.backlog)?.series.labels['unit'] ??
+      'records',
     thresholds,
     action: action === 'scale-up' || action === 'scale-down' || action === 'none' ? action : undefined,
     reasons: activeLabels(series.reasons, 'reason'),

@@ -3,11 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { snapshot } from '../data/snapshot';
 import { project } from './projection';
 
-const base = { ...snapshot({}), workers: 10, throughput: 1000, backlog: 150_000, backlogGrowth: 0, cpu: 0.95 };
+const base = {
+  ...snapshot({}),
+  workers: 10,
+  throughput: 1000,
+  backlog: 150_000,
+  backlogGrowth: 0,
+  cpu: 0.95,
+};
 
 describe('what N workers would do', () => {
   it('at the count the policy wants, drains the backlog within its drain time (policy.md, row 2)', () => {
-    const desired = decide({ workers: 10, throughput: 1000, backlog: 150_000, backlogGrowth: 0, cpu: 0.95 }, DEFAULT_CONFIG);
+    const desired = decide(
+      { workers: 10, throughput: 1000, backlog: 150_000, backlogGrowth: 0, cpu: 0.95 },
+      DEFAULT_CONFIG,
+    );
     expect(desired.desiredWorkers).toBe(35);
     const p = project(base, desired.desiredWorkers);
     expect(p.drainSeconds).toBeCloseTo(DEFAULT_CONFIG.scaleUp.drainSeconds, 6);

@@ -46,7 +46,7 @@ export function configOf(s: Snapshot): PolicyConfig {
     minWorkers: t.minWorkers.value,
     maxWorkers: t.maxWorkers.value,
   });
-  return parsed.ok ? parsed.config : structuredClone(DEFAULT_CONFIG) as PolicyConfig;
+  return parsed.ok ? parsed.config : (structuredClone(DEFAULT_CONFIG) as PolicyConfig);
 }
 
 export function project(s: Snapshot, target: number): Projection {

@@ -69,6 +69,7 @@ export function gateText(code: string): string {
 
 export function modeText(mode: Snapshot['mode']): string {
   if (mode === 'active') return 'Active: the sidecar scales the job.';
-  if (mode === 'advisor') return 'Advisor: the sidecar only advises; label the FlinkDeployment to let it scale.';
+  if (mode === 'advisor')
+    return 'Advisor: the sidecar only advises; label the FlinkDeployment to let it scale.';
   return 'Mode unknown.';
 }

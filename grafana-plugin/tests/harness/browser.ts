@@ -9,7 +9,9 @@ export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`);
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }
@@ -21,7 +23,12 @@ export interface HostPage {
 }
 
 /** Opens the host page as a user of `role` and waits until the host script is ready. */
-export async function openHostPage(browser: Browser, url: string, role = 'Editor', size = { width: 1280, height: 900 }): Promise<HostPage> {
+export async function openHostPage(
+  browser: Browser,
+  url: string,
+  role = 'Editor',
+  size = { width: 1280, height: 900 },
+): Promise<HostPage> {
   const page = await browser.newPage({ viewport: size });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));

@@ -19,14 +19,20 @@ async function body(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-export async function startGatewayStandin(sidecarOf: (namespace: string, name: string) => string | undefined): Promise<Gateway> {
+export async function startGatewayStandin(
+  sidecarOf: (namespace: string, name: string) => string | undefined,
+): Promise<Gateway> {
   const server = createServer((req, res) => {
     void (async () => {
       const match = PATH.exec(new URL(req.url ?? '/', 'http://gateway').pathname);
-      const sidecar = match ? sidecarOf(decodeURIComponent(match[1] ?? ''), decodeURIComponent(match[2] ?? '')) : undefined;
+      const sidecar = match
+        ? sidecarOf(decodeURIComponent(match[1] ?? ''), decodeURIComponent(match[2] ?? ''))
+        : undefined;
       if (!match || !sidecar) {
         res.writeHead(404, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ error: { status: 404, reason: 'not-found', message: 'no such FlinkDeployment' } }));
+        res.end(
+          JSON.stringify({ error: { status: 404, reason: 'not-found', message: 'no such FlinkDeployment' } }),
+        );
         return;
       }
       const headers: Record<string, string> = {};
@@ -35,8 +41,14 @@ export async function startGatewayStandin(sidecarOf: (namespace: string, name: s
         if (typeof value === 'string') headers[name] = value;
       }
       const payload = req.method === 'POST' ? await body(req) : undefined;
-      const answer = await fetch(`${sidecar}/api/v1/${match[3]}`, { method: req.method, headers, body: payload });
-      res.writeHead(answer.status, { 'Content-Type': answer.headers.get('content-type') ?? 'application/json' });
+      const answer = await fetch(`${sidecar}/api/v1/${match[3]}`, {
+        method: req.method,
+        headers,
+        body: payload,
+      });
+      res.writeHead(answer.status, {
+        'Content-Type': answer.headers.get('content-type') ?? 'application/json',
+      });
       res.end(Buffer.from(await answer.arrayBuffer()));
     })();
   });

@@ -48,8 +48,16 @@ export interface ProxiedCall {
 }
 
 /** A request handler for one app plugin's routes; returns false for paths that are not its own. */
-export function appPluginProxy(appDist: string, settings: AppSettings, user: () => SignedInUser, seen: ProxiedCall[] = []) {
-  const meta = JSON.parse(readFileSync(join(appDist, 'plugin.json'), 'utf8')) as { id: string; routes?: Route[] };
+export function appPluginProxy(
+  appDist: string,
+  settings: AppSettings,
+  user: () => SignedInUser,
+  seen: ProxiedCall[] = [],
+) {
+  const meta = JSON.parse(readFileSync(join(appDist, 'plugin.json'), 'utf8')) as {
+    id: string;
+    routes?: Route[];
+  };
   const prefix = `/api/plugin-proxy/${meta.id}/`;
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://host');
@@ -62,9 +70,9 @@ export function appPluginProxy(appDist: string, settings: AppSettings, user: () 
     const route = (meta.routes ?? []).find(
       (r) => proxyPath.startsWith(r.path) && (!r.method || r.method === '*' || r.method === req.method),
     );
-    if (!route) return send(404, { message: 'plugin route match not found' }), true;
+    if (!route) return (send(404, { message: 'plugin route match not found' }), true);
     if (route.reqRole && RANK[user().role] < RANK[route.reqRole]) {
-      return send(403, { message: 'plugin proxy route access denied' }), true;
+      return (send(403, { message: 'plugin proxy route access denied' }), true);
     }
     const target = new URL(template(route.url, settings));
     const rest = proxyPath.slice(route.path.length).replace(/^\/*/, '/');
@@ -78,7 +86,9 @@ export function appPluginProxy(appDist: string, settings: AppSettings, user: () 
     const payload = req.method === 'GET' || req.method === 'HEAD' ? undefined : await body(req);
     try {
       const answer = await fetch(target, { method: req.method, headers, body: payload });
-      res.writeHead(answer.status, { 'Content-Type': answer.headers.get('content-type') ?? 'application/json' });
+      res.writeHead(answer.status, {
+        'Content-Type': answer.headers.get('content-type') ?? 'application/json',
+      });
       res.end(Buffer.from(await answer.arrayBuffer()));
     } catch (error) {
       send(502, { message: `Bad Gateway: ${String(error)}` });

@@ -20,7 +20,14 @@ export async function buildHostBundle(outDir: string): Promise<string> {
     logLevel: 'error',
     define: { define: 'undefined', global: 'window', 'process.env.NODE_ENV': '"production"' },
     // Fonts and styles of editors the panel never opens (monaco) are left out.
-    loader: { '.svg': 'text', '.css': 'empty', '.ttf': 'empty', '.woff2': 'empty', '.woff': 'empty', '.png': 'empty' },
+    loader: {
+      '.svg': 'text',
+      '.css': 'empty',
+      '.ttf': 'empty',
+      '.woff2': 'empty',
+      '.woff': 'empty',
+      '.png': 'empty',
+    },
   });
   return outfile;
 }

@@ -43,11 +43,13 @@ for (const [name, module] of Object.entries(shared)) {
 System.addImportMap({ imports });
 
 grafanaData.standardEditorsRegistry.setInit(() =>
-  ['number', 'slider', 'text', 'strings', 'boolean', 'radio', 'select', 'multi-select', 'color', 'unit'].map((id) => ({
-    id,
-    name: id,
-    editor: () => null,
-  })),
+  ['number', 'slider', 'text', 'strings', 'boolean', 'radio', 'select', 'multi-select', 'color', 'unit'].map(
+    (id) => ({
+      id,
+      name: id,
+      editor: () => null,
+    }),
+  ),
 );
 
 /** Grafana's BackendSrv, reduced to fetch over the same origin; errors shaped as FetchError. */
@@ -71,13 +73,25 @@ grafanaRuntime.setBackendSrv({
           } catch {
             // not JSON: keep the text
           }
-          const shaped = { data: data as T, status: response.status, statusText: response.statusText, ok: response.ok, headers: response.headers, redirected: false, type: response.type, url, config: options };
+          const shaped = {
+            data: data as T,
+            status: response.status,
+            statusText: response.statusText,
+            ok: response.ok,
+            headers: response.headers,
+            redirected: false,
+            type: response.type,
+            url,
+            config: options,
+          };
           if (response.ok) {
             subscriber.next(shaped);
             subscriber.complete();
           } else subscriber.error(shaped);
         })
-        .catch((error: unknown) => subscriber.error({ status: 0, data: { message: String(error) }, config: options }));
+        .catch((error: unknown) =>
+          subscriber.error({ status: 0, data: { message: String(error) }, config: options }),
+        );
     });
   },
 } as unknown as grafanaRuntime.BackendSrv);
@@ -130,7 +144,12 @@ let root: ReactDOMClient.Root | undefined;
 async function queryRange(r: RenderRequest, q: HostQuery): Promise<grafanaData.DataFrame[]> {
   let expr = q.expr;
   for (const [name, value] of Object.entries(r.variables)) expr = expr.replaceAll(`$${name}`, value);
-  const params = new URLSearchParams({ query: expr, start: String(r.from / 1000), end: String(r.to / 1000), step: String(r.step) });
+  const params = new URLSearchParams({
+    query: expr,
+    start: String(r.from / 1000),
+    end: String(r.to / 1000),
+    step: String(r.step),
+  });
   const response = await window.fetch(`${r.prometheusPath}/api/v1/query_range?${params}`);
   const body = (await response.json()) as { status: string; error?: string; data?: { result: PromSeries[] } };
   if (body.status !== 'success') throw new Error(`${q.refId}: ${body.error ?? response.status}`);
@@ -149,7 +168,11 @@ async function render(
   const t0 = performance.now();
   const series = frames ?? (await Promise.all(r.queries.map((q) => queryRange(r, q)))).flat();
   const t1 = performance.now();
-  const timeRange = { from: grafanaData.dateTime(r.from), to: grafanaData.dateTime(r.to), raw: { from: 'now-1h', to: 'now' } };
+  const timeRange = {
+    from: grafanaData.dateTime(r.from),
+    to: grafanaData.dateTime(r.to),
+    raw: { from: 'now-1h', to: 'now' },
+  };
   const theme = grafanaData.createTheme({ colors: { mode: r.theme } });
   // What Grafana's global styles give every panel: the page colours and font.
   document.body.style.background = theme.colors.background.canvas;
@@ -201,7 +224,9 @@ function unmount(): void {
 }
 
 /** Frames built in the page from plain arrays (the benchmark's synthetic week). */
-function framesFrom(list: { refId: string; labels: Record<string, string>; times: number[]; values: number[] }[]) {
+function framesFrom(
+  list: { refId: string; labels: Record<string, string>; times: number[]; values: number[] }[],
+) {
   return list.map((f) =>
     grafanaData.createDataFrame({
       refId: f.refId,

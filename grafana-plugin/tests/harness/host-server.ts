@@ -60,7 +60,9 @@ export function prefixProxy(prefix: string, target: () => string): Handler {
     const url = new URL(req.url ?? '/', 'http://host');
     if (!url.pathname.startsWith(prefix)) return false;
     const answer = await fetch(`${target()}${url.pathname.slice(prefix.length)}${url.search}`);
-    res.writeHead(answer.status, { 'Content-Type': answer.headers.get('content-type') ?? 'application/json' });
+    res.writeHead(answer.status, {
+      'Content-Type': answer.headers.get('content-type') ?? 'application/json',
+    });
     res.end(Buffer.from(await answer.arrayBuffer()));
     return true;
   };

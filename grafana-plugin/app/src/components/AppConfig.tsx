@@ -46,7 +46,10 @@ export function AppConfig({ plugin }: PluginConfigPageProps<AppPluginMeta<AppSet
 
   return (
     <div>
-      <Field label="Gateway URL" description="The flink-autoscaler gateway inside the cluster, as Grafana's server reaches it.">
+      <Field
+        label="Gateway URL"
+        description="The flink-autoscaler gateway inside the cluster, as Grafana's server reaches it."
+      >
         <Input
           value={gatewayUrl}
           placeholder="http://flink-autoscaler-gateway.flink-autoscaler.svc:8080"
@@ -65,9 +68,7 @@ export function AppConfig({ plugin }: PluginConfigPageProps<AppPluginMeta<AppSet
         />
       </Field>
       <Button onClick={() => void save()}>Save</Button>
-      {message && (
-        <Alert severity={message.ok ? 'success' : 'error'} title={message.text} />
-      )}
+      {message && <Alert severity={message.ok ? 'success' : 'error'} title={message.text} />}
     </div>
   );
 }

@@ -64,21 +64,38 @@ function week(): FrameSpec[] {
     values,
   }));
   for (const action of ['scale-up', 'scale-down', 'none']) {
-    frames.push({ refId: 'decision', labels: { __name__: 'flink_autoscaler_decision', ...job, action }, times, values: times.map(() => (action === 'none' ? 1 : 0)) });
+    frames.push({
+      refId: 'decision',
+      labels: { __name__: 'flink_autoscaler_decision', ...job, action },
+      times,
+      values: times.map(() => (action === 'none' ? 1 : 0)),
+    });
   }
-  frames.push({ refId: 'mode', labels: { __name__: 'flink_autoscaler_mode', ...job, mode: 'active' }, times, values: times.map(() => 1) });
+  frames.push({
+    refId: 'mode',
+    labels: { __name__: 'flink_autoscaler_mode', ...job, mode: 'active' },
+    times,
+    values: times.map(() => 1),
+  });
   return frames;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-bench-panel-'));
-const host = await startHostServer({ hostJs: await buildHostBundle(dir), plugins: { [PANEL_ID]: PANEL_DIST } });
+const host = await startHostServer({
+  hostJs: await buildHostBundle(dir),
+  plugins: { [PANEL_ID]: PANEL_DIST },
+});
 const browser = await launchChromium();
 try {
-  const { page, errors } = await openHostPage(browser, host.url, 'Editor', { width: SIZE.width + 40, height: SIZE.height + 40 });
+  const { page, errors } = await openHostPage(browser, host.url, 'Editor', {
+    width: SIZE.width + 40,
+    height: SIZE.height + 40,
+  });
   const frames = week();
   const request = {
     moduleUrl: `/public/plugins/${PANEL_ID}/module.js`,
@@ -126,7 +143,10 @@ try {
   const figures = rows.map(([what, t]) => ({
     what,
     median: median(t.map((x) => x.renderMs)),
-    p90: pct(t.map((x) => x.renderMs), 90),
+    p90: pct(
+      t.map((x) => x.renderMs),
+      90,
+    ),
     max: Math.max(...t.map((x) => x.renderMs)),
     frame: median(t.map((x) => x.frameMs)),
   }));

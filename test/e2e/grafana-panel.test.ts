@@ -20,7 +20,11 @@ import { launchChromium, openHostPage } from '../../grafana-plugin/tests/harness
 import { startGatewayStandin, type Gateway } from '../../grafana-plugin/tests/harness/gateway-standin.js';
 import { appPluginProxy, type ProxiedCall } from '../../grafana-plugin/tests/harness/grafana-proxy.js';
 import { buildHostBundle } from '../../grafana-plugin/tests/harness/host-bundle.js';
-import { prefixProxy, startHostServer, type HostServer } from '../../grafana-plugin/tests/harness/host-server.js';
+import {
+  prefixProxy,
+  startHostServer,
+  type HostServer,
+} from '../../grafana-plugin/tests/harness/host-server.js';
 import { APP_DIST, PANEL_DIST } from '../../grafana-plugin/tests/harness/paths.js';
 import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
 import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
@@ -76,7 +80,8 @@ const proxied: ProxiedCall[] = [];
 
 beforeAll(async () => {
   for (const file of [join(PANEL_DIST, 'module.js'), join(APP_DIST, 'plugin.json')]) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: build the plugin (npm run build -w grafana-plugin)`);
+    if (!existsSync(file))
+      throw new Error(`${file} is missing: build the plugin (npm run build -w grafana-plugin)`);
   }
   mkdirSync(out, { recursive: true });
   // Input above what 4 workers read: the backlog grows, and the policy advises a scale-up.
@@ -103,7 +108,9 @@ beforeAll(async () => {
       },
     ],
   });
-  kube.flinkDeployments.put(flinkDeployment({ name: NAME, namespace: NS, replicas: 4, slotsPerTaskManager: 1 }));
+  kube.flinkDeployments.put(
+    flinkDeployment({ name: NAME, namespace: NS, replicas: 4, slotsPerTaskManager: 1 }),
+  );
   kube.flinkDeployments.reconcile(NS, NAME);
 
   const port = await freePort();
@@ -113,12 +120,28 @@ beforeAll(async () => {
     [
       'sidecar',
       ...['--flink-url', flink.url, '--namespace', NS, '--name', NAME],
-      ...['--kubeconfig', kube.kubeconfig({ token: SIDECAR.token }, { namespace: NS }), '--listen', `127.0.0.1:${port}`],
-      ...['--interval-seconds', '1', '--window-seconds', '4', '--cooldown-seconds', '0', '--max-workers', '20'],
+      ...[
+        '--kubeconfig',
+        kube.kubeconfig({ token: SIDECAR.token }, { namespace: NS }),
+        '--listen',
+        `127.0.0.1:${port}`,
+      ],
+      ...[
+        '--interval-seconds',
+        '1',
+        '--window-seconds',
+        '4',
+        '--cooldown-seconds',
+        '0',
+        '--max-workers',
+        '20',
+      ],
     ],
     { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  await until('the sidecar is ready', 30, async () => ((await fetch(`${sidecarUrl}/readyz`)).ok ? true : undefined));
+  await until('the sidecar is ready', 30, async () =>
+    (await fetch(`${sidecarUrl}/readyz`)).ok ? true : undefined,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'fa-panel-'));
   const promPort = await freePort();
@@ -129,7 +152,11 @@ beforeAll(async () => {
   );
   prometheus = spawn(
     'prometheus',
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+    ],
     { stdio: 'ignore' },
   );
   prometheus.on('error', (error) => {
@@ -154,8 +181,12 @@ beforeAll(async () => {
   browser = await launchChromium();
   // Prometheus has scraped a decision with its reasons.
   await until('Prometheus has the decision', 60, async () => {
-    const query = encodeURIComponent(`flink_autoscaler_decision{namespace="${NS}",flinkdeployment="${NAME}",action="scale-up"} == 1`);
-    const body = (await (await fetch(`${promUrl}/api/v1/query?query=${query}`)).json()) as { data?: { result?: unknown[] } };
+    const query = encodeURIComponent(
+      `flink_autoscaler_decision{namespace="${NS}",flinkdeployment="${NAME}",action="scale-up"} == 1`,
+    );
+    const body = (await (await fetch(`${promUrl}/api/v1/query?query=${query}`)).json()) as {
+      data?: { result?: unknown[] };
+    };
     return (body.data?.result?.length ?? 0) > 0 ? true : undefined;
   });
 }, 120_000);
@@ -201,12 +232,18 @@ describe('the built panel in Chromium, fed by Prometheus scraping the sidecar', 
       await page.getByTestId('fas-headline').waitFor();
       expect(await page.getByTestId('fas-headline').textContent()).toMatch(/^Scale up: 4 → \d+ workers/);
       expect(await page.getByTestId('fas-mode').textContent()).toBe('advisor');
-      expect(await page.getByTestId('fas-reasons').textContent()).toMatch(/(Backlog time|CPU) [\d.]+ (%|s|min) is above/);
+      expect(await page.getByTestId('fas-reasons').textContent()).toMatch(
+        /(Backlog time|CPU) [\d.]+ (%|s|min) is above/,
+      );
       for (const chart of ['backlogTime', 'cpu', 'backlog', 'backlogGrowth', 'throughput', 'workers']) {
-        expect(await page.locator(`[data-testid="fas-chart-${chart}"] path`).count(), chart).toBeGreaterThan(0);
+        expect(await page.locator(`[data-testid="fas-chart-${chart}"] path`).count(), chart).toBeGreaterThan(
+          0,
+        );
       }
       const lines = async (chart: string) =>
-        page.locator(`[data-testid="fas-chart-${chart}"] [data-testid="fas-threshold"]`).evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+        page
+          .locator(`[data-testid="fas-chart-${chart}"] [data-testid="fas-threshold"]`)
+          .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
       expect(await lines('backlogTime')).toEqual([120, 10]);
       expect(await lines('cpu')).toEqual([0.9, 0.7]);
       const shot = join(out, `panel-${theme}.png`);
@@ -219,7 +256,10 @@ describe('the built panel in Chromium, fed by Prometheus scraping the sidecar', 
 
   it('stays readable at a small size (a compact table)', async () => {
     const { page, errors } = await openHostPage(browser, host.url, 'Editor', { width: 400, height: 300 });
-    await page.evaluate((r) => (globalThis as unknown as Host).fasHost.render(r), renderRequest('dark', 360, 240));
+    await page.evaluate(
+      (r) => (globalThis as unknown as Host).fasHost.render(r),
+      renderRequest('dark', 360, 240),
+    );
     const table = page.getByTestId('fas-signal-table');
     await table.waitFor();
     expect(await table.textContent()).toContain('up > 2 min · down < 10 s');
@@ -249,9 +289,15 @@ describe('the built panel in Chromium, fed by Prometheus scraping the sidecar', 
 
     // The browser posted to Grafana's own origin, without any token.
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.url).toBe(`${host.url}/api/plugin-proxy/${APP_ID}/gateway/api/v1/namespaces/${NS}/flinkdeployments/${NAME}/scale`);
+    expect(sent[0]?.url).toBe(
+      `${host.url}/api/plugin-proxy/${APP_ID}/gateway/api/v1/namespaces/${NS}/flinkdeployments/${NAME}/scale`,
+    );
     expect(Object.keys(sent[0]?.headers ?? {}).map((h) => h.toLowerCase())).not.toContain('authorization');
-    expect(JSON.parse(sent[0]?.body ?? '{}')).toEqual({ replicas: 6, reason: 'e2e: drain the backlog', holdSeconds: 600 });
+    expect(JSON.parse(sent[0]?.body ?? '{}')).toEqual({
+      replicas: 6,
+      reason: 'e2e: drain the backlog',
+      holdSeconds: 600,
+    });
     // Grafana's route added the token and the user, and sent it to the gateway's path for this job.
     expect(proxied.at(-1)).toMatchObject({
       method: 'POST',
@@ -260,7 +306,8 @@ describe('the built panel in Chromium, fed by Prometheus scraping the sidecar', 
     });
     // The sidecar reviewed the token and scaled the FlinkDeployment.
     const replicas = await until('the FlinkDeployment has 6 replicas', 20, async () => {
-      const fd = kube.flinkDeployments.get(NS, NAME) as { spec?: { taskManager?: { replicas?: number } } } | undefined;
+      const fd = kube.flinkDeployments.get(NS, NAME) as
+        { spec?: { taskManager?: { replicas?: number } } } | undefined;
       return fd?.spec?.taskManager?.replicas === 6 ? 6 : undefined;
     });
     expect(replicas).toBe(6);
@@ -276,7 +323,11 @@ describe('the built panel in Chromium, fed by Prometheus scraping the sidecar', 
       await page.getByTestId('fas-headline').waitFor();
       expect(await page.getByTestId('fas-scale-button').count()).toBe(0);
       const status = await page.evaluate(async (url) => {
-        const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"replicas":2,"reason":"x"}' });
+        const r = await fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{"replicas":2,"reason":"x"}',
+        });
         return [r.status, await r.text()];
       }, `/api/plugin-proxy/${APP_ID}/gateway/api/v1/namespaces/${NS}/flinkdeployments/${NAME}/scale`);
       expect(status).toEqual([403, JSON.stringify({ message: 'plugin proxy route access denied' })]);

@@ -74,11 +74,18 @@ afterAll(async () => {
   await kube?.close();
 });
 
+/** Applies the pod as a user writes it: the API server adds the token volume and mounts itself. */
 async function apply(name: string, pod: Record<string, unknown>) {
   const file = join(home, `${name}.yaml`);
   const metadata = { ...(pod.metadata as object), name };
   delete (metadata as { generateName?: string }).generateName;
-  writeFileSync(file, stringify({ ...pod, metadata }));
+  const spec = JSON.parse(JSON.stringify(pod.spec)) as {
+    volumes?: unknown;
+    containers: { volumeMounts?: unknown }[];
+  };
+  delete spec.volumes;
+  for (const container of spec.containers) delete container.volumeMounts;
+  writeFileSync(file, stringify({ ...pod, metadata, spec }));
   const applied = await runKubectl(kubeconfig, ['apply', '-f', file], { home });
   expect(applied.stderr).toBe('');
   expect(applied.code).toBe(0);
@@ -86,7 +93,10 @@ async function apply(name: string, pod: Record<string, unknown>) {
   expect(got.code).toBe(0);
   return JSON.parse(got.stdout) as {
     metadata: { annotations?: Record<string, string> };
-    spec: { containers: { name: string; image: string }[] };
+    spec: {
+      containers: { name: string; image: string; volumeMounts?: { name: string; mountPath: string }[] }[];
+      volumes?: { name: string }[];
+    };
   };
 }
 

@@ -105,6 +105,14 @@ describe('the injector', () => {
       { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' },
     ]);
     expect(sidecar.ports).toEqual([{ name: 'autoscaler', containerPort: 9877, protocol: 'TCP' }]);
+    // the API server mounted the token before webhooks ran; an added container must mount it itself
+    expect(sidecar.volumeMounts).toEqual([
+      {
+        name: 'kube-api-access-x7k2p',
+        mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+        readOnly: true,
+      },
+    ]);
     expect(sidecar.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'autoscaler' });
     expect(sidecar.readinessProbe).toBeUndefined();
     expect(sidecar.resources).toEqual({
@@ -140,7 +148,10 @@ describe('the injector', () => {
     const pod = jobManagerPod('c', {
       spec: {
         containers: [
-          { name: 'flink-main-container', image: 'flink', ports: [{ name: 'rest', containerPort: 18081 }] },
+          {
+            ...(jobManagerPod() as Json).spec.containers[0],
+            ports: [{ name: 'rest', containerPort: 18081 }],
+          },
         ],
       },
     });
@@ -215,15 +226,26 @@ describe('the injector', () => {
       'no-service-account-token',
       /automountServiceAccountToken: false/,
     ],
+    [
+      'a pod without the token mounted',
+      jobManagerPod('c', { spec: { containers: [{ name: 'flink-main-container', image: 'flink' }] } }),
+      'no-service-account-token',
+      /no service account token mounted/,
+    ],
   ])('lets %s through unchanged, with a warning, an Event and a counter', async (_, pod, reason, message) => {
+    const counted = async () =>
+      Number(
+        new RegExp(
+          `flink_autoscaler_injector_admissions_total\\{outcome="skipped",reason="${reason}"\\} (\\d+)`,
+        ).exec(await inj.metrics.text())?.[1] ?? 0,
+      );
+    const before = await counted();
     const { patched, answer } = await inj.mutate(JSON.parse(JSON.stringify(pod)) as Json);
     expect(patched).toBe(false);
     expect(answer.body.response?.warnings?.[0]).toMatch(message);
     await new Promise((r) => setTimeout(r, 10));
     expect(inj.events.at(-1)).toMatchObject({ namespace: 'streaming', reason });
-    expect(await inj.metrics.text()).toMatch(
-      new RegExp(`flink_autoscaler_injector_admissions_total\\{outcome="skipped",reason="${reason}"\\} 1`),
-    );
+    expect(await counted()).toBe(before + 1);
   });
 
   it('writes no Event for a dry run', async () => {

@@ -3,7 +3,7 @@
  * the status annotation, built against whatever the pod already has), or skip with a reason. It never
  * blocks: every answer allows the pod.
  */
-import { sidecarContainer } from './container.js';
+import { serviceAccountMount, sidecarContainer } from './container.js';
 import type { AdmissionReview, JsonPatchOperation, Pod } from './review.js';
 import { podSchema } from './review.js';
 import { INJECT_ANNOTATION, SIDECAR_CONTAINER, STATUS_ANNOTATION, type SidecarSettings } from './settings.js';
@@ -112,7 +112,17 @@ export function admit(request: AdmissionReview['request'], settings: SidecarSett
       deployment,
     );
   }
-  const container = sidecarContainer(settings, pod, deployment);
+  const token = serviceAccountMount(pod);
+  if (token === undefined) {
+    return skip(
+      'no-service-account-token',
+      'the pod has no service account token mounted, so the sidecar could not reach the Kubernetes API: ' +
+        'the sidecar was not added',
+      true,
+      deployment,
+    );
+  }
+  const container = sidecarContainer(settings, pod, deployment, token);
   return {
     outcome: 'injected',
     deployment,

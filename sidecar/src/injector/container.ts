@@ -7,6 +7,21 @@ import {
 } from './settings.js';
 import type { Pod } from './review.js';
 
+/** Where the ServiceAccount admission plugin mounts the pod's token (before webhooks run). */
+export const SERVICE_ACCOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The service account token's volume mount of the pod's containers: the API server mounts it into the
+ * containers that exist before webhooks run, so an added container must mount it itself.
+ */
+export function serviceAccountMount(pod: Pod): { name: string; mountPath: string } | undefined {
+  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
+    const mount = c.volumeMounts?.find((m) => m.mountPath === SERVICE_ACCOUNT_PATH);
+    if (mount) return { name: mount.name, mountPath: mount.mountPath };
+  }
+  return undefined;
+}
+
 /** Flink's REST port in the pod (the container port named `rest`), 8081 when none is named. */
 export function flinkRestPort(pod: Pod): number {
   for (const container of pod.spec?.containers ?? []) {
@@ -26,6 +41,7 @@ export function sidecarContainer(
   settings: SidecarSettings,
   pod: Pod,
   deployment: string,
+  token: { name: string; mountPath: string },
 ): Record<string, unknown> {
   const { port } = settings;
   const limits: Record<string, string> = { memory: settings.resources.limits.memory };
@@ -48,6 +64,7 @@ export function sidecarContainer(
       { name: 'NODE_OPTIONS', value: SIDECAR_NODE_OPTIONS },
     ],
     ports: [{ name: SIDECAR_PORT_NAME, containerPort: port, protocol: 'TCP' }],
+    volumeMounts: [{ ...token, readOnly: true }],
     livenessProbe: {
       httpGet: { path: '/healthz', port: SIDECAR_PORT_NAME },
       initialDelaySeconds: 10,

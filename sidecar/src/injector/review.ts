@@ -6,6 +6,9 @@ import { z } from 'zod';
 
 const container = z.looseObject({
   name: z.string(),
+  volumeMounts: z
+    .array(z.looseObject({ name: z.string(), mountPath: z.string(), readOnly: z.boolean().optional() }))
+    .optional(),
   ports: z
     .array(z.looseObject({ name: z.string().optional(), containerPort: z.number().optional() }))
     .optional(),

@@ -6,13 +6,17 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ensureCertificates,
   issue,
   patchCaBundle,
   RENEW_BEFORE_MS,
   serviceNames,
   usable,
 } from '../../sidecar/src/injector/self-managed-tls.js';
-import { startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
+import { runKubectl, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectKube } from '../fixtures/kube-connect.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -94,6 +98,58 @@ describe('the caBundle in the MutatingWebhookConfiguration', () => {
     expect(Buffer.from(stored.webhooks[0]?.clientConfig.caBundle ?? '', 'base64').toString()).toBe(issued.ca);
     expect(stored.webhooks[1]?.clientConfig.caBundle).toBe('b3RoZXI=');
     expect(await patchCaBundle(connection, target, issued.ca)).toBe(0);
+    connection.close();
+  });
+});
+
+describe('the certificates kept in a Secret', () => {
+  const ADMIN = { token: 'admin-token', username: 'admin', groups: ['system:masters'] };
+  const target = {
+    namespace: 'flink-autoscaler',
+    service: 'fa-injector',
+    secret: 'fa-tls',
+    webhookConfig: 'x',
+  };
+  let kube: KubeDouble;
+
+  beforeAll(async () => {
+    kube = await startKubeDouble({ namespace: 'flink-autoscaler', users: [ADMIN] });
+  });
+  afterAll(async () => {
+    await kube?.close();
+  });
+
+  it('are made once and shared: two replicas starting together serve the same certificate', async () => {
+    const kubeconfig = kube.kubeconfig({ token: ADMIN.token }, { namespace: target.namespace });
+    const [a, b] = await Promise.all([connectKube(kubeconfig), connectKube(kubeconfig)]);
+    const [first, second] = await Promise.all([
+      ensureCertificates(a, target, NOW),
+      ensureCertificates(b, target, NOW),
+    ]);
+    expect(second.cert).toBe(first.cert);
+    const again = await ensureCertificates(a, target, NOW);
+    expect(again).toEqual(first);
+    const home = mkdtempSync(join(tmpdir(), 'fa-secret-'));
+    const got = await runKubectl(kubeconfig, ['get', 'secret', 'fa-tls', '-o', 'json'], { home });
+    expect(got.stderr).toBe('');
+    const secret = JSON.parse(got.stdout) as { type: string; data: Record<string, string> };
+    expect(secret.type).toBe('kubernetes.io/tls');
+    expect(Buffer.from(secret.data['tls.crt'] ?? '', 'base64').toString()).toBe(first.cert);
+    expect(Object.keys(secret.data).sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
+    a.close();
+    b.close();
+  });
+
+  it('are renewed in the Secret when they near expiry', async () => {
+    const connection = await connectKube(
+      kube.kubeconfig({ token: ADMIN.token }, { namespace: target.namespace }),
+    );
+    const now = await ensureCertificates(connection, target, NOW);
+    const later = new Date(NOW.getTime() + 340 * 86_400_000);
+    const renewed = await ensureCertificates(connection, target, later);
+    expect(renewed.cert).not.toBe(now.cert);
+    expect(usable(renewed, NAMES, later)).toBe(true);
+    expect(await ensureCertificates(connection, target, later)).toEqual(renewed);
     connection.close();
   });
 });

@@ -198,7 +198,7 @@ export function mountDiscovery(
   app.get('/apis/:group/:version', resourceList);
 }
 
-/** What the double serves, for discovery: Events, Namespaces, Pods, MutatingWebhookConfigurations, the reviews, and the CRD. */
+/** What the double serves, for discovery: Events, Namespaces, Pods, Secrets, MutatingWebhookConfigurations, the reviews, and the CRD. */
 export function servedResources(crd: CustomResourceDefinition): DiscoveryResource[] {
   const eventVerbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
   const review = (group: string, resource: string, kind: string, namespaced = false): DiscoveryResource => ({
@@ -244,6 +244,15 @@ export function servedResources(crd: CustomResourceDefinition): DiscoveryResourc
       shortNames: ['po'],
       categories: ['all'],
       subresources: [{ name: 'status', kind: 'Pod', verbs: ['get', 'patch', 'update'] }],
+    },
+    {
+      group: '',
+      version: 'v1',
+      resource: 'secrets',
+      singular: 'secret',
+      kind: 'Secret',
+      namespaced: true,
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
     },
     {
       group: 'admissionregistration.k8s.io',

@@ -43,6 +43,7 @@ import { pathNotFound, requestEntityTooLarge } from './status.js';
 import { ObjectStore } from './store.js';
 import { selfSignedCertificate } from './tls.js';
 import type { CoreEvent, FlinkDeployment, JsonObject } from './types.js';
+import { secretKind } from './secrets.js';
 import { mutatingWebhookConfigurationKind } from './webhook-configurations.js';
 
 export type { FlinkDeploymentHelpers, PodHelpers, ReplicasChange, RequestRecord, WebhookHelpers };
@@ -143,6 +144,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const eventsV1 = new ResourceApi(store, eventsV1Kind, requireNamespace);
   const podsApi = new ResourceApi(store, podKind, requireNamespace);
   const webhooksApi = new ResourceApi(store, mutatingWebhookConfigurationKind);
+  const secretsApi = new ResourceApi(store, secretKind, requireNamespace);
   const admissionCalls: AdmissionCall[] = [];
   const services = new Map<string, string>();
   const admission = new MutatingAdmission({
@@ -193,6 +195,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   mountResource(app, '/apis/events.k8s.io/v1', eventsV1, watchSettings);
   mountResource(app, '/api/v1', podsApi, watchSettings, undefined, admitPod);
   mountResource(app, '/apis/admissionregistration.k8s.io/v1', webhooksApi, watchSettings);
+  mountResource(app, '/api/v1', secretsApi, watchSettings);
   mountCreateOnly(app, '/apis/authentication.k8s.io/v1/tokenreviews', (req) =>
     tokenReview(jsonBody(req), authenticator),
   );

@@ -3,13 +3,12 @@
  * by SystemJS (AMD extra) in Debian's Chromium, with React and @grafana/* provided by the host page, fed
  * by a real Prometheus (Debian's) that scrapes the real sidecar process running against the Flink and
  * Kubernetes doubles. "Scale to N" goes through a stand-in for Grafana's app-plugin proxy (reading the
- * companion app's plugin.json route) and a stand-in for the chart's gateway to the sidecar's API, which
+ * companion app's plugin.json route) and the chart's gateway (the real one) to the sidecar's API, which
  * reviews Grafana's token with the Kubernetes double and scales. Screenshots go to
  * .test-results/grafana-panel/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +16,6 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PANEL_QUERIES } from '../../grafana-plugin/src/data/queries.js';
 import { launchChromium, openHostPage } from '../../grafana-plugin/tests/harness/browser.js';
-import { startGatewayStandin, type Gateway } from '../../grafana-plugin/tests/harness/gateway-standin.js';
 import { appPluginProxy, type ProxiedCall } from '../../grafana-plugin/tests/harness/grafana-proxy.js';
 import { buildHostBundle } from '../../grafana-plugin/tests/harness/host-bundle.js';
 import {
@@ -28,7 +26,13 @@ import {
 import { APP_DIST, PANEL_DIST } from '../../grafana-plugin/tests/harness/paths.js';
 import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
 import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
+import { createServer as createHttpServer } from 'node:http';
+import { createGatewayApp } from '../../sidecar/src/gateway/server.js';
+import { listen, type RunningServer } from '../../sidecar/src/http/listen.js';
+import { jobManagerPod } from '../fixtures/admission.js';
+import { connectKube } from '../fixtures/kube-connect.js';
 import { sidecarRules } from '../fixtures/rbac.js';
+import { freePort, until } from '../fixtures/wait.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const out = join(root, '.test-results/grafana-panel');
@@ -38,39 +42,14 @@ const PANEL_ID = 'fas-flinkautoscaler-panel';
 const APP_ID = 'fas-flinkautoscaler-app';
 const SIDECAR = serviceAccount(NS, 'flink', 'sidecar-token');
 const GRAFANA = serviceAccount('monitoring', 'grafana', 'grafana-token');
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => done(port));
-    });
-  });
-}
-
-async function until<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + seconds * 1000;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not happen within ${seconds} s${last ? `: ${String(last)}` : ''}`);
-}
+const GATEWAY = serviceAccount('flink-autoscaler', 'gateway', 'gateway-token');
 
 let flink: FlinkDouble;
 let kube: KubeDouble;
 let sidecar: ChildProcess;
 let prometheus: ChildProcess;
 let ticker: NodeJS.Timeout;
-let gateway: Gateway;
+let gateway: RunningServer;
 let host: HostServer;
 let browser: Browser;
 let sidecarUrl: string;
@@ -95,9 +74,16 @@ beforeAll(async () => {
   ticker = setInterval(() => flink.advance(1), 1000);
   kube = await startKubeDouble({
     namespace: NS,
-    users: [SIDECAR, GRAFANA],
+    users: [SIDECAR, GRAFANA, GATEWAY],
     rules: [
       ...sidecarRules(NS, SIDECAR.username),
+      {
+        name: 'gateway-pods',
+        users: [GATEWAY.username],
+        verbs: ['get', 'list', 'watch'],
+        apiGroups: [''],
+        resources: ['pods'],
+      },
       {
         name: 'grafana-scales',
         users: [GRAFANA.username],
@@ -163,7 +149,22 @@ beforeAll(async () => {
     throw new Error(`prometheus (Debian package prometheus) must be installed: ${error.message}`);
   });
 
-  gateway = await startGatewayStandin((ns, name) => (ns === NS && name === NAME ? sidecarUrl : undefined));
+  // The chart's gateway finds the sidecar by the JobManager pod (here on loopback, the sidecar's port named).
+  const pod = jobManagerPod(NAME) as { metadata: Record<string, unknown>; spec: { containers: unknown[] } };
+  pod.metadata = { ...pod.metadata, name: `${NAME}-jm`, namespace: NS };
+  pod.spec.containers.push({
+    name: 'flink-autoscaler',
+    image: 'flink-autoscaler',
+    ports: [{ name: 'autoscaler', containerPort: port }],
+  });
+  kube.pods.put(pod as never);
+  kube.pods.markRunning(NS, `${NAME}-jm`, { podIP: '127.0.0.1' });
+  const gatewayConnection = await connectKube(kube.kubeconfig({ token: GATEWAY.token }, { namespace: NS }));
+  gateway = await listen(
+    createHttpServer(createGatewayApp({ connection: gatewayConnection, sidecarPort: 9877 })),
+    '127.0.0.1',
+    0,
+  );
   const hostJs = await buildHostBundle(dir);
   host = await startHostServer({
     hostJs,

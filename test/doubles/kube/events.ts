@@ -1,5 +1,5 @@
 /** Events in core `v1` and `events.k8s.io/v1`: one stored collection (core form), converted per API version as the apiserver does. */
-import { pruneMetadata, validateMetadata } from './metadata.js';
+import { pruneTopLevel, validateMetadata } from './metadata.js';
 import {
   deletedStatus,
   jsonPatch,
@@ -8,7 +8,7 @@ import {
   type KindStrategy,
 } from './resource-api.js';
 import { invalid, type FieldError } from './status.js';
-import { includeObjectOf, since, toTable, type TableColumn } from './table.js';
+import { printer, since, stringColumns } from './table.js';
 import type { CoreEvent, JsonObject, KubeObject, ObjectReference } from './types.js';
 
 const coreFields = new Set([
@@ -166,7 +166,7 @@ function validateStored(event: KubeObject): FieldError[] {
   return errors;
 }
 
-const eventColumns: TableColumn[] = [
+const eventColumns = stringColumns([
   ['Last Seen', 0, ''],
   ['Type', 0, ''],
   ['Reason', 0, ''],
@@ -177,13 +177,7 @@ const eventColumns: TableColumn[] = [
   ['First Seen', 1, ''],
   ['Count', 1, ''],
   ['Name', 1, 'name'],
-].map(([name, priority, format]) => ({
-  name: String(name),
-  type: 'string',
-  format: String(format),
-  description: '',
-  priority: Number(priority),
-}));
+]);
 
 /** printEvent's cells (always wide, as server-side printing is). */
 function eventCells(object: KubeObject): unknown[] {
@@ -267,19 +261,9 @@ function eventKind(version: 'core' | 'events.k8s.io'): KindStrategy {
       return normalizeTimes(fromEventsV1(object));
     },
     toExternal: core ? toCoreV1 : toEventsV1,
-    prune: (object) => {
-      const unknown = pruneMetadata(object.metadata);
-      for (const key of Object.keys(object)) {
-        if (!coreFields.has(key)) {
-          unknown.push(key);
-          delete object[key];
-        }
-      }
-      return unknown;
-    },
+    prune: pruneTopLevel(coreFields),
     validate: validateStored,
-    table: (objects, { includeObject, metadata }) =>
-      toTable(objects, eventColumns, eventCells, includeObjectOf(includeObject), metadata),
+    table: printer(eventColumns, eventCells),
     deleteAnswer: (deleted) => deletedStatus(kind, deleted),
   };
   return kind;

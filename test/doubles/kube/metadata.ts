@@ -1,6 +1,6 @@
 /** ObjectMeta checks every kind shares: known fields, name, labels and annotations, worded as apimachinery's validation. */
 import { badRequest, type FieldError } from './status.js';
-import { isObject, type JsonObject } from './types.js';
+import { isObject, type JsonObject, type KubeObject } from './types.js';
 
 const objectMetaFields = new Set([
   'name',
@@ -105,4 +105,18 @@ export function validateMetadata(metadata: JsonObject, options: { nameRequired: 
     });
   }
   return errors;
+}
+
+/** A kind's `prune`: unknown metadata fields and top-level fields outside `fields` are dropped and named. */
+export function pruneTopLevel(fields: ReadonlySet<string>) {
+  return (object: KubeObject): string[] => {
+    const unknown = pruneMetadata(object.metadata);
+    for (const key of Object.keys(object)) {
+      if (!fields.has(key)) {
+        unknown.push(key);
+        delete object[key];
+      }
+    }
+    return unknown;
+  };
 }

@@ -1,5 +1,5 @@
 /** Core v1 Pods: their kind strategy (defaults, the validation that matters, status subresource, field labels) and printing. */
-import { pruneMetadata, validateMetadata } from './metadata.js';
+import { pruneTopLevel, validateMetadata } from './metadata.js';
 import { allContainers, defaultPod, qosClass } from './pod-defaults.js';
 import {
   deletedStatus,
@@ -9,7 +9,7 @@ import {
   type KindStrategy,
 } from './resource-api.js';
 import type { FieldError } from './status.js';
-import { includeObjectOf, since, toTable, type TableColumn } from './table.js';
+import { printer, since, stringColumns } from './table.js';
 import { clone, isObject, jsonEqual, type JsonObject, type KubeObject } from './types.js';
 
 const podFields = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
@@ -108,7 +108,7 @@ function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[] {
   return errors;
 }
 
-const podColumns: TableColumn[] = [
+const podColumns = stringColumns([
   ['Name', 0, 'name'],
   ['Ready', 0, ''],
   ['Status', 0, ''],
@@ -118,13 +118,7 @@ const podColumns: TableColumn[] = [
   ['Node', 1, ''],
   ['Nominated Node', 1, ''],
   ['Readiness Gates', 1, ''],
-].map(([name, priority, format]) => ({
-  name: String(name),
-  type: 'string',
-  format: String(format),
-  description: '',
-  priority: Number(priority),
-}));
+]);
 
 function stateOf(status: JsonObject, state: string): JsonObject | undefined {
   const states = isObject(status['state']) ? status['state'] : {};
@@ -227,22 +221,12 @@ export const podKind: KindStrategy = {
     return object;
   },
   toExternal: (object) => ({ ...object, apiVersion: 'v1', kind: 'Pod' }),
-  prune: (object) => {
-    const unknown = pruneMetadata(object.metadata);
-    for (const key of Object.keys(object)) {
-      if (!podFields.has(key)) {
-        unknown.push(key);
-        delete object[key];
-      }
-    }
-    return unknown;
-  },
+  prune: pruneTopLevel(podFields),
   validate: (object, old) => (old === undefined ? validatePod(object) : validatePodUpdate(object, old)),
   prepareForCreate: (object) => {
     const spec = isObject(object['spec']) ? object['spec'] : {};
     object['status'] = { phase: 'Pending', qosClass: qosClass(spec) };
   },
-  table: (objects, { includeObject, metadata }) =>
-    toTable(objects, podColumns, podCells, includeObjectOf(includeObject), metadata),
+  table: printer(podColumns, podCells),
   deleteAnswer: (deleted) => deletedStatus(podKind, deleted),
 };

@@ -1,5 +1,5 @@
 /** core v1 Secrets: `data` as base64, `stringData` folded into it on write, the type immutable, printing. */
-import { pruneMetadata, validateMetadata } from './metadata.js';
+import { pruneTopLevel, validateMetadata } from './metadata.js';
 import {
   deletedStatus,
   jsonPatch,
@@ -8,7 +8,7 @@ import {
   type KindStrategy,
 } from './resource-api.js';
 import type { FieldError } from './status.js';
-import { includeObjectOf, since, toTable, type TableColumn } from './table.js';
+import { printer, since, type TableColumn } from './table.js';
 import { isObject, type KubeObject } from './types.js';
 
 const topLevel = new Set(['apiVersion', 'kind', 'metadata', 'data', 'stringData', 'type', 'immutable']);
@@ -84,29 +84,13 @@ export const secretKind: KindStrategy = {
     return object;
   },
   toExternal: (object) => ({ ...object, apiVersion: 'v1', kind: 'Secret' }),
-  prune: (object) => {
-    const unknown = pruneMetadata(object.metadata);
-    for (const key of Object.keys(object)) {
-      if (!topLevel.has(key)) {
-        unknown.push(key);
-        delete object[key];
-      }
-    }
-    return unknown;
-  },
+  prune: pruneTopLevel(topLevel),
   validate: validateSecret,
-  table: (objects, { includeObject, metadata }) =>
-    toTable(
-      objects,
-      columns,
-      (o) => [
-        o.metadata.name,
-        o['type'] ?? 'Opaque',
-        String(Object.keys(isObject(o['data']) ? o['data'] : {}).length),
-        since(o.metadata.creationTimestamp),
-      ],
-      includeObjectOf(includeObject),
-      metadata,
-    ),
+  table: printer(columns, (o) => [
+    o.metadata.name,
+    o['type'] ?? 'Opaque',
+    String(Object.keys(isObject(o['data']) ? o['data'] : {}).length),
+    since(o.metadata.creationTimestamp),
+  ]),
   deleteAnswer: (deleted) => deletedStatus(secretKind, deleted),
 };

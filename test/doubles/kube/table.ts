@@ -121,3 +121,22 @@ export function since(timestamp: unknown, now: number = Date.now()): string {
   const at = Date.parse(timestamp);
   return Number.isNaN(at) ? '<unknown>' : humanDuration(now - at);
 }
+
+/** String columns from [name, priority, format] triples (priority 1: shown with -o wide). */
+export function stringColumns(specs: readonly (readonly [string, number, string])[]): TableColumn[] {
+  return specs.map(([name, priority, format]) => ({
+    name,
+    type: 'string',
+    format,
+    description: '',
+    priority,
+  }));
+}
+
+/** A kind's `table`: server-side printing of its objects with these columns and cells. */
+export function printer(columns: readonly TableColumn[], cells: (object: KubeObject) => unknown[]) {
+  return (
+    objects: readonly KubeObject[],
+    request: { includeObject: string | null; metadata: Table['metadata'] },
+  ): Table => toTable(objects, columns, cells, includeObjectOf(request.includeObject), request.metadata);
+}

@@ -1,5 +1,5 @@
 /** admissionregistration.k8s.io/v1 MutatingWebhookConfigurations: the v1 defaults and validation, and printing. */
-import { pruneMetadata, validateMetadata } from './metadata.js';
+import { pruneTopLevel, validateMetadata } from './metadata.js';
 import {
   deletedStatus,
   jsonPatch,
@@ -9,7 +9,7 @@ import {
 } from './resource-api.js';
 import type { LabelSelector } from './selectors.js';
 import type { FieldError } from './status.js';
-import { includeObjectOf, since, toTable, type TableColumn } from './table.js';
+import { printer, since, type TableColumn } from './table.js';
 import { isObject, type JsonObject, type KubeObject } from './types.js';
 
 /** One webhook of a configuration, after the v1 defaults. */
@@ -214,28 +214,12 @@ export const mutatingWebhookConfigurationKind: KindStrategy = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
   }),
-  prune: (object) => {
-    const unknown = pruneMetadata(object.metadata);
-    for (const key of Object.keys(object)) {
-      if (!topLevel.has(key)) {
-        unknown.push(key);
-        delete object[key];
-      }
-    }
-    return unknown;
-  },
+  prune: pruneTopLevel(topLevel),
   validate: validateConfiguration,
-  table: (objects, { includeObject, metadata }) =>
-    toTable(
-      objects,
-      columns,
-      (o) => [
-        o.metadata.name,
-        Array.isArray(o['webhooks']) ? o['webhooks'].length : 0,
-        since(o.metadata.creationTimestamp),
-      ],
-      includeObjectOf(includeObject),
-      metadata,
-    ),
+  table: printer(columns, (o) => [
+    o.metadata.name,
+    Array.isArray(o['webhooks']) ? o['webhooks'].length : 0,
+    since(o.metadata.creationTimestamp),
+  ]),
   deleteAnswer: (deleted) => deletedStatus(mutatingWebhookConfigurationKind, deleted),
 };

@@ -8,7 +8,7 @@
  * .test-results/grafana-panel/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ import { listen, type RunningServer } from '../../sidecar/src/http/listen.js';
 import { jobManagerPod } from '../fixtures/admission.js';
 import { connectKube } from '../fixtures/kube-connect.js';
 import { sidecarRules } from '../fixtures/rbac.js';
+import { startPrometheus } from '../fixtures/prometheus.js';
 import { freePort, until } from '../fixtures/wait.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -130,24 +131,7 @@ beforeAll(async () => {
   );
 
   const dir = mkdtempSync(join(tmpdir(), 'fa-panel-'));
-  const promPort = await freePort();
-  promUrl = `http://127.0.0.1:${promPort}`;
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: flink-autoscaler\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`,
-  );
-  prometheus = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  prometheus.on('error', (error) => {
-    throw new Error(`prometheus (Debian package prometheus) must be installed: ${error.message}`);
-  });
+  ({ url: promUrl, process: prometheus } = await startPrometheus([`127.0.0.1:${port}`]));
 
   // The chart's gateway finds the sidecar by the JobManager pod (here on loopback, the sidecar's port named).
   const pod = jobManagerPod(NAME) as { metadata: Record<string, unknown>; spec: { containers: unknown[] } };

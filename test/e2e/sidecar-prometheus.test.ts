@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
 import { sidecarRules } from '../fixtures/rbac.js';
+import { startPrometheus } from '../fixtures/prometheus.js';
 import { freePort, until } from '../fixtures/wait.js';
 import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
 
@@ -75,25 +76,7 @@ beforeAll(async () => {
     return status.signals ? true : undefined;
   });
 
-  const dir = mkdtempSync(join(tmpdir(), 'fa-prom-'));
-  const promPort = await freePort();
-  promUrl = `http://127.0.0.1:${promPort}`;
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: flink-autoscaler\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`,
-  );
-  prometheus = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  prometheus.on('error', (error) => {
-    throw new Error(`prometheus (Debian package prometheus) must be installed: ${error.message}`);
-  });
+  ({ url: promUrl, process: prometheus } = await startPrometheus([`127.0.0.1:${port}`]));
 }, 90_000);
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openWatch, request, type Answer } from './test-client.js';
 import {
   flinkDeployment,
   playOperator,
@@ -102,41 +103,8 @@ function seed(name: string, replicas = 2, labels?: Record<string, string>): Flin
   return double.flinkDeployments.reconcile(ns, name);
 }
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-  text: string;
-}
-
-async function api(
-  path: string,
-  options: {
-    method?: string;
-    token?: string | null;
-    body?: unknown;
-    contentType?: string;
-    accept?: string;
-  } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  const token = options.token === undefined ? 'admin-token' : options.token;
-  if (token !== null) headers['Authorization'] = `Bearer ${token}`;
-  if (options.accept) headers['Accept'] = options.accept;
-  let body: string | undefined;
-  if (options.body !== undefined) {
-    headers['Content-Type'] = options.contentType ?? 'application/json';
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  }
-  const response = await fetch(double.url + path, { method: options.method ?? 'GET', headers, body });
-  const text = await response.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not JSON (429 from flow control is plain text)
-  }
-  return { status: response.status, headers: response.headers, body: parsed, text };
+function api(path: string, options: Parameters<typeof request>[2] = {}): Promise<Answer> {
+  return request(double.url, path, options);
 }
 
 interface WatchEvent {
@@ -153,39 +121,11 @@ interface WatchEvent {
 
 /** Opens a watch and collects its JSON lines. */
 async function watch(path: string, token = 'admin-token') {
-  const controller = new AbortController();
-  const response = await fetch(double.url + path, {
-    headers: { Authorization: `Bearer ${token}` },
-    signal: controller.signal,
-  });
-  const events: WatchEvent[] = [];
-  let ended = false;
-  const reader = response.body?.getReader();
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for (;;) {
-        const chunk = await reader?.read();
-        if (!chunk || chunk.done) break;
-        buffer += decoder.decode(chunk.value, { stream: true });
-        for (let at = buffer.indexOf('\n'); at >= 0; at = buffer.indexOf('\n')) {
-          events.push(JSON.parse(buffer.slice(0, at)) as WatchEvent);
-          buffer = buffer.slice(at + 1);
-        }
-      }
-    } catch {
-      // aborted
-    }
-    ended = true;
-  })();
+  const opened = await openWatch<WatchEvent>(double.url + path, token);
   return {
-    response,
-    events,
-    ended: () => ended,
+    ...opened,
     until: (predicate: (events: WatchEvent[]) => boolean) =>
-      vi.waitFor(() => expect(predicate(events)).toBe(true), { timeout: 3000, interval: 10 }),
-    close: () => controller.abort(),
+      vi.waitFor(() => expect(predicate(opened.events)).toBe(true), { timeout: 3000, interval: 10 }),
   };
 }
 

@@ -11,11 +11,18 @@ export interface Answer {
 export async function request(
   baseUrl: string,
   path: string,
-  options: { method?: string; token?: string | null; body?: unknown; contentType?: string } = {},
+  options: {
+    method?: string;
+    token?: string | null;
+    body?: unknown;
+    contentType?: string;
+    accept?: string;
+  } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = {};
   const token = options.token === undefined ? 'admin-token' : options.token;
   if (token !== null) headers['Authorization'] = `Bearer ${token}`;
+  if (options.accept) headers['Accept'] = options.accept;
   let body: string | undefined;
   if (options.body !== undefined) {
     headers['Content-Type'] = options.contentType ?? 'application/json';
@@ -27,22 +34,32 @@ export async function request(
   try {
     parsed = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    // not JSON
+    // not JSON (429 from flow control is plain text)
   }
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
-/** Opens a watch and collects its JSON lines into `events` until `close`. */
-export async function openWatch(
+export interface OpenWatch<E> {
+  response: Response;
+  /** Every JSON line so far. */
+  events: E[];
+  /** Whether the server ended the stream (or it was closed). */
+  ended: () => boolean;
+  close: () => void;
+}
+
+/** Opens a watch and collects its JSON lines into `events` until the stream ends or `close`. */
+export async function openWatch<E = { type: string; object: Record<string, unknown> }>(
   url: string,
   token = 'admin-token',
-): Promise<{ events: { type: string; object: Record<string, unknown> }[]; close: () => void }> {
+): Promise<OpenWatch<E>> {
   const controller = new AbortController();
   const response = await fetch(url, {
     headers: { Authorization: `Bearer ${token}` },
     signal: controller.signal,
   });
-  const events: { type: string; object: Record<string, unknown> }[] = [];
+  const events: E[] = [];
+  let ended = false;
   const reader = response.body?.getReader();
   void (async () => {
     const decoder = new TextDecoder();
@@ -53,13 +70,14 @@ export async function openWatch(
         if (!chunk || chunk.done) break;
         buffer += decoder.decode(chunk.value, { stream: true });
         for (let at = buffer.indexOf('\n'); at >= 0; at = buffer.indexOf('\n')) {
-          events.push(JSON.parse(buffer.slice(0, at)) as { type: string; object: Record<string, unknown> });
+          events.push(JSON.parse(buffer.slice(0, at)) as E);
           buffer = buffer.slice(at + 1);
         }
       }
     } catch {
       // aborted
     }
+    ended = true;
   })();
-  return { events, close: () => controller.abort() };
+  return { response, events, ended: () => ended, close: () => controller.abort() };
 }

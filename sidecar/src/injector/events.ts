@@ -4,6 +4,7 @@
  * reaches nobody; an Event is where `kubectl describe flinkdeployment` shows it.
  */
 import type { KubeConnection } from '../kube/connection.js';
+import { createEvent } from '../kube/event.js';
 
 export interface SkipEvent {
   namespace: string;
@@ -21,31 +22,21 @@ function eventReason(reason: string): string {
 }
 
 export async function recordSkip(connection: KubeConnection, event: SkipEvent, now: Date): Promise<void> {
-  const ts = now.toISOString();
-  const involvedObject =
-    event.deployment !== undefined
-      ? { apiVersion: 'flink.apache.org/v1beta1', kind: 'FlinkDeployment', name: event.deployment }
-      : { apiVersion: 'v1', kind: 'Pod', name: event.podName ?? 'unknown' };
-  await connection.json({
-    method: 'POST',
-    path: `/api/v1/namespaces/${encodeURIComponent(event.namespace)}/events`,
-    body: {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { generateName: `${involvedObject.name}.`, namespace: event.namespace },
-      involvedObject: { ...involvedObject, namespace: event.namespace },
+  await createEvent(
+    connection,
+    {
+      namespace: event.namespace,
+      involvedObject:
+        event.deployment !== undefined
+          ? { apiVersion: 'flink.apache.org/v1beta1', kind: 'FlinkDeployment', name: event.deployment }
+          : { apiVersion: 'v1', kind: 'Pod', name: event.podName ?? 'unknown' },
       type: 'Warning',
       reason: eventReason(event.reason),
-      message: event.message.slice(0, 1024),
-      source: { component: 'flink-autoscaler-injector' },
-      firstTimestamp: ts,
-      lastTimestamp: ts,
-      count: 1,
-      reportingComponent: 'flink-autoscaler-injector',
-      reportingInstance: process.env.HOSTNAME ?? 'flink-autoscaler-injector',
-      eventTime: ts.replace('Z', '000Z'),
+      message: event.message,
       action: 'Inject',
+      component: 'flink-autoscaler-injector',
+      instance: process.env.HOSTNAME ?? 'flink-autoscaler-injector',
     },
-    what: `record event ${eventReason(event.reason)}`,
-  });
+    now,
+  );
 }

@@ -7,6 +7,7 @@
 import { KubeError } from './api-error.js';
 import type { KubeConnection, KubeRequest } from './connection.js';
 import { STATE_ANNOTATION, type FlinkDeployment } from './deployment.js';
+import { createEvent } from './event.js';
 
 export { KubeError, type KubeFailure } from './api-error.js';
 
@@ -171,20 +172,15 @@ export class KubeClient {
     message: string,
     now: Date,
   ): Promise<void> {
-    const ts = now.toISOString();
     const { namespace, name } = this.target;
-    await this.call({
-      method: 'POST',
-      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
-      body: {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { generateName: `${name}.`, namespace },
+    await createEvent(
+      this.connection,
+      {
+        namespace,
         involvedObject: {
           apiVersion: `${GROUP}/${VERSION}`,
           kind: 'FlinkDeployment',
           name,
-          namespace,
           ...(deployment.metadata.uid ? { uid: deployment.metadata.uid } : {}),
           ...(deployment.metadata.resourceVersion
             ? { resourceVersion: deployment.metadata.resourceVersion }
@@ -192,18 +188,13 @@ export class KubeClient {
         },
         type,
         reason,
-        message: message.slice(0, 1024),
-        source: { component: 'flink-autoscaler' },
-        firstTimestamp: ts,
-        lastTimestamp: ts,
-        count: 1,
-        reportingComponent: 'flink-autoscaler',
-        reportingInstance: `${name}-sidecar`,
-        eventTime: ts.replace('Z', '000Z'),
+        message,
         action: reason,
+        component: 'flink-autoscaler',
+        instance: `${name}-sidecar`,
       },
-      what: `record event ${reason}`,
-    });
+      now,
+    );
   }
 
   /** Who a bearer token belongs to (TokenReview). */

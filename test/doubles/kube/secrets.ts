@@ -8,7 +8,7 @@ import {
   type KindStrategy,
 } from './resource-api.js';
 import type { FieldError } from './status.js';
-import { printer, since, type TableColumn } from './table.js';
+import { printer, since, stringColumns } from './table.js';
 import { isObject, type KubeObject } from './types.js';
 
 const topLevel = new Set(['apiVersion', 'kind', 'metadata', 'data', 'stringData', 'type', 'immutable']);
@@ -51,12 +51,12 @@ function validateSecret(object: KubeObject, old: KubeObject | undefined): FieldE
   return errors;
 }
 
-const columns: TableColumn[] = [
-  { name: 'Name', type: 'string', format: 'name', description: '', priority: 0 },
-  { name: 'Type', type: 'string', format: '', description: '', priority: 0 },
-  { name: 'Data', type: 'string', format: '', description: '', priority: 0 },
-  { name: 'Age', type: 'string', format: '', description: '', priority: 0 },
-];
+const columns = stringColumns([
+  ['Name', 0, 'name'],
+  ['Type', 0, ''],
+  ['Data', 0, ''],
+  ['Age', 0, ''],
+]);
 
 export const secretKind: KindStrategy = {
   group: '',

@@ -11,7 +11,13 @@ import { recordSkip } from '../injector/events.js';
 import { InjectorMetrics } from '../injector/metrics.js';
 import { createInjectorApp, createProbeApp } from '../injector/server.js';
 import { quantity, type SidecarSettings } from '../injector/settings.js';
-import { checkKeyPair, readKeyPair, watchKeyPair, type KeyPair } from '../injector/tls-files.js';
+import {
+  checkKeyPair,
+  readKeyPair,
+  watchKeyPair,
+  type KeyPair,
+  type TlsWatch,
+} from '../injector/tls-files.js';
 import { DEFAULT_SIDECAR_PORT } from '../http/server.js';
 import { CliError } from './exit.js';
 import { connectFromFlags } from './kube-connection.js';
@@ -121,7 +127,7 @@ export function registerInjector(program: Command): void {
     const connection = await connectFromFlags(opts.kubeconfig);
     const metrics = new InjectorMetrics({ processMetrics: true });
     let pair: KeyPair;
-    let stopTls = () => undefined as void;
+    let tlsWatch: TlsWatch | undefined;
     if (opts.selfManagedTls) {
       const { webhookConfig, service, tlsSecret, namespace } = opts;
       if (!webhookConfig || !service || !tlsSecret || !namespace) {
@@ -154,7 +160,7 @@ export function registerInjector(program: Command): void {
     });
     const https = createHttpsServer({ cert: pair.cert, key: pair.key }, app);
     if (!opts.selfManagedTls) {
-      const watch = watchKeyPair(
+      tlsWatch = watchKeyPair(
         opts.tlsCert,
         opts.tlsKey,
         pair,
@@ -168,7 +174,6 @@ export function registerInjector(program: Command): void {
           log('warn', 'serving certificate not reloaded', { error: error.message });
         },
       );
-      stopTls = () => watch.stop();
     }
     const servers = [
       await listen(https, listenAt.host, listenAt.port, 'https'),
@@ -178,7 +183,7 @@ export function registerInjector(program: Command): void {
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         log('info', 'stopping', { signal });
-        stopTls();
+        tlsWatch?.stop();
         void Promise.all(servers.map((s) => s.close())).then(() => resolve());
       };
       process.once('SIGTERM', () => stop('SIGTERM'));

@@ -21,7 +21,7 @@ export interface GatewayDeps {
 }
 
 const FORWARDED = ['authorization', 'x-grafana-user', 'x-request-id', 'content-type'];
-const ROUTES: Record<string, { method: 'GET' | 'POST'; path: string }> = {
+const ROUTES: Record<'status' | 'scale', { method: 'GET' | 'POST'; path: string }> = {
   status: { method: 'GET', path: '/api/v1/status' },
   scale: { method: 'POST', path: '/api/v1/scale' },
 };
@@ -70,7 +70,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       );
     }
     if (!located.ok) throw new HttpError(503, located.reason, located.message);
-    const target = ROUTES[route] ?? { method: 'GET', path: '/' };
+    const target = ROUTES[route];
     const headers: Record<string, string> = {};
     for (const header of FORWARDED) {
       const value = req.get(header);

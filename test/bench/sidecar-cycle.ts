@@ -19,6 +19,8 @@ const VERTICES = 50;
 const SUBTASKS = 256;
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 30);
 const PROCESS_CYCLES = Number(process.env.BENCH_PROCESS_CYCLES ?? 40);
+/** The sidecar's Node flags: the injector's, unless BENCH_NODE_OPTIONS gives others to compare. */
+const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? SIDECAR_NODE_OPTIONS;
 
 const flink = await startFlinkDouble({
   clusterId: 'bench',
@@ -45,6 +47,7 @@ const run = await new Promise<{ stdout: string; status: number | null }>((done) 
   // asynchronous, so this process keeps serving the double while the sidecar asks it
   import('node:child_process').then(({ spawn }) => {
     const child = spawn(node, [
+      ...NODE_OPTIONS.split(' ').filter((flag) => flag !== ''),
       join(root, 'sidecar/dist/cli/main.js'),
       'bench-cycle',
       '--flink-url',
@@ -85,7 +88,7 @@ async function measureSidecarProcess(): Promise<{
   const child = spawn(
     node,
     [
-      ...SIDECAR_NODE_OPTIONS.split(' '),
+      ...NODE_OPTIONS.split(' ').filter((flag) => flag !== ''),
       join(root, 'sidecar/dist/cli/main.js'),
       'sidecar',
       ...['--flink-url', flink.url, '--namespace', NS, '--name', 'bench'],
@@ -182,5 +185,5 @@ if (!figures.status.signals)
   throw new Error(`the sidecar never had signals (dropped: ${JSON.stringify(dropped)})`);
 writeFileSync(
   join(root, 'test/bench/sidecar.md'),
-  `# The sidecar's cost per cycle\n\nMade by \`npm run bench:sidecar\` against the Flink REST double serving a job of ${VERTICES} vertices × ${SUBTASKS} subtasks (128 TaskManagers × 2 slots). Requests and the per-cycle CPU median come from \`flink-autoscaler bench-cycle\` (process.cpuUsage around each cycle). The whole-process figures come from the real \`flink-autoscaler sidecar\` (Kubernetes double, HTTP server, watch; one-second cycles, /metrics scraped every 5 s; the Node flags the injector sets, \`${SIDECAR_NODE_OPTIONS}\`): CPU from /proc/PID/stat over the cycles, peak memory from VmHWM; the baseline is a bare \`node -e\`.\n\n${table}\nSamples dropped during the run: ${dropped.length === 0 ? 'none' : JSON.stringify(Object.fromEntries(dropped))}.\n`,
+  `# The sidecar's cost per cycle\n\nMade by \`npm run bench:sidecar\` against the Flink REST double serving a job of ${VERTICES} vertices × ${SUBTASKS} subtasks (128 TaskManagers × 2 slots). Requests and the per-cycle CPU median come from \`flink-autoscaler bench-cycle\` (process.cpuUsage around each cycle). The whole-process figures come from the real \`flink-autoscaler sidecar\` (Kubernetes double, HTTP server, watch; one-second cycles, /metrics scraped every 5 s; Node flags \`${NODE_OPTIONS}\`${NODE_OPTIONS === SIDECAR_NODE_OPTIONS ? ', those the injector sets' : ''}): CPU from /proc/PID/stat over the cycles, peak memory from VmHWM; the baseline is a bare \`node -e\`.\n\n${table}\nSamples dropped during the run: ${dropped.length === 0 ? 'none' : JSON.stringify(Object.fromEntries(dropped))}.\n`,
 );

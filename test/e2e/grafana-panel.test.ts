@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
+import { SIDECAR_NODE_OPTIONS } from '../../sidecar/src/injector/settings.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PANEL_QUERIES } from '../../grafana-plugin/src/data/queries.js';
 import { launchChromium, openHostPage } from '../../grafana-plugin/tests/harness/browser.js';
@@ -124,7 +125,12 @@ beforeAll(async () => {
         '20',
       ],
     ],
-    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+    // with the Node flags the injector gives the sidecar container
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: SIDECAR_NODE_OPTIONS },
+    },
   );
   await until('the sidecar is ready', 30, async () =>
     (await fetch(`${sidecarUrl}/readyz`)).ok ? true : undefined,

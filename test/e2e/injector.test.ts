@@ -102,7 +102,7 @@ describe('the injector', () => {
     expect(sidecar.env).toEqual([
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'FLINK_DEPLOYMENT_NAME', value: 'clickstream' },
-      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' },
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1 --jitless' },
     ]);
     expect(sidecar.ports).toEqual([{ name: 'autoscaler', containerPort: 9877, protocol: 'TCP' }]);
     // the API server mounted the token before webhooks ran; an added container must mount it itself

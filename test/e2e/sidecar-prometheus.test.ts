@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SIDECAR_NODE_OPTIONS } from '../../sidecar/src/injector/settings.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
 import { sidecarRules } from '../fixtures/rbac.js';
@@ -65,7 +66,12 @@ beforeAll(async () => {
       ],
       ...['--interval-seconds', '1', '--window-seconds', '4', '--cooldown-seconds', '0'],
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    // with the Node flags the injector gives the sidecar container
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: SIDECAR_NODE_OPTIONS },
+    },
   );
   sidecar.stderr?.on('data', (d: Buffer) => sidecarLog.push(d.toString()));
   await until('the sidecar is ready', 30, async () =>

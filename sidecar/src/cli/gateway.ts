@@ -1,5 +1,5 @@
 /** `flink-autoscaler gateway`: one address (for Grafana) that forwards each job's status and scale calls to its sidecar. */
-import { createServer } from 'node:http';
+import { http } from '../http/node-http.js';
 import type { Command } from 'commander';
 import { createGatewayApp } from '../gateway/server.js';
 import { hostPort, listen } from '../http/listen.js';
@@ -43,7 +43,7 @@ export function registerGateway(program: Command): void {
         processMetrics: true,
         log: (fields) => log('info', 'request', fields),
       });
-      const server = await listen(createServer(app), at.host, at.port);
+      const server = await listen(http.createServer(app), at.host, at.port);
       log('info', 'listening', { url: server.url });
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {

@@ -3,8 +3,7 @@
  * HTTPS on --listen (POST /mutate, /healthz, /metrics) with the certificate from files (reloaded when they
  * change) or self-managed; plain HTTP on --metrics-listen for probes and scraping.
  */
-import { createServer as createHttpServer } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { http, https } from '../http/node-http.js';
 import type { Command } from 'commander';
 import { hostPort, listen } from '../http/listen.js';
 import { recordSkip } from '../injector/events.js';
@@ -158,14 +157,14 @@ export function registerInjector(program: Command): void {
       recordSkip: (event) => recordSkip(connection, event, new Date()),
       log: (fields) => log('info', 'request', fields),
     });
-    const https = createHttpsServer({ cert: pair.cert, key: pair.key }, app);
+    const webhookServer = https.createServer({ cert: pair.cert, key: pair.key }, app);
     if (!opts.selfManagedTls) {
       tlsWatch = watchKeyPair(
         opts.tlsCert,
         opts.tlsKey,
         pair,
         (next) => {
-          https.setSecureContext({ cert: next.cert, key: next.key });
+          webhookServer.setSecureContext({ cert: next.cert, key: next.key });
           metrics.certificateReloads.inc({ result: 'loaded' });
           log('info', 'serving certificate reloaded', { cert: opts.tlsCert });
         },
@@ -176,8 +175,8 @@ export function registerInjector(program: Command): void {
       );
     }
     const servers = [
-      await listen(https, listenAt.host, listenAt.port, 'https'),
-      await listen(createHttpServer(createProbeApp(metrics)), metricsAt.host, metricsAt.port),
+      await listen(webhookServer, listenAt.host, listenAt.port, 'https'),
+      await listen(http.createServer(createProbeApp(metrics)), metricsAt.host, metricsAt.port),
     ];
     log('info', 'listening', { webhook: servers[0]?.url, metrics: servers[1]?.url, image: settings.image });
     await new Promise<void>((resolve) => {

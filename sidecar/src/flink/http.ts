@@ -3,6 +3,7 @@
  * say what went wrong (unreachable, timeout, HTTP status, not JSON, unexpected shape).
  */
 import type { z } from 'zod';
+import { GetFailure, getText, type TextAnswer } from './get-text.js';
 
 export type FlinkFailure = 'unreachable' | 'timeout' | 'http-error' | 'not-json' | 'unexpected-shape';
 
@@ -28,8 +29,8 @@ export interface FlinkHttpOptions {
   attempts: number;
   /** First backoff; doubles per retry. */
   backoffMs: number;
-  /** Injected for tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
+  /** Largest answer accepted; a larger one is refused, never parsed. */
+  maxBytes: number;
   /** Injected for tests; defaults to a timer. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -38,6 +39,7 @@ export const DEFAULT_HTTP: Omit<FlinkHttpOptions, 'baseUrl'> = {
   timeoutMs: 3000,
   attempts: 3,
   backoffMs: 200,
+  maxBytes: 32 * 1024 * 1024,
 };
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -79,34 +81,23 @@ export class FlinkHttp {
   }
 
   private async once<T>(path: string, schema: z.ZodType<T>): Promise<T> {
-    const doFetch = this.options.fetch ?? fetch;
     this.requests++;
-    let response: Response;
+    let answer: TextAnswer;
     try {
-      response = await doFetch(new URL(path, this.options.baseUrl), {
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+      answer = await getText(new URL(path, this.options.baseUrl), {
+        timeoutMs: this.options.timeoutMs,
+        maxBytes: this.options.maxBytes,
         headers: { accept: 'application/json' },
       });
     } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new FlinkError('timeout', path, `no answer within ${this.options.timeoutMs} ms`);
-      }
-      throw new FlinkError('unreachable', path, `cannot reach the JobManager: ${(error as Error).message}`);
+      if (!(error instanceof GetFailure)) throw error;
+      if (error.kind === 'timeout') throw new FlinkError('timeout', path, error.message);
+      if (error.kind === 'too-large') throw new FlinkError('unexpected-shape', path, error.message);
+      throw new FlinkError('unreachable', path, `cannot reach the JobManager: ${error.message}`);
     }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw new FlinkError('timeout', path, `the answer was cut off: ${(error as Error).message}`);
-    }
-    if (!response.ok) {
-      throw new FlinkError(
-        'http-error',
-        path,
-        `HTTP ${response.status}: ${text.slice(0, 200)}`,
-        response.status,
-      );
+    const { status, text } = answer;
+    if (status < 200 || status > 299) {
+      throw new FlinkError('http-error', path, `HTTP ${status}: ${text.slice(0, 200)}`, status);
     }
     let json: unknown;
     try {

@@ -4,7 +4,7 @@
  * `{"error": {"status", "reason", "message"}}`; every request is logged once as a JSON object (never with
  * its token) and counted.
  */
-import { createServer } from 'node:http';
+import { http } from './node-http.js';
 import express, { type Express } from 'express';
 import { Counter } from 'prom-client';
 import type { SidecarMetrics } from '../metrics/exporter.js';
@@ -83,5 +83,5 @@ export function createSidecarApp(deps: SidecarAppDeps): Express {
 export type { RunningServer as RunningSidecarServer } from './listen.js';
 
 export function startSidecarServer(app: Express, host: string, port: number = DEFAULT_SIDECAR_PORT) {
-  return listen(createServer(app), host, port);
+  return listen(http.createServer(app), host, port);
 }

@@ -4,8 +4,8 @@
  * request and a watch stream of JSON lines. Lean on purpose: it runs in every JobManager pod.
  */
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent, IncomingMessage } from 'node:http';
+import { http, https } from '../http/node-http.js';
 import { KubeError, kubeErrorOf } from './api-error.js';
 
 export interface KubeConnectionSettings {
@@ -75,7 +75,7 @@ export class KubeConnection {
   readonly server: URL;
   readonly namespace: string | undefined;
   private readonly settings: KubeConnectionSettings;
-  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly agent: Agent;
   private token: { value: string | undefined; readAt: number } = { value: undefined, readAt: -Infinity };
 
   constructor(settings: KubeConnectionSettings) {
@@ -89,7 +89,7 @@ export class KubeConnection {
     this.namespace = settings.namespace;
     this.agent =
       this.server.protocol === 'https:'
-        ? new HttpsAgent({
+        ? new https.Agent({
             keepAlive: true,
             ...(settings.ca !== undefined ? { ca: settings.ca } : {}),
             ...(settings.cert !== undefined ? { cert: settings.cert } : {}),
@@ -97,7 +97,7 @@ export class KubeConnection {
             ...(settings.serverName !== undefined ? { servername: settings.serverName } : {}),
             rejectUnauthorized: settings.insecure !== true,
           })
-        : new HttpAgent({ keepAlive: true });
+        : new http.Agent({ keepAlive: true });
   }
 
   /** The bearer token now: the given one, or the token file's content (cached for a minute). */
@@ -135,7 +135,7 @@ export class KubeConnection {
       headers['Content-Type'] = request.contentType ?? 'application/json';
       headers['Content-Length'] = String(body.length);
     }
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const send = url.protocol === 'https:' ? https.request : http.request;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = send(url, {
         method: request.method,

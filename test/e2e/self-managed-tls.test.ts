@@ -5,7 +5,9 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keepCertificateFresh } from '../../sidecar/src/injector/certificate-renewal.js';
 import {
+  certificatesOf,
   ensureCertificates,
   issue,
   patchCaBundle,
@@ -150,6 +152,119 @@ describe('the certificates kept in a Secret', () => {
     expect(renewed.cert).not.toBe(now.cert);
     expect(usable(renewed, NAMES, later)).toBe(true);
     expect(await ensureCertificates(connection, target, later)).toEqual(renewed);
+    // the bundle keeps trusting the previous CA, for replicas that still serve the old certificate
+    const [newCa, oldCa, ...more] = certificatesOf(renewed.ca);
+    expect(more).toEqual([]);
+    expect(new X509Certificate(renewed.cert).verify(new X509Certificate(newCa ?? '').publicKey)).toBe(true);
+    expect(oldCa).toBe(certificatesOf(now.ca)[0]);
+    expect(new X509Certificate(now.cert).verify(new X509Certificate(oldCa ?? '').publicKey)).toBe(true);
+    // and only the previous one: a second renewal drops the oldest
+    const muchLater = new Date(later.getTime() + 340 * 86_400_000);
+    const again = await ensureCertificates(connection, target, muchLater);
+    expect(certificatesOf(again.ca).slice(1)).toEqual([newCa]);
+    connection.close();
+  });
+});
+
+describe('a running injector keeping its certificate fresh', () => {
+  const ADMIN = { token: 'admin-token', username: 'admin', groups: ['system:masters'] };
+  const target = {
+    namespace: 'flink-autoscaler',
+    service: 'fa-injector',
+    secret: 'fa-tls',
+    webhookConfig: 'fa-injector',
+  };
+  let kube: KubeDouble;
+
+  beforeAll(async () => {
+    kube = await startKubeDouble({ namespace: 'flink-autoscaler', users: [ADMIN] });
+    kube.webhooks.put({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: 'fa-injector' },
+      webhooks: [
+        {
+          name: 'inject.flink-autoscaler.io',
+          admissionReviewVersions: ['v1'],
+          clientConfig: { service: { namespace: 'flink-autoscaler', name: 'fa-injector', path: '/mutate' } },
+          rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+          sideEffects: 'None',
+        },
+      ],
+    } as never);
+  });
+  afterAll(async () => {
+    await kube?.close();
+  });
+
+  const caBundle = () =>
+    Buffer.from(
+      (kube.webhooks.get('fa-injector') as unknown as { webhooks: { clientConfig: { caBundle?: string } }[] })
+        .webhooks[0]?.clientConfig.caBundle ?? '',
+      'base64',
+    ).toString();
+
+  it('renews near expiry: the caBundle first, then the new pair is served; a second replica takes it', async () => {
+    const kubeconfig = kube.kubeconfig({ token: ADMIN.token }, { namespace: target.namespace });
+    const [a, b] = await Promise.all([connectKube(kubeconfig), connectKube(kubeconfig)]);
+    const started = await ensureCertificates(a, target, NOW);
+    await patchCaBundle(a, target, started.ca);
+    let clock = NOW;
+    const served: { replica: string; cert: string; bundleAtServe: string }[] = [];
+    const failures: Error[] = [];
+    const keeper = (replica: string, connection: typeof a) =>
+      keepCertificateFresh({
+        connection,
+        target,
+        current: started,
+        everyMs: 3_600_000,
+        now: () => clock,
+        serve: (next) => served.push({ replica, cert: next.cert, bundleAtServe: caBundle() }),
+        failed: (error) => failures.push(error),
+      });
+    const [first, second] = [keeper('a', a), keeper('b', b)];
+    await first.check();
+    await second.check();
+    expect(served).toEqual([]); // nothing to do while the certificate is good
+
+    clock = new Date(NOW.getTime() + 340 * 86_400_000);
+    await first.check();
+    expect(served).toHaveLength(1);
+    const renewed = served[0]!;
+    expect(renewed.cert).not.toBe(started.cert);
+    expect(certificatesOf(renewed.bundleAtServe)).toHaveLength(2); // trusted before it is served
+    expect(certificatesOf(renewed.bundleAtServe)[1]).toBe(certificatesOf(started.ca)[0]);
+    await second.check();
+    expect(served[1]).toEqual({ replica: 'b', cert: renewed.cert, bundleAtServe: renewed.bundleAtServe });
+    await first.check();
+    expect(served).toHaveLength(2);
+    expect(failures).toEqual([]);
+    first.stop();
+    second.stop();
+    a.close();
+    b.close();
+  });
+
+  it('keeps serving what it has when a check fails, and says why', async () => {
+    const kubeconfig = kube.kubeconfig({ token: 'nobody' }, { namespace: target.namespace });
+    const connection = await connectKube(kubeconfig);
+    const current = await issue(NAMES, NOW);
+    const served: string[] = [];
+    const failures: Error[] = [];
+    const keeper = keepCertificateFresh({
+      connection,
+      target,
+      current,
+      everyMs: 3_600_000,
+      now: () => NOW,
+      serve: (next) => served.push(next.cert),
+      failed: (error) => failures.push(error),
+    });
+    await keeper.check();
+    keeper.stop();
+    expect(served).toEqual([]);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.message).toMatch(/TLS secret fa-tls/);
     connection.close();
   });
 });

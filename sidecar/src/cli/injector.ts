@@ -10,18 +10,16 @@ import { recordSkip } from '../injector/events.js';
 import { InjectorMetrics } from '../injector/metrics.js';
 import { createInjectorApp, createProbeApp } from '../injector/server.js';
 import { quantity, type SidecarSettings } from '../injector/settings.js';
-import {
-  checkKeyPair,
-  readKeyPair,
-  watchKeyPair,
-  type KeyPair,
-  type TlsWatch,
-} from '../injector/tls-files.js';
+import { checkKeyPair, readKeyPair, watchKeyPair, type KeyPair } from '../injector/tls-files.js';
+import type { Issued, SelfManagedTarget } from '../injector/self-managed-tls.js';
 import { DEFAULT_SIDECAR_PORT } from '../http/server.js';
 import { CliError } from './exit.js';
 import { connectFromFlags } from './kube-connection.js';
 import { jsonLogger } from './logger.js';
 import { addPolicyFlags, givenPolicyArgs } from './policy-flags.js';
+
+/** How often a running injector checks its self-managed certificate, by default. */
+const DEFAULT_TLS_CHECK_SECONDS = 3600;
 
 interface InjectorOptions {
   listen: string;
@@ -32,6 +30,7 @@ interface InjectorOptions {
   webhookConfig?: string;
   service?: string;
   tlsSecret?: string;
+  tlsCheckSeconds: string;
   namespace?: string;
   kubeconfig?: string;
   sidecarImage?: string;
@@ -99,6 +98,11 @@ export function registerInjector(program: Command): void {
     .option('--webhook-config <name>', 'with --self-managed-tls: the MutatingWebhookConfiguration to patch')
     .option('--service <name>', 'with --self-managed-tls: the injector’s Service (the certificate’s names)')
     .option('--tls-secret <name>', 'with --self-managed-tls: the Secret that keeps the CA and certificate')
+    .option(
+      '--tls-check-seconds <seconds>',
+      'with --self-managed-tls: how often the running injector checks the Secret (renewing 30 days before expiry)',
+      String(DEFAULT_TLS_CHECK_SECONDS),
+    )
     .option('--namespace <ns>', 'the injector’s namespace (env POD_NAMESPACE)', process.env.POD_NAMESPACE)
     .option('--kubeconfig <file>', 'a kubeconfig (default: in-cluster, or $KUBECONFIG)')
     .option('--sidecar-image <image>', 'the image of the sidecar container (required)')
@@ -116,9 +120,15 @@ export function registerInjector(program: Command): void {
     const settings = sidecarSettings(opts);
     let listenAt: { host: string; port: number };
     let metricsAt: { host: string; port: number };
+    const checkSeconds = Number(opts.tlsCheckSeconds);
     try {
       listenAt = hostPort('--listen', opts.listen);
       metricsAt = hostPort('--metrics-listen', opts.metricsListen);
+      if (!Number.isFinite(checkSeconds) || checkSeconds < 1) {
+        throw new Error(
+          `--tls-check-seconds must be a number of seconds ≥ 1, got ${JSON.stringify(opts.tlsCheckSeconds)}`,
+        );
+      }
     } catch (error) {
       throw new CliError((error as Error).message);
     }
@@ -126,7 +136,7 @@ export function registerInjector(program: Command): void {
     const connection = await connectFromFlags(opts.kubeconfig);
     const metrics = new InjectorMetrics({ processMetrics: true });
     let pair: KeyPair;
-    let tlsWatch: TlsWatch | undefined;
+    let selfManaged: { target: SelfManagedTarget; issued: Issued } | undefined;
     if (opts.selfManagedTls) {
       const { webhookConfig, service, tlsSecret, namespace } = opts;
       if (!webhookConfig || !service || !tlsSecret || !namespace) {
@@ -140,6 +150,7 @@ export function registerInjector(program: Command): void {
       const patched = await patchCaBundle(connection, target, issued.ca);
       log('info', 'self-managed certificate ready', { secret: tlsSecret, webhooksPatched: patched });
       pair = issued;
+      selfManaged = { target, issued };
     } else {
       try {
         pair = readKeyPair(opts.tlsCert, opts.tlsKey);
@@ -158,8 +169,23 @@ export function registerInjector(program: Command): void {
       log: (fields) => log('info', 'request', fields),
     });
     const webhookServer = https.createServer({ cert: pair.cert, key: pair.key }, app);
-    if (!opts.selfManagedTls) {
-      tlsWatch = watchKeyPair(
+    let keeper: { stop(): void };
+    if (selfManaged) {
+      const { keepCertificateFresh } = await import('../injector/certificate-renewal.js');
+      keeper = keepCertificateFresh({
+        connection,
+        ...selfManaged,
+        current: selfManaged.issued,
+        everyMs: checkSeconds * 1000,
+        serve: (next, webhooksPatched) => {
+          webhookServer.setSecureContext({ cert: next.cert, key: next.key });
+          metrics.certificateReloads.inc({ result: 'loaded' });
+          log('info', 'self-managed certificate renewed', { secret: opts.tlsSecret, webhooksPatched });
+        },
+        failed: (error) => log('warn', 'self-managed certificate not checked', { error: error.message }),
+      });
+    } else {
+      keeper = watchKeyPair(
         opts.tlsCert,
         opts.tlsKey,
         pair,
@@ -182,7 +208,7 @@ export function registerInjector(program: Command): void {
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         log('info', 'stopping', { signal });
-        tlsWatch?.stop();
+        keeper.stop();
         void Promise.all(servers.map((s) => s.close())).then(() => resolve());
       };
       process.once('SIGTERM', () => stop('SIGTERM'));

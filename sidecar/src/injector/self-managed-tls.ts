@@ -2,7 +2,8 @@
  * Self-managed webhook TLS (behind --self-managed-tls), as Vault and Istio do it: a CA and a serving
  * certificate for the injector's Service, kept in a Secret of its own namespace (so every replica serves
  * the same one and a restart keeps it), renewed when less than 30 days are left, and the CA written into
- * the MutatingWebhookConfiguration's caBundle.
+ * the MutatingWebhookConfiguration's caBundle. A renewal makes a new CA and keeps the previous one in the
+ * bundle, so replicas still serving the old certificate stay trusted until they pick up the new one.
  */
 import 'reflect-metadata';
 import { X509Certificate as NodeCertificate, webcrypto } from 'node:crypto';
@@ -80,11 +81,30 @@ export async function issue(names: string[], now: Date): Promise<Issued> {
   return { ca: ca.toString('pem'), cert: cert.toString('pem'), key: await pem(keys.privateKey) };
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** The certificates of a PEM bundle, in order. */
+export function certificatesOf(bundle: string): string[] {
+  return bundle.match(PEM_CERTIFICATE) ?? [];
+}
+
+/** The bundle's first certificate when it is a CA still valid at `now`, to keep trusting after a renewal. */
+function stillValidCa(bundle: string, now: Date): string | undefined {
+  const first = certificatesOf(bundle)[0];
+  if (first === undefined) return undefined;
+  try {
+    const ca = new NodeCertificate(first);
+    return ca.ca && new Date(ca.validTo).getTime() > now.getTime() ? first : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether `issued` can keep serving `names` at `now` (signed by its CA, covers every name, not near expiry). */
 export function usable(issued: Issued, names: string[], now: Date): boolean {
   try {
     const cert = new NodeCertificate(issued.cert);
-    const ca = new NodeCertificate(issued.ca);
+    const ca = new NodeCertificate(certificatesOf(issued.ca)[0] ?? '');
     if (!cert.verify(ca.publicKey)) return false;
     if (new Date(cert.validTo).getTime() - now.getTime() < RENEW_BEFORE_MS) return false;
     return names.every((name) => cert.checkHost(name) !== undefined);
@@ -111,7 +131,8 @@ function fromSecret(secret: Secret): Issued {
 
 /**
  * The certificates to serve: the Secret's when usable, else new ones written to it (created, or updated at
- * the version read). When another replica wrote first (409), theirs are taken.
+ * the version read; `ca` then bundles the new CA and the previous one). When another replica wrote first
+ * (409), theirs are taken.
  */
 export async function ensureCertificates(
   connection: KubeConnection,
@@ -130,7 +151,9 @@ export async function ensureCertificates(
       });
   const existing = await read();
   if (existing && usable(fromSecret(existing), names, now)) return fromSecret(existing);
-  const issued = await issue(names, now);
+  const fresh = await issue(names, now);
+  const previous = existing ? stillValidCa(fromSecret(existing).ca, now) : undefined;
+  const issued = { ...fresh, ca: previous === undefined ? fresh.ca : `${fresh.ca}\n${previous}\n` };
   const body = {
     apiVersion: 'v1',
     kind: 'Secret',

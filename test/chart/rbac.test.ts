@@ -118,8 +118,21 @@ describe('RBAC with two job namespaces (ci/jobs-values.yaml)', () => {
     expect(sorted(grants(objects, INJECTOR))).toEqual(['|events|create|*|*']);
   });
 
-  it('lets the gateway read and watch pods, and nothing else', () => {
-    expect(sorted(grants(objects, GATEWAY))).toEqual(['|pods|get|*|*', '|pods|list|*|*', '|pods|watch|*|*']);
+  it('lets the gateway read and watch pods in the job namespaces, and nothing else', () => {
+    expect(sorted(grants(objects, GATEWAY))).toEqual(
+      sorted(
+        new Set(
+          ['flink-jobs', 'analytics'].flatMap((ns) =>
+            ['get', 'list', 'watch'].map((v) => `|pods|${v}|${ns}|*`),
+          ),
+        ),
+      ),
+    );
+  });
+
+  it('with gateway.scope cluster, lets the gateway read and watch pods everywhere', () => {
+    const cluster = render({ values: ['jobs-values.yaml'], set: ['gateway.scope=cluster'] });
+    expect(sorted(grants(cluster, GATEWAY))).toEqual(['|pods|get|*|*', '|pods|list|*|*', '|pods|watch|*|*']);
   });
 
   it('lets the listed group, user and service account scale jobs in the listed namespace only', () => {

@@ -164,6 +164,20 @@ describe('the injector flags', () => {
       one(render({}), 'Deployment', `${RELEASE}-flink-autoscaler-gateway`),
       'gateway',
     );
-    expect(gateway.args).toEqual(['gateway', '--listen=0.0.0.0:8080', '--sidecar-port=9877']);
+    // gateway.scope jobNamespaces (the default): only the job namespaces, none when none are listed
+    expect(gateway.args).toEqual([
+      'gateway',
+      '--listen=0.0.0.0:8080',
+      '--sidecar-port=9877',
+      '--namespaces=',
+    ]);
+    const gatewayArgs = (options: Parameters<typeof render>[0]) =>
+      containerOf(one(render(options), 'Deployment', `${RELEASE}-flink-autoscaler-gateway`), 'gateway').args;
+    expect(gatewayArgs({ values: ['jobs-values.yaml'] })).toContain('--namespaces=flink-jobs,analytics');
+    expect(gatewayArgs({ values: ['jobs-values.yaml'], set: ['gateway.scope=cluster'] })).toEqual([
+      'gateway',
+      '--listen=0.0.0.0:8080',
+      '--sidecar-port=9877',
+    ]);
   });
 });

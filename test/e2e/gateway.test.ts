@@ -6,6 +6,7 @@
  */
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { namespaceList } from '../../sidecar/src/cli/gateway.js';
 import { createGatewayApp } from '../../sidecar/src/gateway/server.js';
 import type { ManualScaleRequest, ManualScaleResult, SidecarApi } from '../../sidecar/src/http/contract.js';
 import { listen, type RunningServer } from '../../sidecar/src/http/listen.js';
@@ -179,6 +180,49 @@ describe('the gateway', () => {
     expect(unreachable.status).toBe(503);
     expect(((await unreachable.json()) as { error: { reason: string } }).error.reason).toBe(
       'sidecar-unreachable',
+    );
+  });
+
+  it('with --namespaces, serves those namespaces only and forwards nothing else', async () => {
+    const connection = await connectKube(kube.kubeconfig({ token: GATEWAY.token }, { namespace: NS }));
+    const namespaces = namespaceList(` ${NS},analytics,`);
+    expect([...namespaces]).toEqual([NS, 'analytics']);
+    const scoped = await listen(
+      createServer(createGatewayApp({ connection, sidecarPort: 9877, namespaces })),
+      '127.0.0.1',
+      0,
+    );
+    const at = (ns: string, what: string) =>
+      `${scoped.url}/api/v1/namespaces/${ns}/flinkdeployments/orders/${what}`;
+    try {
+      expect((await fetch(at(NS, 'status'))).status).toBe(200);
+      const calls = jobs.orders?.calls.length;
+      for (const answer of [
+        await fetch(at('elsewhere', 'status')),
+        await fetch(at('elsewhere', 'scale'), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ALICE.token}` },
+          body: JSON.stringify({ replicas: 3, reason: 'x' }),
+        }),
+      ]) {
+        expect(answer.status).toBe(404);
+        expect(((await answer.json()) as { error: unknown }).error).toMatchObject({
+          reason: 'namespace-not-served',
+          message: `this gateway serves FlinkDeployments in ${NS}, analytics only (--namespaces), not in elsewhere`,
+        });
+      }
+      expect(jobs.orders?.calls.length).toBe(calls);
+    } finally {
+      await scoped.close();
+      connection.close();
+    }
+  });
+
+  it('reads --namespaces as a comma-separated list of namespaces', () => {
+    expect([...namespaceList('')]).toEqual([]);
+    expect([...namespaceList('a, b-2 ,a')]).toEqual(['a', 'b-2']);
+    expect(() => namespaceList('flink-jobs,Bad_NS,x.y')).toThrow(
+      '--namespaces must list Kubernetes namespaces, comma-separated; not: Bad_NS, x.y',
     );
   });
 

@@ -78,6 +78,15 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
+{{/* The namespaces of jobNamespaces, comma-separated (the gateway's --namespaces and Roles). */}}
+{{- define "flink-autoscaler.gateway.namespaces" -}}
+{{- $names := list -}}
+{{- range .Values.jobNamespaces -}}
+{{- $names = append $names .namespace -}}
+{{- end -}}
+{{- $names | join "," -}}
+{{- end -}}
+
 {{/* The image: registry/repository, then @digest or :tag (the tag defaults to appVersion). */}}
 {{- define "flink-autoscaler.image" -}}
 {{- $repo := .Values.image.repository -}}

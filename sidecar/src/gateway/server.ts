@@ -1,7 +1,8 @@
 /**
  * The gateway: one address for every job's sidecar API. `GET …/namespaces/{ns}/flinkdeployments/{name}/status`
  * and `POST …/scale` go to that job's sidecar (`/api/v1/status`, `/api/v1/scale`) with the caller's
- * Authorization and X-Grafana-User headers: the sidecar alone decides who may scale. No sidecar → 503 saying why.
+ * Authorization and X-Grafana-User headers: the sidecar alone decides who may scale. No sidecar → 503 saying why;
+ * a namespace outside --namespaces → 404.
  */
 import express, { type Express, type Request, type Response } from 'express';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
@@ -15,6 +16,8 @@ import { locateSidecar, NAME } from './locate.js';
 export interface GatewayDeps {
   connection: KubeConnection;
   sidecarPort: number;
+  /** The only namespaces served (the gateway may read pods only there); undefined: every namespace. */
+  namespaces?: ReadonlySet<string>;
   log?: (fields: Record<string, unknown>) => void;
   timeoutMs?: number;
   processMetrics?: boolean;
@@ -55,6 +58,14 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       throw new HttpError(400, 'bad-name', `${namespace}/${name} is not a Kubernetes namespace and name`);
     }
     context.fields['flinkdeployment'] = `${namespace}/${name}`;
+    if (deps.namespaces !== undefined && !deps.namespaces.has(namespace)) {
+      const served = [...deps.namespaces].join(', ') || 'no namespace';
+      throw new HttpError(
+        404,
+        'namespace-not-served',
+        `this gateway serves FlinkDeployments in ${served} only (--namespaces), not in ${namespace}`,
+      );
+    }
     let located;
     try {
       located = await locateSidecar(deps.connection, namespace, name, deps.sidecarPort);

@@ -120,7 +120,7 @@ describe('the injector flags', () => {
     expect(flag(defaults, '--sidecar-image-pull-policy')).toBe('IfNotPresent');
     expect(flag(defaults, '--sidecar-port')).toBe('9877');
     expect(flag(defaults, '--sidecar-cpu-request')).toBe('50m');
-    expect(flag(defaults, '--sidecar-memory-request')).toBe('128Mi');
+    expect(flag(defaults, '--sidecar-memory-request')).toBe('96Mi');
     expect(flag(defaults, '--sidecar-memory-limit')).toBe('256Mi');
     expect(flag(defaults, '--sidecar-cpu-limit')).toBeUndefined();
     expect(flag(defaults, '--native-sidecar')).toBeUndefined();

@@ -9,6 +9,13 @@ import { CliError } from './exit.js';
 import { connectFromFlags } from './kube-connection.js';
 import { jsonLogger } from './logger.js';
 
+interface GatewayOptions {
+  listen: string;
+  sidecarPort: string;
+  namespaces?: string;
+  kubeconfig?: string;
+}
+
 /** The namespaces of --namespaces (empty: none served); a name that cannot be a namespace is a CliError. */
 export function namespaceList(text: string): Set<string> {
   const names = text
@@ -44,39 +51,37 @@ export function registerGateway(program: Command): void {
       'serve only FlinkDeployments in these namespaces, comma-separated (the gateway then needs to read pods only there); default: every namespace',
     )
     .option('--kubeconfig <file>', 'a kubeconfig (default: in-cluster, or $KUBECONFIG)')
-    .action(
-      async (opts: { listen: string; sidecarPort: string; namespaces?: string; kubeconfig?: string }) => {
-        let at: { host: string; port: number };
-        try {
-          at = hostPort('--listen', opts.listen);
-        } catch (error) {
-          throw new CliError((error as Error).message);
-        }
-        const sidecarPort = Number(opts.sidecarPort);
-        if (!Number.isInteger(sidecarPort) || sidecarPort < 1 || sidecarPort > 65535) {
-          throw new CliError(`--sidecar-port must be a port number, got ${JSON.stringify(opts.sidecarPort)}`);
-        }
-        const namespaces = opts.namespaces === undefined ? undefined : namespaceList(opts.namespaces);
-        const log = jsonLogger('flink-autoscaler-gateway');
-        const connection = await connectFromFlags(opts.kubeconfig);
-        const app = createGatewayApp({
-          connection,
-          sidecarPort,
-          ...(namespaces !== undefined ? { namespaces } : {}),
-          processMetrics: true,
-          log: (fields) => log('info', 'request', fields),
-        });
-        const server = await listen(http.createServer(app), at.host, at.port);
-        log('info', 'listening', { url: server.url, namespaces: namespaces ? [...namespaces] : 'all' });
-        await new Promise<void>((resolve) => {
-          const stop = (signal: string) => {
-            log('info', 'stopping', { signal });
-            void server.close().then(() => resolve());
-          };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
-        });
-        connection.close();
-      },
-    );
+    .action(async (opts: GatewayOptions) => {
+      let at: { host: string; port: number };
+      try {
+        at = hostPort('--listen', opts.listen);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+      const sidecarPort = Number(opts.sidecarPort);
+      if (!Number.isInteger(sidecarPort) || sidecarPort < 1 || sidecarPort > 65535) {
+        throw new CliError(`--sidecar-port must be a port number, got ${JSON.stringify(opts.sidecarPort)}`);
+      }
+      const namespaces = opts.namespaces === undefined ? undefined : namespaceList(opts.namespaces);
+      const log = jsonLogger('flink-autoscaler-gateway');
+      const connection = await connectFromFlags(opts.kubeconfig);
+      const app = createGatewayApp({
+        connection,
+        sidecarPort,
+        ...(namespaces !== undefined ? { namespaces } : {}),
+        processMetrics: true,
+        log: (fields) => log('info', 'request', fields),
+      });
+      const server = await listen(http.createServer(app), at.host, at.port);
+      log('info', 'listening', { url: server.url, namespaces: namespaces ? [...namespaces] : 'all' });
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log('info', 'stopping', { signal });
+          void server.close().then(() => resolve());
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      connection.close();
+    });
 }

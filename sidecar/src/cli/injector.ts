@@ -175,7 +175,7 @@ export function registerInjector(program: Command): void {
       const { keepCertificateFresh } = await import('../injector/certificate-renewal.js');
       keeper = keepCertificateFresh({
         connection,
-        ...selfManaged,
+        target: selfManaged.target,
         current: selfManaged.issued,
         everyMs: checkSeconds * 1000,
         serve: (next, webhooksPatched) => {

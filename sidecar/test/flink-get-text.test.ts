@@ -1,27 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { GetFailure, getText } from '../src/flink/get-text.js';
 import { FlinkError, FlinkHttp } from '../src/flink/http.js';
+import { accepted, closeServer, serve } from './loopback-server.js';
 
-let server: Server | undefined;
-let connections = 0;
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  connections = 0;
-  server = createServer(handler).on('connection', () => connections++);
-  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
-
-afterEach(async () => {
-  const open = server;
-  server = undefined;
-  if (open) {
-    open.closeAllConnections();
-    await new Promise((r) => open.close(r));
-  }
-});
+afterEach(closeServer);
 
 const limits = { timeoutMs: 1000, maxBytes: 1024 };
 
@@ -52,7 +35,7 @@ describe('one GET to the JobManager', () => {
       text: '{"errors":["Not found"]}',
     });
     expect(accepts).toEqual(['application/json', 'application/json']);
-    expect(connections).toBe(1);
+    expect(accepted.connections).toBe(1);
   });
 
   it('refuses an answer larger than the cap without keeping it', async () => {
@@ -87,8 +70,7 @@ describe('one GET to the JobManager', () => {
   it('says nobody answered on a closed port, and refuses other schemes', async () => {
     const url = await serve((_req, res) => res.end());
     const closed = url;
-    await new Promise((r) => server?.close(r));
-    server = undefined;
+    await closeServer();
     expect((await failureOf(getText(new URL('/', closed), limits))).kind).toBe('unreachable');
     const ftp = await failureOf(getText(new URL('ftp://127.0.0.1/'), limits));
     expect(ftp.kind).toBe('unreachable');

@@ -1,26 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KubeError } from '../src/kube/api-error.js';
 import { KubeConnection, type WatchEvent } from '../src/kube/connection.js';
-
-let server: Server | undefined;
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  server = createServer(handler);
-  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
+import { closeServer, serve } from './loopback-server.js';
 
 afterEach(async () => {
-  const open = server;
-  server = undefined;
-  if (open) {
-    open.closeAllConnections();
-    await new Promise((r) => open.close(r));
-  }
+  await closeServer();
   vi.useRealTimers();
 });
 

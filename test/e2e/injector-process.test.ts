@@ -3,7 +3,7 @@
  * restart when the files change; /metrics and /healthz on plain HTTP; Events in the Kubernetes double for a
  * skip a person should see; bad flags refused before it starts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
 import { selfSignedCertificate } from '../doubles/kube/tls.js';
 import { admissionReview, jobManagerPod } from '../fixtures/admission.js';
+import { startInjector } from '../fixtures/injector.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const main = join(root, 'sidecar/dist/cli/main.js');
@@ -26,7 +27,6 @@ let child: ChildProcess;
 let dir: string;
 let webhook: string;
 let probes: string;
-const logs: string[] = [];
 
 function httpsPost(
   url: string,
@@ -72,31 +72,16 @@ beforeAll(async () => {
   });
   dir = mkdtempSync(join(tmpdir(), 'fa-injector-'));
   writePair(first);
-  child = spawn(
-    process.execPath,
-    [
-      main,
-      'injector',
-      ...['--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'],
-      ...['--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key')],
-      ...['--kubeconfig', kube.kubeconfig({ token: SA.token }, { namespace: NS })],
-      ...['--sidecar-image', 'registry.example/flink-autoscaler:0.1.0', '--scale-up-cpu', '0.85'],
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const listening = await new Promise<{ webhook: string; metrics: string }>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`the injector did not start:\n${logs.join('')}`)), 20_000);
-    child.stderr?.on('data', (d: Buffer) => {
-      logs.push(d.toString());
-      for (const line of d.toString().split('\n')) {
-        if (!line.includes('"listening"')) continue;
-        clearTimeout(timer);
-        done(JSON.parse(line) as { webhook: string; metrics: string });
-      }
-    });
-  });
-  webhook = listening.webhook;
-  probes = listening.metrics;
+  ({
+    child,
+    webhook,
+    metrics: probes,
+  } = await startInjector([
+    ...['--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'],
+    ...['--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key')],
+    ...['--kubeconfig', kube.kubeconfig({ token: SA.token }, { namespace: NS })],
+    ...['--sidecar-image', 'registry.example/flink-autoscaler:0.1.0', '--scale-up-cpu', '0.85'],
+  ]));
 }, 30_000);
 
 afterAll(async () => {

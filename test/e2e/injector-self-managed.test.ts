@@ -4,20 +4,18 @@
  * reachable the way the API server reaches it (the caBundle, the Service's DNS name), and serves a
  * certificate that another replica renewed in the Secret without a restart.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificatesOf, issue, serviceNames } from '../../sidecar/src/injector/self-managed-tls.js';
 import type { KubeConnection } from '../../sidecar/src/kube/connection.js';
 import { serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
 import { admissionReview, jobManagerPod } from '../fixtures/admission.js';
+import { caBundleOf, injectorWebhookConfiguration, startInjector } from '../fixtures/injector.js';
 import { connectKube } from '../fixtures/kube-connect.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const NS = 'flink-autoscaler';
 const SERVICE = 'fa-injector';
 const DNS_NAME = `${SERVICE}.${NS}.svc`;
@@ -29,7 +27,7 @@ let admin: KubeConnection;
 let child: ChildProcess;
 let webhook: string;
 let probes: string;
-const logs: string[] = [];
+let logs: string[];
 
 interface Served {
   status: number;
@@ -82,12 +80,7 @@ const secretData = async () => {
   return { ca: text('ca.crt'), cert: text('tls.crt'), key: text('tls.key') };
 };
 
-const caBundle = () =>
-  Buffer.from(
-    (kube.webhooks.get('fa-injector') as unknown as { webhooks: { clientConfig: { caBundle?: string } }[] })
-      .webhooks[0]?.clientConfig.caBundle ?? '',
-    'base64',
-  ).toString();
+const caBundle = () => caBundleOf(kube, 'fa-injector');
 
 beforeAll(async () => {
   kube = await startKubeDouble({
@@ -110,48 +103,20 @@ beforeAll(async () => {
       },
     ],
   });
-  kube.webhooks.put({
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'MutatingWebhookConfiguration',
-    metadata: { name: 'fa-injector' },
-    webhooks: [
-      {
-        name: 'inject.flink-autoscaler.io',
-        admissionReviewVersions: ['v1'],
-        clientConfig: { service: { namespace: NS, name: SERVICE, path: '/mutate' } },
-        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
-        sideEffects: 'None',
-        failurePolicy: 'Ignore',
-      },
-    ],
-  } as never);
+  kube.webhooks.put(injectorWebhookConfiguration('fa-injector', NS, SERVICE));
   admin = await connectKube(kube.kubeconfig({ token: ADMIN.token }, { namespace: NS }));
-  child = spawn(
-    process.execPath,
-    [
-      join(root, 'sidecar/dist/cli/main.js'),
-      'injector',
-      ...['--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'],
-      ...['--self-managed-tls', '--webhook-config', 'fa-injector', '--service', SERVICE],
-      ...['--tls-secret', 'fa-tls', '--namespace', NS, '--tls-check-seconds', '1'],
-      ...['--kubeconfig', kube.kubeconfig({ token: SA.token }, { namespace: NS })],
-      ...['--sidecar-image', 'registry.example/flink-autoscaler:0.1.0'],
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const listening = await new Promise<{ webhook: string; metrics: string }>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`the injector did not start:\n${logs.join('')}`)), 20_000);
-    child.stderr?.on('data', (d: Buffer) => {
-      logs.push(d.toString());
-      for (const line of d.toString().split('\n')) {
-        if (!line.includes('"listening"')) continue;
-        clearTimeout(timer);
-        done(JSON.parse(line) as { webhook: string; metrics: string });
-      }
-    });
-  });
-  webhook = listening.webhook;
-  probes = listening.metrics;
+  ({
+    child,
+    webhook,
+    metrics: probes,
+    logs,
+  } = await startInjector([
+    ...['--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'],
+    ...['--self-managed-tls', '--webhook-config', 'fa-injector', '--service', SERVICE],
+    ...['--tls-secret', 'fa-tls', '--namespace', NS, '--tls-check-seconds', '1'],
+    ...['--kubeconfig', kube.kubeconfig({ token: SA.token }, { namespace: NS })],
+    ...['--sidecar-image', 'registry.example/flink-autoscaler:0.1.0'],
+  ]));
 }, 30_000);
 
 afterAll(async () => {

@@ -19,6 +19,7 @@ import { runKubectl, startKubeDouble, type KubeDouble } from '../doubles/kube/in
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { caBundleOf, injectorWebhookConfiguration } from '../fixtures/injector.js';
 import { connectKube } from '../fixtures/kube-connect.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -63,18 +64,8 @@ describe('the caBundle in the MutatingWebhookConfiguration', () => {
 
   it('is written for the webhooks that call our Service, and only once', async () => {
     const issued = await issue(NAMES, NOW);
-    kube.webhooks.put({
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'MutatingWebhookConfiguration',
-      metadata: { name: 'fa-injector' },
-      webhooks: [
-        {
-          name: 'inject.flink-autoscaler.io',
-          admissionReviewVersions: ['v1'],
-          clientConfig: { service: { namespace: 'flink-autoscaler', name: 'fa-injector', path: '/mutate' } },
-          rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
-          sideEffects: 'None',
-        },
+    kube.webhooks.put(
+      injectorWebhookConfiguration('fa-injector', 'flink-autoscaler', 'fa-injector', [
         {
           name: 'other.example.com',
           admissionReviewVersions: ['v1'],
@@ -84,8 +75,8 @@ describe('the caBundle in the MutatingWebhookConfiguration', () => {
           ],
           sideEffects: 'None',
         },
-      ],
-    } as never);
+      ]),
+    );
     const connection = await connectKube(kube.kubeconfig({ token: ADMIN.token }, { namespace: 'streaming' }));
     const target = {
       namespace: 'flink-autoscaler',
@@ -178,31 +169,13 @@ describe('a running injector keeping its certificate fresh', () => {
 
   beforeAll(async () => {
     kube = await startKubeDouble({ namespace: 'flink-autoscaler', users: [ADMIN] });
-    kube.webhooks.put({
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'MutatingWebhookConfiguration',
-      metadata: { name: 'fa-injector' },
-      webhooks: [
-        {
-          name: 'inject.flink-autoscaler.io',
-          admissionReviewVersions: ['v1'],
-          clientConfig: { service: { namespace: 'flink-autoscaler', name: 'fa-injector', path: '/mutate' } },
-          rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
-          sideEffects: 'None',
-        },
-      ],
-    } as never);
+    kube.webhooks.put(injectorWebhookConfiguration('fa-injector', 'flink-autoscaler', 'fa-injector'));
   });
   afterAll(async () => {
     await kube?.close();
   });
 
-  const caBundle = () =>
-    Buffer.from(
-      (kube.webhooks.get('fa-injector') as unknown as { webhooks: { clientConfig: { caBundle?: string } }[] })
-        .webhooks[0]?.clientConfig.caBundle ?? '',
-      'base64',
-    ).toString();
+  const caBundle = () => caBundleOf(kube, 'fa-injector');
 
   it('renews near expiry: the caBundle first, then the new pair is served; a second replica takes it', async () => {
     const kubeconfig = kube.kubeconfig({ token: ADMIN.token }, { namespace: target.namespace });

@@ -24,6 +24,14 @@ import { connectKube } from '../fixtures/kube-connect.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const NAMES = serviceNames('fa-injector', 'flink-autoscaler');
+const ADMIN = { token: 'admin-token', username: 'admin', groups: ['system:masters'] };
+/** The injector's Service, Secret and webhook configuration. */
+const target = {
+  namespace: 'flink-autoscaler',
+  service: 'fa-injector',
+  secret: 'fa-tls',
+  webhookConfig: 'fa-injector',
+};
 
 describe('self-made certificates', () => {
   it('a CA and a serving certificate for every name of the Service, signed by that CA', async () => {
@@ -52,7 +60,6 @@ describe('self-made certificates', () => {
 });
 
 describe('the caBundle in the MutatingWebhookConfiguration', () => {
-  const ADMIN = { token: 'admin-token', username: 'admin', groups: ['system:masters'] };
   let kube: KubeDouble;
 
   beforeAll(async () => {
@@ -78,12 +85,6 @@ describe('the caBundle in the MutatingWebhookConfiguration', () => {
       ]),
     );
     const connection = await connectKube(kube.kubeconfig({ token: ADMIN.token }, { namespace: 'streaming' }));
-    const target = {
-      namespace: 'flink-autoscaler',
-      service: 'fa-injector',
-      secret: 'fa-tls',
-      webhookConfig: 'fa-injector',
-    };
     expect(await patchCaBundle(connection, target, issued.ca)).toBe(1);
     const stored = kube.webhooks.get('fa-injector') as unknown as {
       webhooks: { clientConfig: { caBundle?: string } }[];
@@ -96,13 +97,6 @@ describe('the caBundle in the MutatingWebhookConfiguration', () => {
 });
 
 describe('the certificates kept in a Secret', () => {
-  const ADMIN = { token: 'admin-token', username: 'admin', groups: ['system:masters'] };
-  const target = {
-    namespace: 'flink-autoscaler',
-    service: 'fa-injector',
-    secret: 'fa-tls',
-    webhookConfig: 'x',
-  };
   let kube: KubeDouble;
 
   beforeAll(async () => {
@@ -158,13 +152,6 @@ describe('the certificates kept in a Secret', () => {
 });
 
 describe('a running injector keeping its certificate fresh', () => {
-  const ADMIN = { token: 'admin-token', username: 'admin', groups: ['system:masters'] };
-  const target = {
-    namespace: 'flink-autoscaler',
-    service: 'fa-injector',
-    secret: 'fa-tls',
-    webhookConfig: 'fa-injector',
-  };
   let kube: KubeDouble;
 
   beforeAll(async () => {

@@ -30,16 +30,20 @@ describe('config schema', () => {
       intervalSeconds: 15,
       windowSeconds: 120,
       cooldownSeconds: 300,
+      manualHoldSeconds: 3600,
     });
   });
 
   /** Defaults changed on the benchmark's evidence (test/bench/results.md), with policy.md's value. */
   const CHANGED_ON_EVIDENCE: Record<string, number> = { cooldownSeconds: 60 };
+  /** Options added after policy.md: the manual hold of issue 11 (architecture.md, "Who may scale"). */
+  const NOT_IN_POLICY_MD = new Set(['manualHoldSeconds']);
 
   it('names every option of policy.md, and every default it names is the one it gives', () => {
     const doc = readFileSync(policyDocPath(), 'utf8');
     let checked = 0;
     for (const spec of OPTION_SPECS) {
+      if (NOT_IN_POLICY_MD.has(spec.path)) continue;
       const name = spec.path.replace('.', '\\.');
       expect(doc, spec.path).toMatch(new RegExp(`\\b${name}\\b`));
       // policy.md writes a default right after the option's code span: `U > scaleUp.cpu` (0.9)

@@ -143,6 +143,16 @@ export const OPTION_SPECS = [
     unit: 's',
     doc: 'No scaling for this long after the job is RUNNING again after a rescale.',
   },
+  {
+    path: 'manualHoldSeconds',
+    kind: 'integer',
+    // Not in policy.md: issue 11 (architecture.md, "Who may scale"). A replica change the sidecar did not make
+    // (the gateway, kubectl scale, GitOps) and that no flink-autoscaler.io/hold annotation names holds the policy.
+    default: 3600,
+    range: { min: 0 },
+    unit: 's',
+    doc: 'After a replica change the sidecar did not make (kubectl scale, GitOps) and no hold annotation names, the policy holds this long.',
+  },
 ] as const satisfies readonly OptionSpec[];
 
 export type OptionPath = (typeof OPTION_SPECS)[number]['path'];

@@ -28,6 +28,7 @@ export interface PolicyConfig {
   intervalSeconds: number;
   windowSeconds: number;
   cooldownSeconds: number;
+  manualHoldSeconds: number;
 }
 
 /** Overrides nested as in PolicyConfig, every field optional. */
@@ -42,6 +43,7 @@ export interface PolicyOverrides {
   intervalSeconds?: number;
   windowSeconds?: number;
   cooldownSeconds?: number;
+  manualHoldSeconds?: number;
 }
 
 /** One problem with a config: the option's dotted path and what is wrong, in words. */

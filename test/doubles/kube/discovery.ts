@@ -198,7 +198,7 @@ export function mountDiscovery(
   app.get('/apis/:group/:version', resourceList);
 }
 
-/** What the double serves, for discovery: Events, Namespaces, Pods, Secrets, MutatingWebhookConfigurations, the reviews, and the CRD. */
+/** What the double serves, for discovery: Events, Namespaces, Pods, Secrets, Leases, MutatingWebhookConfigurations, the reviews, and the CRD. */
 export function servedResources(crd: CustomResourceDefinition): DiscoveryResource[] {
   const eventVerbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
   const review = (group: string, resource: string, kind: string, namespaced = false): DiscoveryResource => ({
@@ -263,6 +263,15 @@ export function servedResources(crd: CustomResourceDefinition): DiscoveryResourc
       namespaced: false,
       verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
       categories: ['api-extensions'],
+    },
+    {
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      resource: 'leases',
+      singular: 'lease',
+      kind: 'Lease',
+      namespaced: true,
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     },
     review('authentication.k8s.io', 'tokenreviews', 'TokenReview'),
     review('authorization.k8s.io', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true),

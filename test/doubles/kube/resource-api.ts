@@ -40,6 +40,8 @@ export interface KindStrategy {
   patchTypes: readonly string[];
   /** May an update omit metadata.resourceVersion? (false for custom resources) */
   allowUnconditionalUpdate: boolean;
+  /** Does PUT of a missing object create it (Leases, Events)? Default false: 404. */
+  allowCreateOnUpdate?: boolean;
   /** Does metadata.generation count spec changes? */
   hasGeneration: boolean;
   /** With a status subresource, the main resource ignores status and /status ignores the rest. */
@@ -375,6 +377,16 @@ export class ResourceApi {
     subresource: '' | 'status',
     options: WriteOptions,
   ): WriteResult {
+    if (
+      this.kind.allowCreateOnUpdate === true &&
+      this.store.get(this.kind.collection, this.kind.clusterScoped ? undefined : namespace, name) ===
+        undefined
+    ) {
+      const decoded = this.decode(body);
+      if (decoded.metadata.name !== name) this.#checkIdentity(decoded, namespace, name);
+      const prepared = this.prepareCreate(namespace, decoded, options.fieldValidation);
+      return this.finishCreate(prepared.object, options, prepared.warnings);
+    }
     const object = this.kind.toStorage(this.decode(body));
     const warnings = this.#unknownFields(object, options.fieldValidation, (m) => this.#decodeError(m));
     this.#checkIdentity(object, namespace, name);

@@ -45,10 +45,10 @@ describe('the Kubernetes connection', () => {
     connection.close();
   });
 
-  it('turns an apiserver Status into a KubeError with its message, and garbage into "unavailable"', async () => {
+  it('turns an apiserver Status into a KubeError with its message, and garbage into a server error', async () => {
     let answer = { status: 409, body: '{"kind":"Status","message":"the object has been modified"}' };
     const url = await serve((_req, res) => res.writeHead(answer.status).end(answer.body));
-    const connection = new KubeConnection({ server: url });
+    const connection = new KubeConnection({ server: url, retry: { attempts: 1 } });
     await expect(connection.json(get)).rejects.toMatchObject({
       failure: 'conflict',
       status: 409,
@@ -56,18 +56,19 @@ describe('the Kubernetes connection', () => {
     });
     answer = { status: 200, body: '<html>proxy</html>' };
     await expect(connection.json(get)).rejects.toMatchObject({
-      failure: 'unavailable',
+      failure: 'server-error',
       message: 'get x: the answer is not JSON (HTTP 200)',
     });
     answer = { status: 502, body: 'bad gateway' };
-    await expect(connection.json(get)).rejects.toMatchObject({ failure: 'unavailable', status: 502 });
+    await expect(connection.json(get)).rejects.toMatchObject({ failure: 'server-error', status: 502 });
     connection.close();
   });
 
   it('gives up on a server that does not answer in time', async () => {
     const url = await serve(() => undefined);
-    const connection = new KubeConnection({ server: url, timeoutMs: 100 });
+    const connection = new KubeConnection({ server: url, timeoutMs: 100, retry: { attempts: 1 } });
     await expect(connection.json(get)).rejects.toThrow(/get x: no answer within 100 ms/);
+    await expect(connection.json(get)).rejects.toMatchObject({ failure: 'timeout', mayHaveHappened: false });
     connection.close();
   });
 
@@ -112,6 +113,65 @@ describe('the Kubernetes connection', () => {
     ]);
     expect(error).toBeInstanceOf(KubeError);
     expect((error as KubeError).message).toMatch(/HTTP 410: too old resource version/);
+    expect((error as KubeError).failure).toBe('expired');
+    connection.close();
+  });
+
+  it('decodes a multi-byte character split between chunks (a large object arrives byte by byte)', async () => {
+    const object = { name: 'поток-流处理-𝄞', note: 'Ключ'.repeat(20) };
+    const wire = Buffer.from(`${JSON.stringify({ type: 'ADDED', object })}\n`);
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      let at = 0;
+      const next = (): void => {
+        if (at >= wire.length) {
+          res.end();
+          return;
+        }
+        res.write(wire.subarray(at, at + 1));
+        at += 1;
+        setImmediate(next);
+      };
+      next();
+    });
+    const connection = new KubeConnection({ server: url });
+    const events: WatchEvent[] = [];
+    await connection.watch(get, (e) => events.push(e), new AbortController().signal);
+    expect(events).toEqual([{ type: 'ADDED', object }]);
+    connection.close();
+  });
+
+  it('abandons a watch that has gone silent without closing (no FIN), as a timeout', async () => {
+    const url = await serve((_req, res) => res.writeHead(200).write('{"type":"ADDED","object":{}}\n'));
+    const connection = new KubeConnection({ server: url });
+    const events: WatchEvent[] = [];
+    let opened = 0;
+    const started = Date.now();
+    const error = await connection
+      .watch(get, (e) => events.push(e), new AbortController().signal, {
+        idleTimeoutMs: 200,
+        onOpen: () => (opened += 1),
+      })
+      .catch((e: unknown) => e);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(error).toMatchObject({ failure: 'timeout', message: 'get x: nothing received for 200 ms' });
+    expect(events).toHaveLength(1);
+    expect(opened).toBe(1);
+    connection.close();
+  });
+
+  it('a watch the server refuses is classified like any answer (403, 410)', async () => {
+    let status = 403;
+    const url = await serve((_req, res) => res.writeHead(status).end('{"kind":"Status","message":"no"}'));
+    const connection = new KubeConnection({ server: url });
+    const signal = new AbortController().signal;
+    await expect(connection.watch(get, () => undefined, signal)).rejects.toMatchObject({
+      failure: 'forbidden',
+    });
+    status = 410;
+    await expect(connection.watch(get, () => undefined, signal)).rejects.toMatchObject({
+      failure: 'expired',
+    });
     connection.close();
   });
 

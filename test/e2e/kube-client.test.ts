@@ -1,12 +1,14 @@
 /**
  * The sidecar's Kubernetes client (client-node) against the Kubernetes API double: read, watch, scale
  * through the scale subresource against concurrent writers, state annotation, Events, and the reviews of
- * callers; faults turn into errors that say what happened.
+ * callers; faults turn into errors that say what happened, and what is safe to retry is retried.
  */
 import { kubeClient } from '../fixtures/kube-connect.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATE_ANNOTATION, stateOf, type FlinkDeployment } from '../../sidecar/src/kube/deployment.js';
-import { KubeError } from '../../sidecar/src/kube/client.js';
+import { KubeClient, KubeError } from '../../sidecar/src/kube/client.js';
+import { KubeConnection } from '../../sidecar/src/kube/connection.js';
+import { loadKubeSettings } from '../../sidecar/src/kube/kubeconfig.js';
 import { scalerRule, sidecarRules } from '../fixtures/rbac.js';
 import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
 
@@ -107,6 +109,19 @@ describe('the sidecar’s Kubernetes client', () => {
     });
   });
 
+  it('records an Event whose Cyrillic/CJK message is longer than 1,024 bytes, cut to fit', async () => {
+    const { double, client } = await setUp();
+    const fd = await client.get();
+    const reason = 'Ручное масштабирование по просьбе дежурного: 手动扩容以应对积压 '.repeat(20);
+    await client.event(fd, 'Normal', 'ManualScale', reason, new Date('2026-01-01T00:00:00Z'));
+    const events = double.events(NS);
+    expect(events).toHaveLength(1);
+    const message = String(events[0]?.['message']);
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(1024);
+    expect(message.startsWith('Ручное масштабирование по просьбе дежурного')).toBe(true);
+    expect(message.endsWith('…')).toBe(true);
+  });
+
   it('watches its FlinkDeployment and sees a change', async () => {
     const { double, client } = await setUp();
     const fd = await client.get();
@@ -131,16 +146,35 @@ describe('the sidecar’s Kubernetes client', () => {
   });
 
   it.each([
-    [{ kind: 'tooManyRequests', retryAfterSeconds: 1 } as const, 'throttled'],
-    [{ kind: 'internalError' } as const, 'unavailable'],
-    [{ kind: 'conflict' } as const, 'conflict'],
-  ])('turns fault %j into a %s error and changes nothing', async (fault, failure) => {
-    const { double, client } = await setUp();
+    [{ kind: 'tooManyRequests', retryAfterSeconds: 1, times: 2 } as const, 'throttled', false],
+    [{ kind: 'internalError' } as const, 'server-error', true],
+    [{ kind: 'conflict' } as const, 'conflict', false],
+  ])('turns fault %j into a %s error and changes nothing', async (fault, failure, mayHaveHappened) => {
+    const { double } = await setUp();
+    // one attempt, so that a 429 is not waited out
+    const client = new KubeClient(
+      new KubeConnection({
+        ...(await loadKubeSettings(double.kubeconfig({ token: SIDECAR.token }, { namespace: NS }), {})),
+        retry: { attempts: 1 },
+      }),
+      { namespace: NS, name: 'clickstream' },
+    );
     double.setFault(fault);
     const error = await client.scale(4, 7).catch((e: unknown) => e);
-    expect((error as KubeError).failure).toBe(failure);
+    expect(error).toMatchObject({ failure, mayHaveHappened });
     double.clearFaults();
     expect(double.flinkDeployments.get(NS, 'clickstream')?.spec.taskManager?.replicas).toBe(4);
+  });
+
+  it('waits out a 429 as Retry-After asks and then scales; a GET is retried on 500', async () => {
+    const { double, client } = await setUp();
+    double.setFault({ kind: 'tooManyRequests', retryAfterSeconds: 1, body: 'status' });
+    const started = Date.now();
+    await client.scale(4, 7);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(double.flinkDeployments.get(NS, 'clickstream')?.spec.taskManager?.replicas).toBe(7);
+    double.setFault({ kind: 'internalError', times: 2, match: { verbs: ['get'] } });
+    expect(await client.replicas()).toBe(7);
   });
 
   it('is told when its service account lacks a right', async () => {

@@ -1,207 +1,329 @@
 /**
- * The gateway end to end with two jobs: each call reaches its own job's sidecar (found in the Kubernetes
- * double by the JobManager pod's labels, at the pod IP and its `autoscaler` port), the caller's headers go
- * along and the sidecar alone decides (TokenReview, SubjectAccessReview); a job without a running sidecar
- * gets a 503 that says why.
+ * The gateway end to end against the Kubernetes double, called as Grafana's server calls it (its token for
+ * the gateway's audience, the person's signed ID token): a scale is ONE merge patch of the FlinkDeployment
+ * (resourceVersion, replicas and the hold annotation) and an Event naming the person; the policy's bounds,
+ * a rescale in progress and a concurrent writer are honoured, `paused` is reported; the access check and
+ * the status are read-only; --namespaces, names and methods are checked before anything else.
  */
-import { createServer } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { namespaceList } from '../../sidecar/src/cli/gateway.js';
-import { createGatewayApp } from '../../sidecar/src/gateway/server.js';
-import type { ManualScaleRequest, ManualScaleResult, SidecarApi } from '../../sidecar/src/http/contract.js';
-import { listen, type RunningServer } from '../../sidecar/src/http/listen.js';
-import { createSidecarApp } from '../../sidecar/src/http/server.js';
-import { SidecarMetrics } from '../../sidecar/src/metrics/exporter.js';
-import { serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
-import { jobManagerPod } from '../fixtures/admission.js';
-import { connectKube, kubeClient } from '../fixtures/kube-connect.js';
-import { scalerRule, sidecarRules } from '../fixtures/rbac.js';
+import { HOLD_ANNOTATION, PAUSED_ANNOTATION, parseHold } from '../../sidecar/src/kube/manual-hold.js';
+import {
+  apiServerAudience,
+  flinkDeployment,
+  serviceAccount,
+  startKubeDouble,
+  type KubeDouble,
+} from '../doubles/kube/index.js';
+import {
+  asserterRule,
+  GATEWAY_AUDIENCE,
+  GATEWAY_SA,
+  gatewayRules,
+  GRAFANA_SA,
+  personScaler,
+  reviewCounts,
+  startGateway,
+  type StartedGateway,
+} from '../fixtures/gateway.js';
+import { startGrafanaSigner, type GrafanaSigner } from '../fixtures/grafana-id.js';
 
 const NS = 'streaming';
-const SA = serviceAccount(NS, 'flink', 'sidecar-token');
-const GATEWAY = serviceAccount('flink-autoscaler', 'gateway', 'gateway-token');
-const ALICE = { token: 'alice-token', username: 'alice', groups: ['flink-operators'] };
-const BOB = { token: 'bob-token', username: 'bob' };
-
-class JobApi implements SidecarApi {
-  calls: ManualScaleRequest[] = [];
-  constructor(
-    readonly name: string,
-    public workers: number,
-  ) {}
-  status() {
-    return { namespace: NS, name: this.name, workers: this.workers };
-  }
-  ready() {
-    return { ready: true, reason: 'ok' };
-  }
-  bounds() {
-    return { min: 1, max: 50 };
-  }
-  maxHoldSeconds() {
-    return 3600;
-  }
-  async manualScale(request: ManualScaleRequest): Promise<ManualScaleResult> {
-    this.calls.push(request);
-    const result = { from: this.workers, to: request.replicas, holdUntil: 0, dryRun: request.dryRun };
-    if (!request.dryRun) this.workers = request.replicas;
-    return result;
-  }
-  async metrics() {
-    return '';
-  }
-}
+/** A script's account that may scale in NS by its own rights (no person named). */
+const DEPLOYER = serviceAccount(NS, 'deployer', 'deployer-token', { audiences: [GATEWAY_AUDIENCE] });
+/** A token for the API server only: not for the gateway. */
+const API_ONLY = serviceAccount(NS, 'api-only', 'api-only-token', { audiences: [apiServerAudience] });
 
 let kube: KubeDouble;
-let gateway: RunningServer;
-const servers: RunningServer[] = [];
-const jobs: Record<string, JobApi> = {};
-
-/** A JobManager pod with the sidecar container (as injected), running at `ip`. */
-function runningJobManager(name: string, ip: string, port: number, sidecar = true) {
-  const pod = jobManagerPod(name) as { metadata: Record<string, unknown>; spec: { containers: unknown[] } };
-  pod.metadata = { ...pod.metadata, name: `${name}-jm`, namespace: NS };
-  if (sidecar) {
-    pod.spec.containers.push({
-      name: 'flink-autoscaler',
-      image: 'x',
-      ports: [{ name: 'autoscaler', containerPort: port }],
-    });
-  }
-  kube.pods.put(pod as never);
-  kube.pods.markRunning(NS, `${name}-jm`, { podIP: ip });
-}
+let signer: GrafanaSigner;
+let gateway: StartedGateway;
 
 beforeAll(async () => {
+  signer = await startGrafanaSigner();
   kube = await startKubeDouble({
     namespace: NS,
-    users: [SA, GATEWAY, ALICE, BOB],
+    users: [GATEWAY_SA, GRAFANA_SA, DEPLOYER, API_ONLY],
     rules: [
-      ...sidecarRules(NS, SA.username),
-      scalerRule(NS, 'flink-operators'),
-      {
-        name: 'gateway-pods',
-        users: [GATEWAY.username],
-        verbs: ['get', 'list', 'watch'],
-        apiGroups: [''],
-        resources: ['pods'],
-      },
+      ...gatewayRules([NS]),
+      asserterRule(),
+      personScaler(NS, { users: ['grafana:alice', DEPLOYER.username] }),
     ],
   });
-  const kubeconfig = kube.kubeconfig({ token: SA.token }, { namespace: NS });
-  for (const [name, ip, workers] of [
-    ['clickstream', '127.0.0.2', 4],
-    ['orders', '127.0.0.3', 9],
-  ] as const) {
-    jobs[name] = new JobApi(name, workers);
-    const app = createSidecarApp({
-      api: jobs[name],
-      kube: await kubeClient(kubeconfig, { namespace: NS, name }),
-      metrics: new SidecarMetrics({ namespace: NS, flinkdeployment: name }),
-      log: () => undefined,
-    });
-    const server = await listen(createServer(app), ip, 0);
-    servers.push(server);
-    runningJobManager(name, ip, Number(new URL(server.url).port));
-  }
-  runningJobManager('payments', '127.0.0.4', 9877, false);
-  const connection = await connectKube(kube.kubeconfig({ token: GATEWAY.token }, { namespace: NS }));
-  gateway = await listen(createServer(createGatewayApp({ connection, sidecarPort: 9877 })), '127.0.0.1', 0);
-});
+  gateway = await startGateway(kube, { grafanaJwksUrl: signer.jwksUrl, grafanaIssuer: signer.issuer });
+}, 60_000);
+
+afterEach(() => kube.clearFaults());
 
 afterAll(async () => {
-  await Promise.all([gateway?.close(), ...servers.map((s) => s.close())]);
+  await gateway?.close();
+  await signer?.close();
   await kube?.close();
 });
 
-const path = (name: string, what: string, ns = NS) =>
-  `${gateway.url}/api/v1/namespaces/${ns}/flinkdeployments/${name}/${what}`;
+/** A FlinkDeployment as the operator leaves it after reconciling. */
+function job(name: string, replicas: number, annotations?: Record<string, string>) {
+  kube.flinkDeployments.delete(NS, name);
+  kube.flinkDeployments.put(
+    flinkDeployment({ name, namespace: NS, replicas, ...(annotations ? { annotations } : {}) }),
+  );
+  return kube.flinkDeployments.reconcile(NS, name);
+}
 
-async function scale(name: string, token: string | undefined, body: unknown) {
-  const res = await fetch(path(name, 'scale'), {
+const url = (name: string, what: string, ns = NS, at = gateway.url) =>
+  `${at}/api/v1/namespaces/${ns}/flinkdeployments/${name}/${what}`;
+
+async function asGrafana(login: string): Promise<Record<string, string>> {
+  return { Authorization: `Bearer ${GRAFANA_SA.token}`, 'X-Grafana-Id': await signer.sign({ login }) };
+}
+
+async function scale(name: string, headers: Record<string, string>, body: unknown) {
+  const res = await fetch(url(name, 'scale'), {
     method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      'X-Grafana-User': 'alice@example.com',
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
+    headers: { 'Content-Type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
   return {
     status: res.status,
-    body: (await res.json()) as { to?: number; error?: { reason: string; message: string } },
+    body: (await res.json()) as Record<string, unknown> & { error?: Record<string, string> },
   };
 }
 
-describe('the gateway', () => {
-  it('reads each job’s status from its own sidecar', async () => {
-    const a = (await (await fetch(path('clickstream', 'status'))).json()) as {
-      name: string;
-      workers: number;
-    };
-    const b = (await (await fetch(path('orders', 'status'))).json()) as { name: string; workers: number };
-    expect([a.name, a.workers, b.name, b.workers]).toEqual(['clickstream', 4, 'orders', 9]);
-  });
+const replicasOf = (name: string) => kube.flinkDeployments.get(NS, name)?.spec.taskManager?.replicas;
+const patchesOf = (name: string) =>
+  kube.requests().filter((r) => r.verb === 'patch' && r.resource === 'flinkdeployments' && r.name === name);
 
-  it('scales the job named in the path, as the caller, and only that job', async () => {
-    const answer = await scale('orders', ALICE.token, {
-      replicas: 12,
+describe('POST …/scale', () => {
+  it('writes the replicas and the hold in one patch with the resourceVersion, then an Event naming the person', async () => {
+    const before = job('orders', 4);
+    const answer = await scale('orders', await asGrafana('alice'), {
+      replicas: 6,
       reason: 'launch day',
       holdSeconds: 600,
     });
-    expect(answer).toMatchObject({ status: 200, body: { to: 12 } });
-    expect(jobs.orders?.calls.map((c) => [c.replicas, c.user])).toEqual([[12, 'alice']]);
-    expect(jobs.clickstream?.calls).toEqual([]);
-  });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ from: 4, to: 6, by: 'grafana:alice', dryRun: false, paused: false });
+    const holdUntil = Date.parse(String(answer.body['holdUntil']));
+    expect(holdUntil - Date.now()).toBeGreaterThan(590_000);
+    expect(holdUntil - Date.now()).toBeLessThanOrEqual(600_000);
 
-  it('passes the caller’s headers on, so the sidecar refuses whom it must', async () => {
-    const anonymous = await scale('clickstream', undefined, { replicas: 5, reason: 'x', holdSeconds: 60 });
-    expect(anonymous.status).toBe(401);
-    const bob = await scale('clickstream', BOB.token, { replicas: 5, reason: 'x', holdSeconds: 60 });
-    expect(bob.status).toBe(403);
-    expect(bob.body.error?.message).toMatch(/update on flinkdeployments\/scale/);
-    expect(jobs.clickstream?.calls).toEqual([]);
-  });
-
-  it('answers 503 saying why when a job has no sidecar to reach', async () => {
-    const none = await fetch(path('nosuchjob', 'status'));
-    expect(none.status).toBe(503);
-    expect(((await none.json()) as { error: { message: string } }).error.message).toMatch(
-      /has no running JobManager pod/,
-    );
-    const noSidecar = await fetch(path('payments', 'status'));
-    expect(noSidecar.status).toBe(503);
-    expect(((await noSidecar.json()) as { error: { reason: string; message: string } }).error).toMatchObject({
-      reason: 'no-sidecar',
-      message: expect.stringMatching(/flink-autoscaler.io\/inject/),
+    const patches = patchesOf('orders');
+    expect(patches).toHaveLength(1);
+    const patch = JSON.parse(patches[0]?.body ?? '{}') as {
+      metadata: { resourceVersion: string; annotations: Record<string, string> };
+      spec: { taskManager: { replicas: number } };
+    };
+    expect(patches[0]?.user).toBe(GATEWAY_SA.username);
+    expect(patches[0]?.contentType).toBe('application/merge-patch+json');
+    expect(patch.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(patch.spec.taskManager.replicas).toBe(6);
+    const written = kube.flinkDeployments.get(NS, 'orders');
+    expect(written?.spec.taskManager?.replicas).toBe(6);
+    const hold = parseHold(written?.metadata.annotations?.[HOLD_ANNOTATION] ?? '');
+    expect(hold).toMatchObject({
+      ok: true,
+      hold: {
+        replicas: 6,
+        from: 4,
+        by: 'grafana:alice',
+        reason: 'launch day',
+        until: answer.body['holdUntil'],
+      },
     });
-    runningJobManager('ghost', '127.0.0.5', 1, true); // nothing listens there
-    const unreachable = await fetch(path('ghost', 'status'));
-    expect(unreachable.status).toBe(503);
-    expect(((await unreachable.json()) as { error: { reason: string } }).error.reason).toBe(
-      'sidecar-unreachable',
+    expect(patch.metadata.annotations[HOLD_ANNOTATION]).toBe(
+      written?.metadata.annotations?.[HOLD_ANNOTATION],
+    );
+
+    const event = kube
+      .events(NS)
+      .find((e) => e.involvedObject.name === 'orders' && e.reason === 'ManualScale');
+    expect(event?.involvedObject.kind).toBe('FlinkDeployment');
+    expect(event?.message).toContain('grafana:alice');
+    expect(event?.message).toContain('from 4 to 6');
+    expect(event?.message).toContain('launch day');
+  });
+
+  it('a dry run checks everything and writes nothing', async () => {
+    job('dry', 4);
+    const answer = await scale('dry', await asGrafana('alice'), {
+      replicas: 5,
+      reason: 'what if',
+      dryRun: true,
+    });
+    expect(answer).toMatchObject({ status: 200, body: { from: 4, to: 5, dryRun: true } });
+    expect(patchesOf('dry')).toEqual([]);
+    expect(replicasOf('dry')).toBe(4);
+  });
+
+  it('keeps to the policy’s bounds from the job’s annotations', async () => {
+    job('bounded', 4, { 'flink-autoscaler.io/max-workers': '8', 'flink-autoscaler.io/min-workers': '2' });
+    for (const replicas of [9, 1]) {
+      const answer = await scale('bounded', await asGrafana('alice'), { replicas, reason: 'too far' });
+      expect(answer.status).toBe(422);
+      expect(answer.body.error).toMatchObject({ reason: 'out-of-bounds' });
+      expect(answer.body.error?.['message']).toContain('from 2 to 8');
+    }
+    expect(replicasOf('bounded')).toBe(4);
+    expect((await scale('bounded', await asGrafana('alice'), { replicas: 8, reason: 'max' })).status).toBe(
+      200,
     );
   });
 
-  it('with --namespaces, serves those namespaces only and forwards nothing else', async () => {
-    const connection = await connectKube(kube.kubeconfig({ token: GATEWAY.token }, { namespace: NS }));
+  it('refuses while the autoscaler’s own rescale is in progress (409)', async () => {
+    const state = { version: 1, rescale: { time: Date.now() - 5000, from: 2, to: 4 }, history: [] };
+    job('busy', 4, { 'flink-autoscaler.io/state': JSON.stringify(state) });
+    const answer = await scale('busy', await asGrafana('alice'), { replicas: 6, reason: 'now' });
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatchObject({ reason: 'conflict' });
+    expect(answer.body.error?.['message']).toContain('from 2 to 4');
+    expect(patchesOf('busy')).toEqual([]);
+  });
+
+  it('scales a paused job and says it stays paused', async () => {
+    job('paused', 3, { [PAUSED_ANNOTATION]: 'true' });
+    const answer = await scale('paused', await asGrafana('alice'), { replicas: 5, reason: 'by hand' });
+    expect(answer).toMatchObject({ status: 200, body: { to: 5, paused: true } });
+    const event = kube
+      .events(NS)
+      .find((e) => e.involvedObject.name === 'paused' && e.reason === 'ManualScale');
+    expect(event?.message).toContain('paused');
+  });
+
+  it('re-reads once after a conflicting write and retries; a second conflict is the caller’s 409', async () => {
+    job('raced', 4);
+    kube.setFault({ kind: 'conflict', times: 1, match: { resource: 'flinkdeployments', name: 'raced' } });
+    const once = await scale('raced', await asGrafana('alice'), { replicas: 5, reason: 'race' });
+    expect(once.status).toBe(200);
+    expect(patchesOf('raced')).toHaveLength(2);
+    expect(replicasOf('raced')).toBe(5);
+
+    kube.setFault({ kind: 'conflict', times: 2, match: { resource: 'flinkdeployments', name: 'raced' } });
+    const twice = await scale('raced', await asGrafana('alice'), { replicas: 6, reason: 'race again' });
+    expect(twice.status).toBe(409);
+    expect(twice.body.error).toMatchObject({ reason: 'conflict' });
+    expect(replicasOf('raced')).toBe(5);
+  });
+
+  it('a caller that names no person is checked itself: a script with its own right scales', async () => {
+    job('scripted', 2);
+    const answer = await scale(
+      'scripted',
+      { Authorization: `Bearer ${DEPLOYER.token}` },
+      { replicas: 3, reason: 'ci' },
+    );
+    expect(answer).toMatchObject({ status: 200, body: { by: DEPLOYER.username, to: 3 } });
+    const grafanaItself = await scale(
+      'scripted',
+      { Authorization: `Bearer ${GRAFANA_SA.token}` },
+      {
+        replicas: 4,
+        reason: 'no person',
+      },
+    );
+    expect(grafanaItself.status).toBe(403);
+  });
+
+  it('refuses a token that is not for the gateway’s audience (401), and answers 404 for a missing job', async () => {
+    const wrongAudience = await scale(
+      'orders',
+      { Authorization: `Bearer ${API_ONLY.token}` },
+      { replicas: 3, reason: 'x' },
+    );
+    expect(wrongAudience.status).toBe(401);
+    expect(wrongAudience.body.error?.['message']).toContain(GATEWAY_AUDIENCE);
+    const missing = await scale('nosuchjob', await asGrafana('alice'), { replicas: 3, reason: 'x' });
+    expect(missing.status).toBe(404);
+  });
+
+  it('checks the body before any review: 422 naming the field, 413 beyond 4 KiB', async () => {
+    const before = reviewCounts(kube);
+    const bad = await scale('orders', await asGrafana('alice'), { replicas: 2.5, reason: '' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error?.['message']).toMatch(/replicas must be .*; reason must be/);
+    const huge = await scale('orders', await asGrafana('alice'), { replicas: 2, reason: 'x'.repeat(5000) });
+    expect(huge.status).toBe(413);
+    const hold = await scale('orders', await asGrafana('alice'), {
+      replicas: 2,
+      reason: 'x',
+      holdSeconds: 86_401,
+    });
+    expect(hold.status).toBe(422);
+    expect(reviewCounts(kube)).toEqual(before);
+  });
+
+  it('fails closed when the API server cannot review (503, nothing written)', async () => {
+    job('closed', 2);
+    const fresh = await startGateway(kube, { grafanaJwksUrl: signer.jwksUrl });
+    try {
+      kube.setFault({ kind: 'internalError', times: Infinity, match: { resource: 'tokenreviews' } });
+      const res = await fetch(url('closed', 'scale', NS, fresh.url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(await asGrafana('alice')) },
+        body: JSON.stringify({ replicas: 3, reason: 'x' }),
+      });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { reason: string } }).error.reason).toBe(
+        'kubernetes-unavailable',
+      );
+      expect(replicasOf('closed')).toBe(2);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe('GET …/scale/access and …/status', () => {
+  it('says whether the person may scale, naming the permission, and writes nothing', async () => {
+    job('orders', 4);
+    const count = patchesOf('orders').length;
+    const alice = await fetch(url('orders', 'scale/access'), { headers: await asGrafana('alice') });
+    expect(await alice.json()).toEqual({
+      allowed: true,
+      user: 'grafana:alice',
+      reason: expect.any(String),
+      permission: `update flinkdeployments/scale (flink.apache.org) on ${NS}/orders`,
+    });
+    const bob = (await (
+      await fetch(url('orders', 'scale/access'), { headers: await asGrafana('bob') })
+    ).json()) as {
+      allowed: boolean;
+      reason: string;
+    };
+    expect(bob.allowed).toBe(false);
+    expect(bob.reason).toContain('grafana:bob may not scale');
+    expect(patchesOf('orders')).toHaveLength(count);
+  });
+
+  it('reads the status from the FlinkDeployment', async () => {
+    job('shown', 3, { [PAUSED_ANNOTATION]: 'true' });
+    await scale('shown', await asGrafana('alice'), { replicas: 4, reason: 'show me' });
+    const res = await fetch(url('shown', 'status'), {
+      headers: { Authorization: `Bearer ${GRAFANA_SA.token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      replicas: 4,
+      mode: 'advisor',
+      paused: true,
+      hold: { replicas: 4, from: 3, by: 'grafana:alice', reason: 'show me' },
+      lifecycleState: 'STABLE',
+      jobState: 'RUNNING',
+      lastScalings: [],
+    });
+  });
+});
+
+describe('paths', () => {
+  it('with --namespaces, serves those namespaces only, before any review', async () => {
     const namespaces = namespaceList(` ${NS},analytics,`);
     expect([...namespaces]).toEqual([NS, 'analytics']);
-    const scoped = await listen(
-      createServer(createGatewayApp({ connection, sidecarPort: 9877, namespaces })),
-      '127.0.0.1',
-      0,
-    );
-    const at = (ns: string, what: string) =>
-      `${scoped.url}/api/v1/namespaces/${ns}/flinkdeployments/orders/${what}`;
+    const scoped = await startGateway(kube, { namespaces, grafanaJwksUrl: signer.jwksUrl });
     try {
-      expect((await fetch(at(NS, 'status'))).status).toBe(200);
-      const calls = jobs.orders?.calls.length;
+      const before = reviewCounts(kube);
       for (const answer of [
-        await fetch(at('elsewhere', 'status')),
-        await fetch(at('elsewhere', 'scale'), {
+        await fetch(url('orders', 'status', 'elsewhere', scoped.url), { headers: await asGrafana('alice') }),
+        await fetch(url('orders', 'scale', 'elsewhere', scoped.url), {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ALICE.token}` },
+          headers: { 'Content-Type': 'application/json', ...(await asGrafana('alice')) },
           body: JSON.stringify({ replicas: 3, reason: 'x' }),
         }),
       ]) {
@@ -211,10 +333,9 @@ describe('the gateway', () => {
           message: `this gateway serves FlinkDeployments in ${NS}, analytics only (--namespaces), not in elsewhere`,
         });
       }
-      expect(jobs.orders?.calls.length).toBe(calls);
+      expect(reviewCounts(kube)).toEqual(before);
     } finally {
       await scoped.close();
-      connection.close();
     }
   });
 
@@ -227,7 +348,17 @@ describe('the gateway', () => {
   });
 
   it('refuses names that are not Kubernetes names, and wrong methods', async () => {
-    expect((await fetch(path('Bad_Name', 'status'))).status).toBe(400);
-    expect((await fetch(path('orders', 'scale'))).status).toBe(405);
+    expect((await fetch(url('Bad_Name', 'status'))).status).toBe(400);
+    expect((await fetch(url('orders', 'scale'))).status).toBe(405);
+    expect((await fetch(url('orders', 'scale/access'), { method: 'POST' })).status).toBe(405);
+  });
+
+  it('serves /healthz and /metrics with requests and reviews counted', async () => {
+    expect(await (await fetch(`${gateway.url}/healthz`)).text()).toBe('ok\n');
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/flink_autoscaler_gateway_requests_total\{route="scale",code="200"\} \d+/);
+    expect(metrics).toMatch(
+      /flink_autoscaler_gateway_reviews_total\{kind="subjectaccessreview",outcome="allowed",cached="true"\} \d+/,
+    );
   });
 });

@@ -1,21 +1,31 @@
 /**
- * The sidecar keeps its view of the FlinkDeployment current through a watch on the Kubernetes double:
- * changes arrive, a failed read is retried, and a watch-driven label change flips the loop's mode.
+ * The sidecar keeps its view of the FlinkDeployment current through a list+watch on the Kubernetes double:
+ * changes arrive, a failed list is retried, a watch-driven label change flips the loop's mode, and a watch
+ * cache that forgets old versions causes one relist, never a storm.
  */
 import { DEFAULT_CONFIG } from '@flink-autoscaler/shared';
-import { kubeClient } from '../fixtures/kube-connect.js';
+import { connectKube, kubeClient } from '../fixtures/kube-connect.js';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { KubeConnection } from '../../sidecar/src/kube/connection.js';
 import { ENABLED_LABEL, type FlinkDeployment } from '../../sidecar/src/kube/deployment.js';
+import { loadKubeSettings } from '../../sidecar/src/kube/kubeconfig.js';
 import { Sidecar } from '../../sidecar/src/loop/sidecar.js';
-import { keepWatching, type WatchHandle } from '../../sidecar/src/loop/watch.js';
+import { keepWatching, type WatchHandle, type WatchOptions } from '../../sidecar/src/loop/watch.js';
 import { SidecarMetrics } from '../../sidecar/src/metrics/exporter.js';
 import { sidecarRules } from '../fixtures/rbac.js';
-import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
+import {
+  flinkDeployment,
+  serviceAccount,
+  startKubeDouble,
+  type KubeDouble,
+  type KubeDoubleOptions,
+} from '../doubles/kube/index.js';
 
 const NS = 'streaming';
 const NAME = 'clickstream';
 const SA = serviceAccount(NS, 'flink', 'sidecar-token');
+const target = { namespace: NS, name: NAME };
 
 let kube: KubeDouble | undefined;
 let watch: WatchHandle | undefined;
@@ -26,15 +36,17 @@ afterEach(async () => {
   kube = undefined;
 });
 
-async function setUp() {
-  kube = await startKubeDouble({ namespace: NS, users: [SA], rules: sidecarRules(NS, SA.username) });
+async function setUp(options: KubeDoubleOptions = {}) {
+  kube = await startKubeDouble({
+    namespace: NS,
+    users: [SA],
+    rules: sidecarRules(NS, SA.username),
+    ...options,
+  });
   kube.flinkDeployments.put(flinkDeployment({ name: NAME, namespace: NS, replicas: 4 }));
   kube.flinkDeployments.reconcile(NS, NAME);
-  const client = await kubeClient(kube.kubeconfig({ token: SA.token }, { namespace: NS }), {
-    namespace: NS,
-    name: NAME,
-  });
-  return { double: kube, client };
+  const kubeconfig = kube.kubeconfig({ token: SA.token }, { namespace: NS });
+  return { double: kube, connection: await connectKube(kubeconfig), kubeconfig };
 }
 
 function edit(double: KubeDouble, change: (fd: FlinkDeployment) => void): void {
@@ -43,23 +55,46 @@ function edit(double: KubeDouble, change: (fd: FlinkDeployment) => void): void {
   double.flinkDeployments.put(fd as never);
 }
 
+/** Writes of other objects: the global resourceVersion moves on, the watched object's does not. */
+function otherWrites(double: KubeDouble, count: number): void {
+  for (let i = 0; i < count; i++)
+    double.flinkDeployments.put(flinkDeployment({ name: `other-${i}`, namespace: NS, replicas: 1 }));
+}
+
+/** The requests the loop made for FlinkDeployments since `from`: lists and watches. */
+function reads(double: KubeDouble, from: number) {
+  const mine = double
+    .requests()
+    .slice(from)
+    .filter((r) => r.resource === 'flinkdeployments' && r.user === SA.username);
+  return {
+    lists: mine.filter((r) => r.verb === 'list').length,
+    watches: mine.filter((r) => r.verb === 'watch').length,
+    gets: mine.filter((r) => r.verb === 'get').length,
+    watchQueries: mine.filter((r) => r.verb === 'watch').map((r) => new URLSearchParams(r.query)),
+  };
+}
+
 async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 150; i++) {
     if (check()) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`${what} did not happen`);
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function start(options: Omit<WatchOptions, 'target' | 'log'> & Partial<Pick<WatchOptions, 'log'>>) {
+  watch = keepWatching({ target, log: () => undefined, ...options });
+  return watch;
+}
+
 describe('watching the FlinkDeployment', () => {
   it('delivers the current object, then every change', async () => {
-    const { double, client } = await setUp();
+    const { double, connection } = await setUp();
     const seen: FlinkDeployment[] = [];
-    watch = keepWatching(
-      client,
-      (fd) => seen.push(fd),
-      () => undefined,
-    );
+    start({ connection, onDeployment: (fd) => seen.push(fd) });
     await eventually(() => seen.length >= 1, 'the first read');
     edit(double, (fd) => {
       if (fd.spec?.taskManager) fd.spec.taskManager.replicas = 9;
@@ -67,41 +102,138 @@ describe('watching the FlinkDeployment', () => {
     await eventually(() => seen.at(-1)?.spec?.taskManager?.replicas === 9, 'the change');
   });
 
-  it('retries a failed read with backoff, and logs why', async () => {
-    const { double, client } = await setUp();
+  it('lists by name and watches from the LIST’s version with bookmarks and a timeout in [300, 600) s', async () => {
+    const { double, connection } = await setUp();
+    otherWrites(double, 3);
+    const before = double.requests().length;
+    const statuses: boolean[] = [];
+    start({ connection, onDeployment: () => undefined, onStatus: (s) => statuses.push(s.watching) });
+    await eventually(() => statuses.includes(true), 'the watch');
+    const { lists, watches, watchQueries } = reads(double, before);
+    expect({ lists, watches }).toEqual({ lists: 1, watches: 1 });
+    const query = watchQueries[0] as URLSearchParams;
+    expect(query.get('fieldSelector')).toBe(`metadata.name=${NAME}`);
+    expect(query.get('allowWatchBookmarks')).toBe('true');
+    // the list's version is the store's latest, newer than the object's own
+    expect(query.get('resourceVersion')).toBe(double.resourceVersion());
+    expect(Number(double.flinkDeployments.get(NS, NAME)?.metadata.resourceVersion)).toBeLessThan(
+      Number(double.resourceVersion()),
+    );
+    const timeout = Number(query.get('timeoutSeconds'));
+    expect(timeout).toBeGreaterThanOrEqual(300);
+    expect(timeout).toBeLessThan(600);
+  });
+
+  it('no resume storm: an object version gone from a small watch cache costs one list and one watch', async () => {
+    // The issue's reproduction: history of 5 writes, the object's own version older than that, 100 ms
+    // first backoff. GET + watch from the object's version got 410 each time: 27 GET+watch pairs in 3 s.
+    const { double, connection } = await setUp({ watchHistory: 5 });
+    otherWrites(double, 6);
+    double.compact();
+    const before = double.requests().length;
+    const seen: FlinkDeployment[] = [];
+    start({ connection, onDeployment: (fd) => seen.push(fd), firstBackoffMs: 100 });
+    await sleep(3000);
+    const { lists, watches, gets } = reads(double, before);
+    expect({ lists, watches, gets }).toEqual({ lists: 1, watches: 1, gets: 0 });
+    edit(double, (fd) => {
+      if (fd.spec?.taskManager) fd.spec.taskManager.replicas = 6;
+    });
+    await eventually(() => seen.at(-1)?.spec?.taskManager?.replicas === 6, 'the change through the watch');
+  });
+
+  it('resumes from the last BOOKMARK when a watch ends, so a compacted history needs no relist', async () => {
+    const { double, connection } = await setUp({ bookmarkIntervalMs: 100 });
+    const before = double.requests().length;
+    start({ connection, onDeployment: () => undefined, watchTimeoutSeconds: 1, firstBackoffMs: 50 });
+    await sleep(300);
+    otherWrites(double, 4); // the object is unchanged; bookmarks carry the newer versions
+    await sleep(300);
+    double.compact();
+    await eventually(() => reads(double, before).watches >= 3, 'two re-watches');
+    const { lists, watchQueries } = reads(double, before);
+    expect(lists).toBe(1);
+    const versions = watchQueries.map((q) => Number(q.get('resourceVersion')));
+    expect(versions[1]).toBeGreaterThan(versions[0] as number);
+  });
+
+  it('after the watch cache forgets (410), lists once and watches again', async () => {
+    const { double, connection } = await setUp();
+    const before = double.requests().length;
+    const seen: FlinkDeployment[] = [];
+    start({
+      connection,
+      onDeployment: (fd) => seen.push(fd),
+      watchTimeoutSeconds: 1,
+      firstBackoffMs: 50,
+    });
+    await eventually(() => reads(double, before).watches === 1, 'the first watch');
+    otherWrites(double, 3);
+    double.compact(); // the last version the loop saw (the list's) is now too old
+    await eventually(() => reads(double, before).lists === 2, 'the relist');
+    await eventually(() => reads(double, before).watches >= 3, 'a watch from the new list');
+    await sleep(500);
+    const { lists, watches } = reads(double, before);
+    expect(lists).toBe(2);
+    expect(watches).toBeLessThanOrEqual(4);
+    expect(seen.length).toBe(2);
+  });
+
+  it('says when the FlinkDeployment is deleted, and when it is absent from a list', async () => {
+    const { double, connection } = await setUp();
+    let gone = 0;
+    const seen: FlinkDeployment[] = [];
+    start({ connection, onDeployment: (fd) => seen.push(fd), onGone: () => (gone += 1) });
+    await eventually(() => seen.length === 1, 'the list');
+    double.flinkDeployments.delete(NS, NAME);
+    await eventually(() => gone === 1, 'DELETED');
+    await watch?.stop();
+    start({ connection, onDeployment: (fd) => seen.push(fd), onGone: () => (gone += 1) });
+    await eventually(() => gone === 2, 'absent from the list');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('retries a failed list with backoff that grows, and logs why', async () => {
+    const { double, kubeconfig } = await setUp();
+    // one attempt per list: the loop's own backoff is what is tested here
+    const connection = new KubeConnection({
+      ...(await loadKubeSettings(kubeconfig, {})),
+      retry: { attempts: 1 },
+    });
     double.setFault({
       kind: 'internalError',
-      times: 2,
-      match: { verbs: ['get'], resource: 'flinkdeployments' },
+      times: 3,
+      match: { verbs: ['list'], resource: 'flinkdeployments' },
     });
     const seen: FlinkDeployment[] = [];
     const logs: string[] = [];
-    watch = keepWatching(
-      client,
-      (fd) => seen.push(fd),
-      (_level, msg) => logs.push(msg),
-      { firstBackoffMs: 10 },
-    );
-    await eventually(() => seen.length >= 1, 'a read after the failures');
-    expect(logs.filter((m) => m === 'cannot read the FlinkDeployment')).toHaveLength(2);
+    const errors: string[] = [];
+    start({
+      connection,
+      onDeployment: (fd) => seen.push(fd),
+      onStatus: (s) => (s.error ? errors.push(s.error) : undefined),
+      log: (_level, msg) => logs.push(msg),
+      firstBackoffMs: 10,
+      random: () => 0.999,
+    });
+    await eventually(() => seen.length >= 1, 'a list after the failures');
+    expect(logs.filter((m) => m === 'cannot list the FlinkDeployment')).toHaveLength(3);
+    expect(errors[0]).toMatch(/list flinkdeployment streaming\/clickstream: HTTP 500/);
+    connection.close();
   });
 
   it('a label added to the FlinkDeployment switches the sidecar from advisor to active', async () => {
-    const { double, client } = await setUp();
+    const { double, connection, kubeconfig } = await setUp();
     const sidecar = new Sidecar({
       collector: { collect: async () => ({ time: 0, jobState: undefined }), drops: new Map() },
-      kube: client,
+      kube: await kubeClient(kubeconfig, target),
       metrics: new SidecarMetrics({ namespace: NS, flinkdeployment: NAME }),
       clock: () => 0,
       log: () => undefined,
       baseConfig: DEFAULT_CONFIG,
     });
     await sidecar.start();
-    watch = keepWatching(
-      client,
-      (fd) => sidecar.updateDeployment(fd),
-      () => undefined,
-    );
+    start({ connection, onDeployment: (fd) => sidecar.updateDeployment(fd) });
     expect(sidecar.mode).toBe('advisor');
     edit(double, (fd) => {
       fd.metadata.labels = { ...fd.metadata.labels, [ENABLED_LABEL]: 'true' };

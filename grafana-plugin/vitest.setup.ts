@@ -29,6 +29,7 @@ standardEditorsRegistry.setInit(() => EDITOR_IDS.map((id) => ({ id, name: id, ed
 
 config.bootData.user = {
   ...config.bootData.user,
+  isSignedIn: true,
   login: 'alice',
   orgRole: OrgRole.Editor,
   isGrafanaAdmin: false,

@@ -22,7 +22,8 @@ export const plugin = new PanelPlugin<PanelOptions>(FlinkAutoscalerPanel).setPan
       path: 'scaleEnabled',
       name: 'Scale to N',
       description:
-        'Offer "Scale to N" to editors and admins (never to viewers). Grafana and the sidecar still decide.',
+        'Show "Scale to N" to signed-in people: enabled when the gateway says Kubernetes lets them scale (and ' +
+        'their Grafana role is Editor or Admin), disabled with the reason otherwise.',
       defaultValue: true,
       category: ['Scale action'],
     })

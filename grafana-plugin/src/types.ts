@@ -1,6 +1,6 @@
 /** The panel's options; their defaults and editors are declared once, in module.ts. */
 export interface PanelOptions {
-  /** Show "Scale to N" to editors and admins (viewers never see it; the server decides anyway). */
+  /** Show "Scale to N" (enabled when the gateway says the person may scale; Grafana and Kubernetes decide). */
   scaleEnabled: boolean;
   /** Grafana path of the gateway behind a server-side proxy (relative: never a cluster URL). */
   scaleApiPath: string;

@@ -89,19 +89,21 @@ describe.each([
   });
 });
 
-describe('the companion app route', () => {
-  it('is for editors, POST only, and takes its URL and token from the app settings', () => {
+describe('the companion app routes', () => {
+  it('let viewers GET (may I scale?) and editors POST (scale), with the URL and token from the app settings', () => {
     const meta = JSON.parse(
       new TextDecoder().decode(unzip('fas-flinkautoscaler-app')['fas-flinkautoscaler-app/plugin.json']),
     ) as PluginJson;
-    expect(meta.routes).toEqual([
-      {
-        path: 'gateway',
-        method: 'POST',
-        reqRole: 'Editor',
-        url: '{{ .JsonData.gatewayUrl }}',
-        headers: [{ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.gatewayToken }}' }],
-      },
-    ]);
+    const route = (method: string, reqRole: string) => ({
+      // Grafana matches route paths as a tree: `gateway/*` takes every path below and forwards the rest.
+      path: 'gateway/*',
+      method,
+      reqRole,
+      url: '{{ .JsonData.gatewayUrl }}',
+      headers: [{ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.gatewayToken }}' }],
+    });
+    expect(meta.routes).toEqual([route('GET', 'Viewer'), route('POST', 'Editor')]);
+    // Grafana sets X-Grafana-Id and X-Grafana-User before the route's headers: a route must never set them.
+    expect(JSON.stringify(meta.routes)).not.toMatch(/X-Grafana-(Id|User)/i);
   });
 });

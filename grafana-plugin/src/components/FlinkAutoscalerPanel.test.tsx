@@ -2,8 +2,9 @@ import { OrgRole } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { render, screen, within } from '@testing-library/react';
 import React from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BUSY, END, NAME, NS, STEP, jobFrames, panelProps, seriesFrame } from '../../tests/fixtures';
+import { mockGateway } from '../../tests/gateway-mock';
 import { TEST_IDS } from '../testIds';
 import { FlinkAutoscalerPanel } from './FlinkAutoscalerPanel';
 
@@ -11,6 +12,10 @@ const thresholdValues = (chart: string) =>
   within(screen.getByTestId(TEST_IDS.chart(chart)))
     .getAllByTestId(TEST_IDS.thresholdLine)
     .map((line) => Number(line.getAttribute('data-value')));
+
+beforeEach(() => {
+  mockGateway({});
+});
 
 afterEach(() => {
   config.bootData.user.orgRole = OrgRole.Editor;
@@ -140,18 +145,5 @@ describe('the panel, rendered from Prometheus data frames', () => {
   it('says there were no scalings rather than showing nothing', () => {
     render(<FlinkAutoscalerPanel {...panelProps(jobFrames())} />);
     expect(screen.getByTestId(TEST_IDS.scalings)).toHaveTextContent('none in this time range');
-  });
-
-  it('offers "Scale to N" to editors only, and not when the option is off', () => {
-    const { unmount } = render(<FlinkAutoscalerPanel {...panelProps(jobFrames())} />);
-    expect(screen.getByTestId(TEST_IDS.scaleButton)).toBeInTheDocument();
-    unmount();
-    config.bootData.user.orgRole = OrgRole.Viewer;
-    const viewer = render(<FlinkAutoscalerPanel {...panelProps(jobFrames())} />);
-    expect(screen.queryByTestId(TEST_IDS.scaleButton)).toBeNull();
-    viewer.unmount();
-    config.bootData.user.orgRole = OrgRole.Admin;
-    render(<FlinkAutoscalerPanel {...panelProps(jobFrames(), { scaleEnabled: false })} />);
-    expect(screen.queryByTestId(TEST_IDS.scaleButton)).toBeNull();
   });
 });

@@ -5,9 +5,9 @@
  */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2, PanelProps } from '@grafana/data';
-import { Button, useStyles2, useTheme2 } from '@grafana/ui';
+import { useStyles2, useTheme2 } from '@grafana/ui';
 import React, { useMemo, useState } from 'react';
-import { mayOfferScale } from '../api/role';
+import { scaleRole } from '../api/role';
 import { readFrames } from '../data/frames';
 import { formatDuration, formatTime } from '../data/format';
 import { lastScalings } from '../data/scalings';
@@ -18,10 +18,12 @@ import type { PanelOptions } from '../types';
 import { chartSpecs } from './chartSpecs';
 import { DataNotice } from './DataNotice';
 import { LastScalings } from './LastScalings';
+import { ScaleButton } from './ScaleButton';
 import { ScaleDialog } from './ScaleDialog';
 import { SignalChart } from './SignalChart';
 import { SignalTable } from './SignalTable';
 import { Summary } from './Summary';
+import { useScaleAccess } from './useScaleAccess';
 
 /** A job whose newest sample is older than this is called stale (Prometheus' default lookback). */
 const STALE_MS = 5 * 60 * 1000;
@@ -74,6 +76,10 @@ export function FlinkAutoscalerPanel({
   const picked = `namespace "${replaceVariables('$namespace')}", flinkdeployment "${replaceVariables('$flinkdeployment')}"`;
   const errors = [...(data.errors ?? []), ...(data.error ? [data.error] : [])];
   const job = frames.jobs[0];
+  const role = scaleRole();
+  // Only one job, with data: the button's place. The hook runs on every render (rules of hooks).
+  const offerScale = options.scaleEnabled && role !== 'none' && job !== undefined && frames.jobs.length === 1;
+  const { access, recheck } = useScaleAccess(options.scaleApiPath, job, offerScale);
 
   const wrap = (content: React.ReactNode) => (
     <div className={styles.panel} style={{ width, height }} data-testid={TEST_IDS.panel}>
@@ -127,17 +133,8 @@ export function FlinkAutoscalerPanel({
     );
   }
 
-  const offerScale = options.scaleEnabled && mayOfferScale() && job !== undefined;
   const scaleButton = offerScale ? (
-    <Button
-      size="sm"
-      variant="secondary"
-      icon="sliders-v-alt"
-      onClick={() => setDialogOpen(true)}
-      data-testid={TEST_IDS.scaleButton}
-    >
-      Scale to N
-    </Button>
+    <ScaleButton role={role} access={access} onClick={() => setDialogOpen(true)} />
   ) : undefined;
 
   const cols = width >= 900 ? 3 : width >= 520 ? 2 : 1;
@@ -179,6 +176,9 @@ export function FlinkAutoscalerPanel({
           snapshot={snap}
           apiPath={options.scaleApiPath}
           holdMinutes={options.holdMinutes}
+          role={role}
+          access={access}
+          onRefused={recheck}
           onDismiss={() => setDialogOpen(false)}
         />
       )}

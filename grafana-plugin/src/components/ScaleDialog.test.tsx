@@ -1,32 +1,40 @@
-import { setBackendSrv, type BackendSrv, type BackendSrvRequest, type FetchResponse } from '@grafana/runtime';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import React from 'react';
-import { of, throwError } from 'rxjs';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BUSY, NAME, NS, jobFrames, panelProps } from '../../tests/fixtures';
+import { FORBIDDEN, mockGateway, type Answer } from '../../tests/gateway-mock';
 import { TEST_IDS } from '../testIds';
 import { FlinkAutoscalerPanel } from './FlinkAutoscalerPanel';
 
-const fetch = vi.fn<(options: BackendSrvRequest) => ReturnType<BackendSrv['fetch']>>();
-beforeEach(() => {
-  fetch.mockReset();
-  setBackendSrv({ fetch } as unknown as BackendSrv);
-});
+const BASE = `api/plugin-proxy/fas-flinkautoscaler-app/gateway/api/v1/namespaces/${NS}/flinkdeployments/${NAME}`;
 
-function openDialog(options = {}) {
+async function openDialog(options = {}) {
   render(<FlinkAutoscalerPanel {...panelProps(jobFrames(BUSY), options)} />);
+  // Disabled with a tooltip is aria-disabled (Grafana's Button), until the gateway said yes.
+  await waitFor(() =>
+    expect(screen.getByTestId(TEST_IDS.scaleButton)).toHaveAttribute('aria-disabled', 'false'),
+  );
   fireEvent.click(screen.getByTestId(TEST_IDS.scaleButton));
   return screen.getByTestId(TEST_IDS.dialog);
 }
 
-/** A 200 answer as BackendSrv.fetch gives it. */
-const answer = (data: unknown) => of({ data, status: 200 } as FetchResponse);
-
 const type = (id: string, value: string) => fireEvent.change(screen.getByTestId(id), { target: { value } });
 
+async function scaleWith(answer: Answer | Answer[], reason = 'try') {
+  const fetch = mockGateway({ scale: answer });
+  await openDialog();
+  type(TEST_IDS.reason, reason);
+  fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
+  return { fetch, error: await screen.findByTestId(TEST_IDS.error) };
+}
+
 describe('the "Scale to N" dialog', () => {
-  it('proposes the desired count and shows what it would do, by the shared policy model', () => {
-    openDialog();
+  it('says who the gateway thinks you are, and proposes the desired count with what it would do', async () => {
+    mockGateway({});
+    await openDialog();
+    expect(screen.getByTestId(TEST_IDS.dialogAccess)).toHaveTextContent(
+      'You scale as grafana:alice: Kubernetes allows update flinkdeployments/scale (flink.apache.org) on streaming/clickstream.',
+    );
     expect(screen.getByTestId(TEST_IDS.replicas)).toHaveValue(6);
     const projection = screen.getByTestId(TEST_IDS.projection);
     // 4 workers at 95 % → 6: 4·0.95/6 = 63.3 %; capacity 1000·6/4 = 1500/s drains 150,000 in 300 s.
@@ -36,8 +44,9 @@ describe('the "Scale to N" dialog', () => {
     expect(projection).toHaveTextContent('After the hold the policy would scale down to 5 workers (cpu-low)');
   });
 
-  it('updates the projection as N changes, and warns when N is outside the bounds or too small', () => {
-    openDialog();
+  it('updates the projection as N changes, and warns when N is outside the bounds or too small', async () => {
+    mockGateway({});
+    await openDialog();
     type(TEST_IDS.replicas, '4');
     expect(screen.getByTestId(TEST_IDS.projection)).toHaveTextContent('Backlog: would never drain');
     type(TEST_IDS.replicas, '25');
@@ -45,90 +54,116 @@ describe('the "Scale to N" dialog', () => {
     expect(screen.getByTestId(TEST_IDS.projection)).toHaveTextContent('the sidecar allows 1 to 20 workers');
   });
 
-  it('needs a reason before it sends anything', () => {
-    openDialog();
+  it('needs a reason and a hold of at most a day before it sends anything', async () => {
+    const fetch = mockGateway({});
+    await openDialog();
     expect(screen.getByTestId(TEST_IDS.confirm)).toBeDisabled();
     type(TEST_IDS.reason, '   ');
     expect(screen.getByTestId(TEST_IDS.confirm)).toBeDisabled();
-    expect(fetch).not.toHaveBeenCalled();
+    type(TEST_IDS.reason, 'why');
+    type(TEST_IDS.hold, '1441');
+    expect(screen.getByTestId(TEST_IDS.confirm)).toBeDisabled();
+    type(TEST_IDS.hold, '1440');
+    expect(screen.getByTestId(TEST_IDS.confirm)).toBeEnabled();
+    expect(fetch.mock.calls.map(([r]) => r.method)).toEqual(['GET']);
   });
 
-  it('POSTs replicas, reason and hold to the gateway path through Grafana’s proxy and shows the answer', async () => {
-    fetch.mockReturnValue(
-      answer({
-        from: 4,
-        to: 7,
-        holdUntil: Date.UTC(2026, 5, 1, 13),
-        dryRun: false,
-        user: 'system:serviceaccount:monitoring:grafana',
-      }),
-    );
-    openDialog();
+  it('POSTs replicas, reason and hold to the gateway through Grafana’s proxy and shows the answer', async () => {
+    const holdUntil = new Date(Date.UTC(2026, 5, 1, 13)).toISOString();
+    const fetch = mockGateway({
+      scale: { data: { from: 4, to: 7, holdUntil, by: 'grafana:alice', dryRun: false } },
+    });
+    await openDialog();
     type(TEST_IDS.replicas, '7');
     type(TEST_IDS.reason, 'incident 42');
     type(TEST_IDS.hold, '45');
     fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
     await waitFor(() => expect(screen.getByTestId(TEST_IDS.result)).toBeInTheDocument());
-    expect(fetch).toHaveBeenCalledTimes(1);
-    const request = fetch.mock.calls[0]?.[0];
-    expect(request?.url).toBe(
-      `api/plugin-proxy/fas-flinkautoscaler-app/gateway/api/v1/namespaces/${NS}/flinkdeployments/${NAME}/scale`,
-    );
-    expect(request?.method).toBe('POST');
-    expect(request?.data).toEqual({ replicas: 7, reason: 'incident 42', holdSeconds: 2700 });
-    expect(request?.showErrorAlert).toBe(false);
-    expect(JSON.stringify(request)).not.toMatch(/authorization|bearer|token/i);
-    expect(screen.getByTestId(TEST_IDS.result)).toHaveTextContent(
-      '4 → 7 workers, by system:serviceaccount:monitoring:grafana',
-    );
+    const posts = fetch.mock.calls.map(([r]) => r).filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.url).toBe(`${BASE}/scale`);
+    expect(posts[0]?.data).toEqual({ replicas: 7, reason: 'incident 42', holdSeconds: 2700 });
+    expect(posts[0]?.showErrorAlert).toBe(false);
+    expect(JSON.stringify(fetch.mock.calls)).not.toMatch(/authorization|bearer|token/i);
+    expect(screen.getByTestId(TEST_IDS.result)).toHaveTextContent('4 → 7 workers, by grafana:alice');
     expect(screen.getByTestId(TEST_IDS.confirm)).toBeDisabled();
   });
 
-  it('uses a data source proxy path when the option names one', async () => {
-    fetch.mockReturnValue(answer({ from: 4, to: 6, holdUntil: 0, dryRun: false, user: 'u' }));
-    openDialog({ scaleApiPath: '/api/datasources/proxy/uid/fas-gateway/' });
-    type(TEST_IDS.reason, 'why');
-    fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
-    await waitFor(() => expect(fetch).toHaveBeenCalled());
-    expect(fetch.mock.calls[0]?.[0].url).toBe(
-      `api/datasources/proxy/uid/fas-gateway/api/v1/namespaces/${NS}/flinkdeployments/${NAME}/scale`,
-    );
+  it('asks the access route first, with GET, on the same Grafana path', async () => {
+    const fetch = mockGateway({});
+    await openDialog({ scaleApiPath: '/api/datasources/proxy/uid/fas-gateway/' });
+    expect(fetch.mock.calls[0]?.[0]).toMatchObject({
+      method: 'GET',
+      url: `api/datasources/proxy/uid/fas-gateway/api/v1/namespaces/${NS}/flinkdeployments/${NAME}/scale/access`,
+    });
   });
 
-  it('shows the sidecar’s error message (a 403 from its SubjectAccessReview)', async () => {
-    const body = {
-      error: { status: 403, reason: 'forbidden', message: 'alice may not update flinkdeployments/scale' },
-    };
-    fetch.mockReturnValue(
-      throwError(() => ({ status: 403, statusText: 'Forbidden', data: body, config: {} })),
+  it('shows the gateway’s refusal in words, naming the permission, and asks again', async () => {
+    const { fetch, error } = await scaleWith(FORBIDDEN);
+    expect(error).toHaveTextContent(
+      'You may not scale this job: that needs update flinkdeployments/scale (flink.apache.org) on streaming/clickstream.',
     );
-    openDialog();
-    type(TEST_IDS.reason, 'try');
-    fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
-    const error = await screen.findByTestId(TEST_IDS.error);
-    expect(error).toHaveTextContent('403: alice may not update flinkdeployments/scale');
+    expect(error).toHaveTextContent('403: grafana:bob may not update flinkdeployments/scale');
+    expect(screen.getByText('Not allowed: nothing was changed')).toBeInTheDocument();
+    // The refusal makes the panel ask the access route again.
+    await waitFor(() => expect(fetch.mock.calls.filter(([r]) => r.method === 'GET')).toHaveLength(2));
+  });
+
+  it('explains a conflict, throttling and an unreachable Kubernetes, and allows a retry', async () => {
+    const conflict = {
+      status: 409,
+      data: { error: { status: 409, reason: 'conflict', message: 'the FlinkDeployment changed' } },
+    };
+    const throttled = {
+      status: 429,
+      data: { error: { status: 429, reason: 'throttled', message: 'too many requests' } },
+    };
+    const down = {
+      status: 503,
+      data: { error: { status: 503, reason: 'kubernetes-unavailable', message: 'connection refused' } },
+    };
+    const { error } = await scaleWith([conflict, throttled, down]);
+    expect(error).toHaveTextContent('The job changed while the scale was written');
+    expect(error).toHaveTextContent('409: the FlinkDeployment changed');
+    expect(screen.getByText('Someone else changed the job: nothing was changed')).toBeInTheDocument();
     expect(screen.getByTestId(TEST_IDS.confirm)).toBeEnabled();
+    fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
+    await waitFor(() =>
+      expect(screen.getByTestId(TEST_IDS.error)).toHaveTextContent(
+        'Too many requests to the gateway just now',
+      ),
+    );
+    fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
+    await waitFor(() =>
+      expect(screen.getByTestId(TEST_IDS.error)).toHaveTextContent(
+        'The gateway cannot reach Kubernetes just now',
+      ),
+    );
   });
 
   it('shows Grafana’s own refusal (the proxy route’s role check) and a proxy without answer', async () => {
-    fetch.mockReturnValueOnce(
-      throwError(() => ({ status: 403, data: { message: 'plugin proxy route access denied' }, config: {} })),
-    );
-    openDialog();
-    type(TEST_IDS.reason, 'try');
+    const denied = { status: 403, data: { message: 'plugin proxy route access denied' } };
+    const { error } = await scaleWith([denied, { status: 502, statusText: 'Bad Gateway', data: '' }]);
+    expect(error).toHaveTextContent('Grafana refused: your Grafana role may not use this route');
     fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
-    expect(await screen.findByTestId(TEST_IDS.error)).toHaveTextContent(
-      '403: plugin proxy route access denied',
+    await waitFor(() =>
+      expect(screen.getByTestId(TEST_IDS.error)).toHaveTextContent(
+        'Grafana could not reach the gateway (502: Bad Gateway)',
+      ),
     );
-    fetch.mockReturnValueOnce(
-      throwError(() => ({ status: 502, statusText: 'Bad Gateway', data: '', config: {} })),
-    );
-    fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
-    await waitFor(() => expect(screen.getByTestId(TEST_IDS.error)).toHaveTextContent('502: Bad Gateway'));
   });
 
   it('refuses a scale API path that would leave Grafana, without calling anything', async () => {
-    openDialog({ scaleApiPath: 'http://gateway.flink-autoscaler.svc:8080' });
+    const fetch = mockGateway({});
+    render(
+      <FlinkAutoscalerPanel
+        {...panelProps(jobFrames(BUSY), { scaleApiPath: 'http://gateway.flink-autoscaler.svc:8080' })}
+      />,
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId(TEST_IDS.scaleAccess)).toHaveTextContent('must be a Grafana path'),
+    );
+    fireEvent.click(screen.getByTestId(TEST_IDS.scaleButton));
     type(TEST_IDS.reason, 'why');
     fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
     expect(await screen.findByTestId(TEST_IDS.error)).toHaveTextContent('must be a Grafana path');

@@ -1,23 +1,33 @@
 /**
- * The "Scale to N" confirm dialog: what N workers would do (the shared policy's model, in the browser),
- * a reason and a hold, then the request through Grafana's proxy, and the server's answer or error.
+ * The "Scale to N" confirm dialog: who the gateway thinks the person is and whether they may scale, what N
+ * workers would do (the shared policy's model, in the browser), a reason and a hold, then the request
+ * through Grafana's proxy, and the server's answer or its refusal in words.
  */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, Field, Input, Modal, useStyles2 } from '@grafana/ui';
 import React, { useMemo, useState } from 'react';
-import { requestScale, ScaleError, type ScaleAnswer } from '../api/scale';
+import { GatewayError } from '../api/gateway';
+import type { ScaleRole } from '../api/role';
+import { requestScale, type ScaleAnswer } from '../api/scale';
 import type { JobId } from '../data/frames';
 import { formatDuration, formatPercent, formatRate, formatTime } from '../data/format';
 import type { Snapshot } from '../data/snapshot';
 import { project, type Projection } from '../policy/projection';
 import { TEST_IDS } from '../testIds';
+import { viewerText } from './ScaleButton';
+import { accessText, mayClick, type AccessState } from './useScaleAccess';
 
 export interface ScaleDialogProps {
   job: JobId;
   snapshot: Snapshot;
   apiPath: string;
   holdMinutes: number;
+  role: ScaleRole;
+  /** The gateway's answer to "may I scale?" (GET …/scale/access). */
+  access: AccessState;
+  /** Called after the gateway or Grafana refused the scale, to ask again. */
+  onRefused?: () => void;
   onDismiss: () => void;
 }
 
@@ -25,7 +35,7 @@ type Sent =
   | { state: 'idle' }
   | { state: 'sending' }
   | { state: 'done'; answer: ScaleAnswer }
-  | { state: 'failed'; message: string };
+  | { state: 'failed'; error: GatewayError };
 
 function proposal(s: Snapshot): number {
   return s.desired ?? s.workers ?? Math.max(1, s.thresholds.minWorkers.value);
@@ -72,7 +82,54 @@ function ProjectionView({ p, s }: { p: Projection; s: Snapshot }) {
   );
 }
 
-export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: ScaleDialogProps) {
+function answerText(a: ScaleAnswer): string {
+  const until = Date.parse(a.holdUntil);
+  const hold = Number.isNaN(until) ? a.holdUntil : formatTime(until);
+  return a.dryRun
+    ? `${a.from} → ${a.to} workers would be allowed for ${a.by}; nothing was changed.`
+    : `${a.from} → ${a.to} workers, by ${a.by}; the policy holds until ${hold}.`;
+}
+
+function failedTitle(e: GatewayError): string {
+  if (e.reason === 'forbidden' || e.reason === 'grafana') return 'Not allowed: nothing was changed';
+  if (e.reason === 'conflict') return 'Someone else changed the job: nothing was changed';
+  if (e.reason === 'throttled') return 'Too many requests: nothing was changed';
+  return 'The scale was not done';
+}
+
+/** Who the gateway thinks the person is, and whether they may scale, before the click. */
+function AccessView({ role, access }: { role: ScaleRole; access: AccessState }) {
+  const allowed = role === 'editor' && mayClick(access);
+  const text = role === 'editor' ? accessText(access) : viewerText(access);
+  if (allowed && access.state === 'known') {
+    return (
+      <p data-testid={TEST_IDS.dialogAccess} data-allowed="true">
+        {`You scale as ${access.access.user}: Kubernetes allows ${access.access.permission}.`}
+      </p>
+    );
+  }
+  return (
+    <Alert
+      severity={allowed ? 'info' : 'warning'}
+      title={allowed ? 'Your rights are not known yet' : 'You may not scale this job'}
+      data-testid={TEST_IDS.dialogAccess}
+      data-allowed={allowed ? 'true' : 'false'}
+    >
+      {text}
+    </Alert>
+  );
+}
+
+export function ScaleDialog({
+  job,
+  snapshot,
+  apiPath,
+  holdMinutes,
+  role,
+  access,
+  onRefused,
+  onDismiss,
+}: ScaleDialogProps) {
   const styles = useStyles2(getStyles);
   const [replicasText, setReplicasText] = useState(String(proposal(snapshot)));
   const [reason, setReason] = useState('');
@@ -81,13 +138,15 @@ export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: 
   const replicas = Number(replicasText);
   const hold = Number(holdText);
   const replicasOk = Number.isInteger(replicas) && replicas >= 1;
-  const holdOk = Number.isFinite(hold) && hold >= 0;
+  const holdOk = Number.isFinite(hold) && hold >= 0 && hold <= 1440;
   const projection = useMemo(
     () => (replicasOk ? project(snapshot, replicas) : undefined),
     [snapshot, replicas, replicasOk],
   );
+  const allowed = role === 'editor' && mayClick(access);
+  const reasonOk = reason.trim() !== '' && reason.trim().length <= 1024;
   const ready =
-    replicasOk && holdOk && reason.trim() !== '' && sent.state !== 'sending' && sent.state !== 'done';
+    allowed && replicasOk && holdOk && reasonOk && sent.state !== 'sending' && sent.state !== 'done';
   const name = `${job.namespace}/${job.flinkdeployment}`;
 
   const send = async () => {
@@ -100,13 +159,16 @@ export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: 
       });
       setSent({ state: 'done', answer });
     } catch (error) {
-      setSent({ state: 'failed', message: error instanceof ScaleError ? error.message : String(error) });
+      const e = error instanceof GatewayError ? error : new GatewayError(String(error));
+      setSent({ state: 'failed', error: e });
+      if (e.status === 401 || e.status === 403) onRefused?.();
     }
   };
 
   return (
     <Modal title={`Scale ${name}`} isOpen onDismiss={onDismiss} className={styles.modal}>
       <div data-testid={TEST_IDS.dialog}>
+        <AccessView role={role} access={access} />
         <Field
           label="Workers (TaskManagers)"
           invalid={!replicasOk}
@@ -124,7 +186,7 @@ export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: 
         <Field label="Reason" description="Recorded with your name in the FlinkDeployment's Events.">
           <Input
             value={reason}
-            maxLength={512}
+            maxLength={1024}
             placeholder="incident 123: backlog after the outage"
             onChange={(e) => setReason(e.currentTarget.value)}
             data-testid={TEST_IDS.reason}
@@ -132,7 +194,7 @@ export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: 
         </Field>
         <Field
           label="Hold (minutes)"
-          description="The policy pauses this long after the scale."
+          description="The policy pauses this long after the scale (at most 24 hours)."
           invalid={!holdOk}
         >
           <Input
@@ -149,12 +211,12 @@ export function ScaleDialog({ job, snapshot, apiPath, holdMinutes, onDismiss }: 
             title={sent.answer.dryRun ? 'Checked (dry run)' : 'Scale requested'}
             data-testid={TEST_IDS.result}
           >
-            {`${sent.answer.from} → ${sent.answer.to} workers, by ${sent.answer.user}; the policy holds until ${formatTime(sent.answer.holdUntil)}.`}
+            {answerText(sent.answer)}
           </Alert>
         )}
         {sent.state === 'failed' && (
-          <Alert severity="error" title="The scale was not done" data-testid={TEST_IDS.error}>
-            {sent.message}
+          <Alert severity="error" title={failedTitle(sent.error)} data-testid={TEST_IDS.error}>
+            {sent.error.message}
           </Alert>
         )}
       </div>

@@ -1,7 +1,9 @@
 /**
  * The app's configuration: the gateway's in-cluster URL (jsonData.gatewayUrl) and the Kubernetes token
- * Grafana sends it (secureJsonData.gatewayToken, encrypted by Grafana, never sent back to a browser).
- * Provisioning (provisioning/plugins/app.yaml) can set both instead.
+ * Grafana sends it (secureJsonData.gatewayToken, encrypted by Grafana, never sent back to a browser): the
+ * token of Grafana's ServiceAccount bound to the gateway's audience, which proves the call comes from
+ * Grafana; the person travels as Grafana's signed ID token. Provisioning (provisioning/plugins/app.yaml)
+ * can set both instead.
  */
 import type { AppPluginMeta, PluginConfigPageProps } from '@grafana/data';
 import { getBackendSrv } from '@grafana/runtime';
@@ -52,13 +54,13 @@ export function AppConfig({ plugin }: PluginConfigPageProps<AppPluginMeta<AppSet
       >
         <Input
           value={gatewayUrl}
-          placeholder="http://flink-autoscaler-gateway.flink-autoscaler.svc:8080"
+          placeholder="https://flink-autoscaler-gateway.flink-autoscaler.svc:8443"
           onChange={(e) => setGatewayUrl(e.currentTarget.value)}
         />
       </Field>
       <Field
         label="Kubernetes token"
-        description="A token of a ServiceAccount allowed to update flinkdeployments/scale; Grafana adds it server-side."
+        description="Grafana's ServiceAccount token for the gateway's audience (kubectl create token … --audience flink-autoscaler-gateway, or a projected token file); Grafana adds it server-side. It proves the call comes from Grafana: the person's own Kubernetes rights decide."
       >
         <SecretInput
           isConfigured={tokenSet}

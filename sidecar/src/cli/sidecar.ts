@@ -94,7 +94,12 @@ export function registerSidecar(program: Command): void {
     const server = await startSidecarServer(app, listen.host, listen.port);
     log('info', 'listening', { url: server.url, flink: opts.flinkUrl, ...target });
     await sidecar.start();
-    const watch = keepWatching(kube, (deployment) => sidecar.updateDeployment(deployment), log);
+    const watch = keepWatching({
+      connection,
+      target,
+      onDeployment: (deployment) => sidecar.updateDeployment(deployment),
+      log,
+    });
     const timer = setInterval(() => void sidecar.tick(), baseConfig.intervalSeconds * 1000);
     await sidecar.tick();
     await new Promise<void>((resolve) => {

@@ -5,9 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeError } from '../src/kube/api-error.js';
-import type { KubeConnection, KubeRequest, WatchEvent } from '../src/kube/connection.js';
+import { KubeConnection, type KubeRequest, type WatchEvent } from '../src/kube/connection.js';
 import type { FlinkDeployment } from '../src/kube/deployment.js';
 import { keepWatching, type WatchHandle, type WatchOptions } from '../src/loop/watch.js';
+import { closeServer, serve } from './loopback-server.js';
 
 type WatchScript = (emit: (event: WatchEvent) => void, signal: AbortSignal) => Promise<void> | void;
 
@@ -58,6 +59,7 @@ let handle: WatchHandle | undefined;
 afterEach(async () => {
   await handle?.stop();
   handle = undefined;
+  await closeServer();
 });
 
 function run(connection: WatchOptions['connection'], options: Partial<WatchOptions> = {}) {
@@ -237,5 +239,28 @@ describe('keepWatching', () => {
     const started = Date.now();
     await handle?.stop();
     expect(Date.now() - started).toBeLessThan(100);
+  });
+
+  it('over HTTP: a watch connection that goes silent without closing is replaced from the last version', async () => {
+    const watches: (string | null)[] = [];
+    const url = await serve((req, res) => {
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      res.setHeader('Content-Type', 'application/json');
+      if (query.get('watch') !== 'true') {
+        res.end(JSON.stringify({ metadata: { resourceVersion: '5' }, items: [fd('5')] }));
+        return;
+      }
+      watches.push(query.get('resourceVersion'));
+      res.writeHead(200);
+      // one event, then nothing: no data, no FIN (a dropped NAT entry, a hung proxy)
+      res.write(`${JSON.stringify({ type: 'MODIFIED', object: fd(String(5 + watches.length)) })}\n`);
+    });
+    const connection = new KubeConnection({ server: url });
+    const { seen } = run(connection, { idleTimeoutMs: 200 });
+    await until(() => watches.length >= 3, 'two restarted watches');
+    expect(watches.slice(0, 3)).toEqual(['5', '6', '7']);
+    expect(seen.map((d) => d.metadata.resourceVersion).slice(0, 3)).toEqual(['5', '6', '7']);
+    await handle?.stop();
+    connection.close();
   });
 });

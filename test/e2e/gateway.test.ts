@@ -362,3 +362,83 @@ describe('paths', () => {
     );
   });
 });
+
+describe('limits and caches', () => {
+  it('answers 429 beyond --max-concurrent-reviews, without queueing', async () => {
+    const capped = await startGateway(kube, { maxConcurrentReviews: 2, requestsPerMinute: 1000 });
+    try {
+      kube.setFault({ kind: 'delay', ms: 800, times: Infinity, match: { resource: 'tokenreviews' } });
+      const before = reviewCounts(kube);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          fetch(url('orders', 'status', NS, capped.url), { headers: { Authorization: `Bearer slow-${i}` } }),
+        ),
+      );
+      const statuses = answers.map((r) => r.status).sort();
+      expect(statuses).toEqual([401, 401, 429, 429, 429, 429, 429, 429, 429, 429]);
+      expect(answers.find((r) => r.status === 429)?.headers.get('retry-after')).toBe('1');
+      expect(reviewCounts(kube).tokenReviews - before.tokenReviews).toBe(2);
+    } finally {
+      kube.clearFaults();
+      await capped.close();
+    }
+  });
+
+  it('keeps review answers by SHA-256: a token 2 min, allowed 60 s, denied 10 s; no token in the log', async () => {
+    let now = Date.now();
+    const lines: string[] = [];
+    const timed = await startGateway(kube, {
+      grafanaJwksUrl: signer.jwksUrl,
+      clock: () => now,
+      requestsPerMinute: 1000,
+      log: (fields) => lines.push(JSON.stringify(fields)),
+    });
+    try {
+      const alice = await asGrafana('alice');
+      const bob = await asGrafana('bob');
+      const ask = async (headers: Record<string, string>) =>
+        (await fetch(url('orders', 'scale/access', NS, timed.url), { headers })).json();
+      const spent = async (step: () => Promise<unknown>) => {
+        const before = reviewCounts(kube);
+        await step();
+        const after = reviewCounts(kube);
+        return [after.tokenReviews - before.tokenReviews, after.accessReviews - before.accessReviews];
+      };
+      expect(await spent(() => ask(alice))).toEqual([1, 2]);
+      expect(await spent(() => ask(bob))).toEqual([0, 2]);
+      now += 9_000;
+      expect(await spent(() => ask(bob))).toEqual([0, 0]);
+      now += 2_000; // 11 s: bob's denial is asked again, Grafana may still speak for him (allowed, 60 s)
+      expect(await spent(() => ask(bob))).toEqual([0, 1]);
+      now += 50_000; // 61 s: alice's allowed answers are gone, Grafana's token is still known (2 min)
+      expect(await spent(() => ask(alice))).toEqual([0, 2]);
+      now += 59_500; // 120.5 s: the token is reviewed again, alice's answers (from 61 s) are kept
+      expect(await spent(() => ask(alice))).toEqual([1, 0]);
+      const all = lines.join('\n');
+      expect(all).toContain('grafana:alice');
+      expect(all).not.toContain(GRAFANA_SA.token);
+      expect(all).not.toContain(alice['X-Grafana-Id']);
+    } finally {
+      await timed.close();
+    }
+  });
+
+  it('limits requests per caller IP before anything else, with Retry-After', async () => {
+    const limited = await startGateway(kube, { requestsPerMinute: 3 });
+    try {
+      const before = reviewCounts(kube);
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 5; i += 1) {
+        const res = await fetch(url('orders', 'status', NS, limited.url));
+        statuses.push(res.status);
+        if (res.status === 429) retryAfter = res.headers.get('retry-after');
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(reviewCounts(kube)).toEqual(before);
+    } finally {
+      await limited.close();
+    }
+  });
+});

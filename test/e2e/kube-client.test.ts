@@ -177,6 +177,39 @@ describe('the sidecar’s Kubernetes client', () => {
     expect(await client.replicas()).toBe(7);
   });
 
+  it.each([
+    ['gatewayTimeout', 'server-error', 504],
+    ['reset', 'timeout', undefined],
+  ] as const)(
+    'a scale whose answer is lost (%s) is a %s that may have happened, sent once, and it did happen',
+    async (how, failure, status) => {
+      const { double, client } = await setUp();
+      double.setFault({ kind: 'loseAnswer', how, match: { verbs: ['patch'], subresource: 'scale' } });
+      const before = double.requests().length;
+      const error = await client.scale(4, 7).catch((e: unknown) => e);
+      expect(error).toMatchObject({ failure, status, mayHaveHappened: true });
+      const patches = double
+        .requests()
+        .slice(before)
+        .filter((r) => r.verb === 'patch');
+      expect(patches).toHaveLength(1);
+      expect(double.flinkDeployments.get(NS, 'clickstream')?.spec.taskManager?.replicas).toBe(7);
+    },
+  );
+
+  it('a read whose connection is reset or whose answer is lost is read again', async () => {
+    const { double, client } = await setUp();
+    double.setFault({ kind: 'reset', match: { verbs: ['get'] } });
+    double.setFault({ kind: 'loseAnswer', match: { verbs: ['get'] } });
+    const before = double.requests().length;
+    expect((await client.get()).metadata.name).toBe('clickstream');
+    const gets = double
+      .requests()
+      .slice(before)
+      .filter((r) => r.verb === 'get' && r.resource === 'flinkdeployments');
+    expect(gets).toHaveLength(3);
+  });
+
   it('is told when its service account lacks a right', async () => {
     const { double } = await setUp();
     const bob = await kubeClient(double.kubeconfig({ token: BOB.token }, { namespace: NS }), {

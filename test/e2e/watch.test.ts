@@ -193,6 +193,58 @@ describe('watching the FlinkDeployment', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('after an API server restart: at most 3 requests (watch, list, watch), then changes arrive again', async () => {
+    const { double, connection } = await setUp();
+    const seen: FlinkDeployment[] = [];
+    const statuses: boolean[] = [];
+    start({
+      connection,
+      onDeployment: (fd) => seen.push(fd),
+      onStatus: (s) => statuses.push(s.watching),
+      firstBackoffMs: 100,
+    });
+    await eventually(() => statuses.at(-1) === true, 'the watch');
+    otherWrites(double, 3); // the loop's last seen version is now older than the current one
+    const before = double.requests().length;
+    double.restart();
+    await eventually(() => statuses.at(-1) === false, 'the watch lost');
+    await eventually(() => statuses.at(-1) === true, 'watching again');
+    await sleep(1000);
+    const { lists, watches, gets } = reads(double, before);
+    expect(lists + watches + gets).toBeLessThanOrEqual(3);
+    edit(double, (fd) => {
+      if (fd.spec?.taskManager) fd.spec.taskManager.replicas = 5;
+    });
+    await eventually(() => seen.at(-1)?.spec?.taskManager?.replicas === 5, 'a change after the restart');
+  });
+
+  it('a watch held silent (no data, no FIN) is restarted after idleTimeoutMs and sees changes', async () => {
+    const { double, connection } = await setUp();
+    double.setFault({ kind: 'silence', match: { verbs: ['watch'] } });
+    const before = double.requests().length;
+    const seen: FlinkDeployment[] = [];
+    start({ connection, onDeployment: (fd) => seen.push(fd), idleTimeoutMs: 300, firstBackoffMs: 50 });
+    await eventually(() => seen.length === 1, 'the list');
+    edit(double, (fd) => {
+      if (fd.spec?.taskManager) fd.spec.taskManager.replicas = 8;
+    });
+    await eventually(() => seen.at(-1)?.spec?.taskManager?.replicas === 8, 'the change after the restart');
+    expect(reads(double, before)).toMatchObject({ lists: 1, watches: 2 });
+  });
+
+  it('a large object with Cyrillic and CJK text, written a few bytes at a time, arrives intact', async () => {
+    const { double, connection } = await setUp({ maxWriteBytes: 7 });
+    const text = 'Поток кликов — 点击流处理 — '.repeat(200);
+    const seen: FlinkDeployment[] = [];
+    start({ connection, onDeployment: (fd) => seen.push(fd) });
+    await eventually(() => seen.length === 1, 'the list');
+    edit(double, (fd) => {
+      fd.metadata.annotations = { ...fd.metadata.annotations, 'example.com/note': text };
+    });
+    await eventually(() => seen.length === 2, 'the change');
+    expect(seen[1]?.metadata.annotations?.['example.com/note']).toBe(text);
+  });
+
   it('retries a failed list with backoff that grows, and logs why', async () => {
     const { double, kubeconfig } = await setUp();
     // one attempt per list: the loop's own backoff is what is tested here

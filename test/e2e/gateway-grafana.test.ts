@@ -216,4 +216,24 @@ describe('Grafana’s ID token, checked', () => {
     // Grafana's keys were fetched once and kept, not once per request.
     expect(signer.jwksRequests()).toBeLessThanOrEqual(2);
   });
+
+  it('with --trust-grafana-user-header and no keys, X-Grafana-User names the person (still only for an asserter)', async () => {
+    const trusting = await startGateway(kube, { trustGrafanaUserHeader: true });
+    try {
+      const ask = (token: string) =>
+        fetch(`${trusting.url}/api/v1/namespaces/${STREAMING}/flinkdeployments/orders/scale/access`, {
+          headers: {
+            Authorization: `Bearer ${token}`,
+            'X-Grafana-User': 'alice',
+            'X-Grafana-Id': 'unchecked',
+          },
+        });
+      expect(await (await ask(GRAFANA_SA.token)).json()).toMatchObject({
+        allowed: true,
+        user: 'grafana:alice',
+      });
+    } finally {
+      await trusting.close();
+    }
+  });
 });

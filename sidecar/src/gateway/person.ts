@@ -106,7 +106,10 @@ export async function personOf(req: Request, options: PersonOptions): Promise<Pe
   const userHeader = req.get('x-grafana-user');
   let login: string;
   let source: Person['source'];
-  if (idToken !== undefined && idToken !== '') {
+  // Grafana sends its ID token whenever idForwarding is on; a gateway told to trust X-Grafana-User and given
+  // no keys to check the token with goes by the header alone.
+  const checkable = options.grafanaKeys !== undefined || !options.trustGrafanaUserHeader || !userHeader;
+  if (idToken !== undefined && idToken !== '' && checkable) {
     login = await loginFromIdToken(idToken, options);
     source = 'id-token';
     if (userHeader !== undefined && userHeader !== '' && userHeader.trim() !== login) {

@@ -5,7 +5,7 @@
  * JobManager pod.
  */
 import { readFileSync } from 'node:fs';
-import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
+import type { Agent, IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { http, https } from '../http/node-http.js';
 import { KubeError, kubeErrorOf } from './api-error.js';
@@ -104,7 +104,6 @@ async function readBody(response: IncomingMessage, limit: number): Promise<strin
 
 /** An open request: its answer, and whether a connection was made (so that bytes may have been sent). */
 interface Exchange {
-  request: ClientRequest;
   response: Promise<IncomingMessage>;
   /** True once the request had a connected socket (TCP, and TLS for https) to be written to. */
   connected: () => boolean;
@@ -226,10 +225,11 @@ export class KubeConnection {
     });
     const response = new Promise<IncomingMessage>((resolve, reject) => {
       req.once('response', resolve);
-      req.once('error', reject);
+      // `on`, not `once`: an aborted request may report a second error, which must not go unhandled.
+      req.on('error', reject);
     });
     req.end(body);
-    return { request: req, response, connected: () => connected };
+    return { response, connected: () => connected };
   }
 
   /** One attempt of a JSON request; every failure is a classified KubeError. */

@@ -44,21 +44,36 @@ export function getText(
       reject(failure);
     };
     const onAnswer = (response: IncomingMessage) => {
-      const chunks: Buffer[] = [];
+      const declared = Number(response.headers['content-length']);
+      if (declared > options.maxBytes) {
+        fail(new GetFailure('too-large', `the answer is larger than ${options.maxBytes} bytes`));
+        return;
+      }
+      // One buffer for the whole answer, sized by Content-Length when given, instead of a list of chunks and
+      // a concatenated copy of them: the bytes are in memory once, not twice.
+      let body = Buffer.allocUnsafe(Number.isSafeInteger(declared) && declared > 0 ? declared : 16 * 1024);
       let size = 0;
       response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > options.maxBytes) {
+        if (settled) return;
+        if (size + chunk.length > options.maxBytes) {
           fail(new GetFailure('too-large', `the answer is larger than ${options.maxBytes} bytes`));
-        } else {
-          chunks.push(chunk);
+          return;
         }
+        if (size + chunk.length > body.length) {
+          const grown = Buffer.allocUnsafe(
+            Math.min(options.maxBytes, Math.max(2 * body.length, size + chunk.length)),
+          );
+          body.copy(grown, 0, 0, size);
+          body = grown;
+        }
+        chunk.copy(body, size);
+        size += chunk.length;
       });
       response.on('end', () => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
-        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        resolve({ status: response.statusCode ?? 0, text: body.toString('utf8', 0, size) });
       });
       response.on('aborted', () => fail(new GetFailure('timeout', 'the answer was cut off')));
       response.on('error', (error) =>

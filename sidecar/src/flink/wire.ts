@@ -3,8 +3,41 @@
  * for metrics, aggregated values as numbers but "NaN"/"Infinity" as strings); unknown fields pass.
  */
 import { z } from 'zod';
+import { FLINK_JSON_BOUNDS, grouped } from './bounded-json.js';
 
 const id32 = z.string().regex(/^[0-9a-f]{32}$/);
+
+/**
+ * An array of at most `max` items whose validation stops at the first item that fails. (z.array reports
+ * every failing item: an answer of 100,000 `{}` made 100,000 issues, hundreds of MiB.)
+ */
+export function list<T extends z.ZodType>(element: T, max: number = FLINK_JSON_BOUNDS.maxItems) {
+  return z.unknown().transform((value, ctx): z.output<T>[] => {
+    if (!Array.isArray(value)) {
+      ctx.issues.push({ code: 'invalid_type', expected: 'array', input: value });
+      return z.NEVER;
+    }
+    if (value.length > max) {
+      ctx.issues.push({
+        code: 'custom',
+        input: value.length,
+        message: `more than ${grouped(max)} items (the cap on one array of a Flink answer)`,
+      });
+      return z.NEVER;
+    }
+    const out = new Array<z.output<T>>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const parsed = element.safeParse(value[i]);
+      if (!parsed.success) {
+        const first = parsed.error.issues[0]!;
+        ctx.issues.push({ ...first, input: value[i], path: [i, ...first.path] });
+        return z.NEVER;
+      }
+      out[i] = parsed.data;
+    }
+    return out;
+  });
+}
 
 export const overviewSchema = z.looseObject({
   taskmanagers: z.int().nonnegative(),
@@ -15,7 +48,7 @@ export const overviewSchema = z.looseObject({
 export type Overview = z.infer<typeof overviewSchema>;
 
 export const jobsOverviewSchema = z.looseObject({
-  jobs: z.array(z.looseObject({ jid: id32, name: z.string(), state: z.string(), 'start-time': z.number() })),
+  jobs: list(z.looseObject({ jid: id32, name: z.string(), state: z.string(), 'start-time': z.number() })),
 });
 
 export const jobDetailsSchema = z.looseObject({
@@ -23,8 +56,7 @@ export const jobDetailsSchema = z.looseObject({
   name: z.string(),
   state: z.string(),
   maxParallelism: z.number().optional(),
-  timestamps: z.record(z.string(), z.number()).optional(),
-  vertices: z.array(
+  vertices: list(
     z.looseObject({
       id: id32,
       name: z.string(),
@@ -34,19 +66,19 @@ export const jobDetailsSchema = z.looseObject({
     }),
   ),
   plan: z.looseObject({
-    nodes: z.array(z.looseObject({ id: id32, inputs: z.array(z.looseObject({ id: id32 })).optional() })),
+    nodes: list(z.looseObject({ id: id32, inputs: list(z.looseObject({ id: id32 })).optional() })),
   }),
 });
 export type JobDetails = z.infer<typeof jobDetailsSchema>;
 
-export const configSchema = z.array(z.looseObject({ key: z.string(), value: z.string() }));
+export const configSchema = list(z.looseObject({ key: z.string(), value: z.string() }));
 
-export const metricListSchema = z.array(z.looseObject({ id: z.string() }));
+export const metricListSchema = list(z.looseObject({ id: z.string() }));
 
 /** An aggregated value: a JSON number, or NaN/Infinity spelled as a string. */
 const aggregate = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity']).transform((s) => Number(s))]);
 
-export const aggregatedSchema = z.array(
+export const aggregatedSchema = list(
   z.looseObject({
     id: z.string(),
     min: aggregate.optional(),
@@ -58,5 +90,5 @@ export const aggregatedSchema = z.array(
 export type Aggregated = z.infer<typeof aggregatedSchema>;
 
 export const taskManagersSchema = z.looseObject({
-  taskmanagers: z.array(z.looseObject({ id: z.string(), slotsNumber: z.int().nonnegative() })),
+  taskmanagers: list(z.looseObject({ id: z.string(), slotsNumber: z.int().nonnegative() })),
 });

@@ -203,6 +203,25 @@ describe('POST …/scale', () => {
     expect(replicasOf('raced')).toBe(5);
   });
 
+  it('reads back a write whose answer was lost (5xx): found not written, it is a 503 saying to check', async () => {
+    job('lost', 2);
+    const reads = () =>
+      kube
+        .requests()
+        .filter((r) => r.verb === 'get' && r.resource === 'flinkdeployments' && r.name === 'lost').length;
+    kube.setFault({
+      kind: 'internalError',
+      times: 1,
+      match: { verbs: ['patch'], resource: 'flinkdeployments', name: 'lost' },
+    });
+    const before = reads();
+    const answer = await scale('lost', await asGrafana('alice'), { replicas: 3, reason: 'lost answer' });
+    expect(answer.status).toBe(503);
+    expect(answer.body.error?.['message']).toContain('read the FlinkDeployment before trying again');
+    expect(reads() - before).toBe(2); // the judgement, and the read-back that found no hold
+    expect(replicasOf('lost')).toBe(2);
+  });
+
   it('a caller that names no person is checked itself: a script with its own right scales', async () => {
     job('scripted', 2);
     const answer = await scale(

@@ -64,15 +64,19 @@ export async function serveGateway(app: RequestListener, options: ServeOptions):
   let caTimer: NodeJS.Timeout | undefined;
   if (tls.clientCaFile !== undefined) {
     const file = tls.clientCaFile;
+    let rejected = '';
     caTimer = setInterval(() => {
+      let next = '';
       try {
-        const next = readFileSync(file, 'utf8');
-        if (next === ca) return;
+        next = readFileSync(file, 'utf8');
+        if (next === ca || next === rejected) return;
         createSecureContext({ ca: next });
         ca = next;
         server.setSecureContext(context());
         options.log('info', 'client CA reloaded', { file });
       } catch (error) {
+        // Said once per bad content, not every few seconds; the CA in use stays.
+        if (next !== '') rejected = next;
         options.log('warn', 'client CA not reloaded', { file, error: (error as Error).message });
       }
     }, checkMs);

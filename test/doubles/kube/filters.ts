@@ -22,6 +22,8 @@ export interface RequestRecord {
   body: string;
   status?: number;
   userAgent: string;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface FilterContext {
@@ -47,6 +49,7 @@ export function requestFilter(context: FilterContext) {
     const url = new URL(req.originalUrl, 'http://kube-double');
     const info = requestInfo(req.method, url.pathname, url.searchParams);
     const record: RequestRecord = {
+      at: Date.now(),
       method: req.method,
       path: url.pathname,
       query: url.search,

@@ -1,6 +1,7 @@
 /** Request and response plumbing shared by every handler: JSON bodies, Status errors, warnings, write options. */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { PacedWriter } from './paced-writer.js';
 import { badRequest, internalError, StatusError, unsupportedMediaType } from './status.js';
 
 /** How unknown fields are treated on a write (`fieldValidation`; the apiserver's default is Warn). */
@@ -15,6 +16,17 @@ export interface WriteOptions {
 export function queryOf(req: Request): URLSearchParams {
   const at = req.originalUrl.indexOf('?');
   return new URLSearchParams(at < 0 ? '' : req.originalUrl.slice(at + 1));
+}
+
+/**
+ * A boolean query parameter as the apiserver converts it (Convert_Slice_string_To_bool): absent is false,
+ * `0` and `false` (any case) are false, anything else, even an empty value, is true.
+ */
+export function queryBool(query: URLSearchParams, name: string): boolean {
+  const values = query.getAll(name);
+  if (values.length === 0) return false;
+  const first = values[0] ?? '';
+  return !(first === '0' || first.toLowerCase() === 'false');
 }
 
 export function writeOptions(req: Request): WriteOptions {
@@ -46,7 +58,15 @@ export function sendObject(
     );
   // Not res.json/res.send: they add `; charset=utf-8`, which the apiserver does not.
   res.status(code).setHeader('Content-Type', 'application/json');
-  res.end(JSON.stringify(body));
+  const text = Buffer.from(JSON.stringify(body), 'utf8');
+  const writer = PacedWriter.for(res);
+  if (text.length <= writer.maxBytes) {
+    res.end(text);
+    return;
+  }
+  // Larger than one write: chunked, in pieces, as the Go server streams an answer past its buffer.
+  writer.write(text);
+  writer.end();
 }
 
 /** Sends any thrown error: a StatusError as its Status, anything else as 500 InternalError. */

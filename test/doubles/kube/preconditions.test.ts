@@ -20,7 +20,7 @@ beforeAll(async () => {
     namespace: ns,
     users: [{ token: 'admin-token', username: 'admin', groups: ['system:masters'] }],
   });
-});
+}, 60_000);
 
 afterAll(async () => {
   await double?.close();

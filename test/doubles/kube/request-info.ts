@@ -1,4 +1,5 @@
 /** What a request asks for, read from its method and path as the apiserver's RequestInfoFactory reads it. */
+import { queryBool } from './http.js';
 import type { RequestAttributes } from './rbac.js';
 
 export type RequestInfo = Omit<RequestAttributes, 'user'>;
@@ -54,6 +55,11 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   const apiVersion = parts[0] ?? '';
   parts = parts.slice(1);
   let verb = verbsByMethod[method.toUpperCase()] ?? method.toLowerCase();
+  // The deprecated /watch/ (and /proxy/) prefix: the verb comes from the path.
+  if ((parts[0] === 'watch' || parts[0] === 'proxy') && parts.length > 1) {
+    verb = parts[0];
+    parts = parts.slice(1);
+  }
   let namespace = '';
   if (parts[0] === 'namespaces' && parts.length > 1) {
     namespace = parts[1] ?? '';
@@ -63,8 +69,7 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   let name = parts[1] ?? '';
   const subresource = parts[2] ?? '';
   if (name === '' && verb === 'get') {
-    const watch = query.get('watch');
-    verb = watch === 'true' || watch === '1' ? 'watch' : 'list';
+    verb = queryBool(query, 'watch') ? 'watch' : 'list';
     name = exactName(query.get('fieldSelector') ?? undefined);
   }
   if (name === '' && verb === 'delete') verb = 'deletecollection';

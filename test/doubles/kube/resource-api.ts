@@ -7,6 +7,8 @@ import {
   alreadyExists,
   badRequest,
   conflict,
+  expired,
+  tooLargeResourceVersion,
   invalid,
   notFound,
   patchNotApplicable,
@@ -76,6 +78,91 @@ export interface ListOptions {
   fieldSelector?: string | null;
   limit?: string | null;
   continue?: string | null;
+  resourceVersion?: string | null;
+  resourceVersionMatch?: string | null;
+}
+
+function keyOf(object: KubeObject): string {
+  return `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
+}
+
+/** A continue token as the etcd3 store encodes it: the version of the first page and the key to go on after. */
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+}
+
+function decodeContinue(token: string): { rv: number; start: string } {
+  try {
+    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString()) as {
+      v?: unknown;
+      rv?: unknown;
+      start?: unknown;
+    };
+    if (decoded.v !== 'meta.k8s.io/v1') throw new Error('unknown version');
+    if (typeof decoded.rv !== 'number' || typeof decoded.start !== 'string') throw new Error('malformed');
+    if (decoded.rv === 0) throw new Error('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    return { rv: decoded.rv, start: decoded.start };
+  } catch {
+    throw badRequest('continue key is not valid: illegal base64 data at input byte 0');
+  }
+}
+
+/**
+ * 410 for a continue token whose snapshot was compacted: the Status carries a fresh token (rv -1: go on at
+ * the latest version), as etcd3's handleCompactedErrorForPaging answers.
+ */
+function continueExpired(start: string): StatusError {
+  const error = expired(
+    'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+  );
+  error.status.metadata = { continue: encodeContinue(-1, start) };
+  return error;
+}
+
+function parseResourceVersion(value: string): number {
+  if (!/^\d+$/.test(value)) {
+    throw badRequest(
+      `invalid resource version: strconv.ParseUint: parsing ${JSON.stringify(value)}: invalid syntax`,
+    );
+  }
+  return Number(value);
+}
+
+/** ValidateListOptions of a list (not a watch): 422 ListOptions Invalid. */
+function validateListOptions(options: ListOptions): void {
+  const match = options.resourceVersionMatch ?? '';
+  if (match === '') return;
+  const errors: FieldError[] = [];
+  if ((options.resourceVersion ?? '') === '') {
+    errors.push({
+      type: 'FieldValueForbidden',
+      field: 'resourceVersionMatch',
+      detail: 'resourceVersionMatch is forbidden unless resourceVersion is provided',
+    });
+  }
+  if ((options.continue ?? '') !== '') {
+    errors.push({
+      type: 'FieldValueForbidden',
+      field: 'resourceVersionMatch',
+      detail: 'resourceVersionMatch is forbidden when continue is provided',
+    });
+  }
+  if (match !== 'Exact' && match !== 'NotOlderThan') {
+    errors.push({
+      type: 'FieldValueNotSupported',
+      field: 'resourceVersionMatch',
+      value: match,
+      detail: 'supported values: "Exact", "NotOlderThan", ""',
+    });
+  }
+  if (match === 'Exact' && options.resourceVersion === '0') {
+    errors.push({
+      type: 'FieldValueForbidden',
+      field: 'resourceVersionMatch',
+      detail: 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+    });
+  }
+  if (errors.length > 0) throw invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', errors);
 }
 
 const generateNameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -129,7 +216,11 @@ export class ResourceApi {
       fields((key) => fieldValue(this.kind.toExternal(object), key));
   }
 
-  /** Stored objects matching the options (one namespace, or all when namespace is undefined), one page of them. */
+  /**
+   * Stored objects matching the options (one namespace, or all when namespace is undefined), one page of
+   * them, read as etcd reads: now, at an exact older version, or at the first page's version for a
+   * continue token (410 once compaction took it).
+   */
   listStored(
     namespace: string | undefined,
     options: ListOptions,
@@ -137,26 +228,42 @@ export class ResourceApi {
     items: KubeObject[];
     metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
   } {
-    const resourceVersion = String(this.store.resourceVersion);
-    const matches = this.matcher(options);
-    let items = this.store.list(this.kind.collection, namespace).filter(matches);
+    validateListOptions(options);
+    const collection = this.kind.collection;
+    const current = this.store.resourceVersion;
+    let readAt = current;
+    let start: string | undefined;
     if (options.continue) {
-      let start: string;
-      try {
-        start = String(
-          (JSON.parse(Buffer.from(options.continue, 'base64url').toString()) as { start: unknown }).start,
-        );
-      } catch {
-        throw badRequest('continue key is not valid: illegal base64 data at input byte 0');
+      const token = decodeContinue(options.continue);
+      start = token.start;
+      if (token.rv !== -1) {
+        if (token.rv < this.store.historyFloor(collection)) throw continueExpired(token.start);
+        readAt = token.rv;
       }
-      items = items.filter((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}` > start);
+    } else if (options.resourceVersion) {
+      const requested = parseResourceVersion(options.resourceVersion);
+      if (requested > current) throw tooLargeResourceVersion(requested, current);
+      if (options.resourceVersionMatch === 'Exact') {
+        if (requested < this.store.historyFloor(collection)) {
+          throw expired('The resourceVersion for the provided list is too old.');
+        }
+        readAt = requested;
+      }
     }
+    const all = this.store.listAt(collection, readAt, namespace);
+    if (all === undefined) throw expired('The resourceVersion for the provided list is too old.');
+    const matches = this.matcher(options);
+    let items = all.filter(matches);
+    if (start !== undefined) {
+      const after = start;
+      items = items.filter((o) => keyOf(o) > after);
+    }
+    const resourceVersion = String(readAt);
     const limit = Number(options.limit ?? 0);
     if (limit > 0 && items.length > limit) {
       const page = items.slice(0, limit);
       const last = page[page.length - 1];
-      const start = `${last?.metadata.namespace ?? ''}/${last?.metadata.name ?? ''}`;
-      const token = Buffer.from(JSON.stringify({ rv: resourceVersion, start })).toString('base64url');
+      const token = encodeContinue(readAt, last === undefined ? '' : keyOf(last));
       return {
         items: page,
         metadata: { resourceVersion, continue: token, remainingItemCount: items.length - limit },

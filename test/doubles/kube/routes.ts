@@ -4,6 +4,7 @@ import type { ScaleApi } from './flinkdeployments.js';
 import {
   bodyText,
   contentType,
+  queryBool,
   handle,
   handleAsync,
   jsonBody,
@@ -36,17 +37,11 @@ function listOrWatch(
     fieldSelector: query.get('fieldSelector'),
     limit: query.get('limit'),
     continue: query.get('continue'),
+    resourceVersion: query.get('resourceVersion'),
+    resourceVersionMatch: query.get('resourceVersionMatch'),
   };
-  const watch = query.get('watch');
-  if (watch === 'true' || watch === '1') {
-    const render = wantsTable(req)
-      ? (object: Parameters<typeof api.kind.toExternal>[0]) =>
-          api.kind.table([object], {
-            includeObject: query.get('includeObject'),
-            metadata: { resourceVersion: object.metadata.resourceVersion ?? '' },
-          })
-      : undefined;
-    serveWatch(req, res, api, namespace, settings, render);
+  if (queryBool(query, 'watch')) {
+    watchOnly(req, res, api, namespace, settings);
     return;
   }
   if (wantsTable(req)) {
@@ -55,6 +50,26 @@ function listOrWatch(
     return;
   }
   sendObject(res, 200, api.list(namespace, options));
+}
+
+/** A watch, rendered as Table rows when kubectl asks for server-side printing (`kubectl get -w`). */
+function watchOnly(
+  req: Request,
+  res: Response,
+  api: ResourceApi,
+  namespace: string | undefined,
+  settings: WatchSettings,
+  name?: string,
+): void {
+  const query = queryOf(req);
+  const render = wantsTable(req)
+    ? (object: Parameters<typeof api.kind.toExternal>[0]) =>
+        api.kind.table([object], {
+          includeObject: query.get('includeObject'),
+          metadata: { resourceVersion: object.metadata.resourceVersion ?? '' },
+        })
+    : undefined;
+  serveWatch(req, res, api, namespace, settings, render, name);
 }
 
 /**
@@ -86,6 +101,26 @@ export function mountResource(
   const item = `${collection}/:name`;
   const ns = (req: Request): string => (clusterScoped ? '' : param(req, 'namespace'));
 
+  // The deprecated /watch/ paths, still served: `base/watch/[namespaces/:namespace/]<resource>[/:name]`.
+  const watchCollection = clusterScoped
+    ? `${base}/watch/${resource}`
+    : `${base}/watch/namespaces/:namespace/${resource}`;
+  if (!clusterScoped) {
+    app.get(
+      `${base}/watch/${resource}`,
+      handle((req, res) => watchOnly(req, res, api, undefined, settings)),
+    );
+  }
+  app.get(
+    watchCollection,
+    handle((req, res) => watchOnly(req, res, api, clusterScoped ? undefined : ns(req), settings)),
+  );
+  app.get(
+    `${watchCollection}/:name`,
+    handle((req, res) =>
+      watchOnly(req, res, api, clusterScoped ? undefined : ns(req), settings, param(req, 'name')),
+    ),
+  );
   if (!clusterScoped) {
     app.get(
       `${base}/${resource}`,

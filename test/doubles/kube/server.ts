@@ -5,14 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { MutatingAdmission, type AdmissionCall } from './admission.js';
 import { mountDiscovery, servedResources } from './discovery.js';
 import { coreEventKind, eventsV1Kind } from './events.js';
-import { Faults, type Fault } from './faults.js';
+import { Faults, isSilenced, type Fault } from './faults.js';
 import { requestFilter, callerOf, type RequestRecord } from './filters.js';
 import { customResourceKind, ScaleApi } from './flinkdeployments.js';
 import {
@@ -26,6 +26,7 @@ import { apiServerAudience, Authenticator, type TokenUser } from './identity.js'
 import { writeKubeconfig } from './kubeconfig.js';
 import { Namespaces } from './namespaces.js';
 import { mountOpenApi } from './openapi.js';
+import { maxWriteBytesKey } from './paced-writer.js';
 import { builtInPodAdmission } from './pod-defaults.js';
 import { podHelpers, webhookHelpers, type PodHelpers, type WebhookHelpers } from './pod-helpers.js';
 import { podKind } from './pods.js';
@@ -66,10 +67,25 @@ export interface KubeDoubleOptions {
   anonymous?: boolean;
   /** Answer aggregated discovery (apidiscovery.k8s.io/v2) when asked; false makes clients fall back (default true). */
   aggregatedDiscovery?: boolean;
-  /** BOOKMARK interval for watches with allowWatchBookmarks (default 60 s). */
+  /** BOOKMARK interval for watches with allowWatchBookmarks (default 60 s, as the apiserver's cacher). */
   bookmarkIntervalMs?: number;
-  /** How many changes watches can resume from before 410 Expired (default 1000). */
+  /**
+   * Events each kind's watch cache keeps (default 100, the apiserver's default): a watch from a version
+   * older than the cache reaches back gets 410 Expired.
+   */
+  watchCacheSize?: number;
+  /** The former name of `watchCacheSize` (used when `watchCacheSize` is not given). */
   watchHistory?: number;
+  /**
+   * etcd compaction every this many ms (default 300_000, as the apiserver's --etcd-compaction-interval; 0
+   * disables): each compacts through the version seen at the previous one, so a version becomes unwatchable
+   * and unreadable (continue tokens, exact lists) 5 to 10 minutes after it was written.
+   */
+  compactionIntervalMs?: number;
+  /** Answers and watch lines are written in pieces of at most this many bytes (default 1400, about a TLS record; 0: in one write). */
+  maxWriteBytes?: number;
+  /** A watch without timeoutSeconds ends after a random time in [this, twice this) seconds (default 1800, --min-request-timeout). */
+  minRequestTimeoutSeconds?: number;
   /** The API server's own token audiences (default the in-cluster one). */
   apiAudiences?: string[];
   /** `/version`'s gitVersion; the gcloud kubectl dispatcher picks its kubectl by it (default v1.32.4). */
@@ -108,8 +124,14 @@ export interface KubeDouble {
   admissionCalls(): AdmissionCall[];
   /** Every request so far, oldest first. */
   requests(): RequestRecord[];
-  /** Drops watch history: watches from an older resourceVersion get 410 Expired. */
+  /** Compacts through the latest version: watches from and reads at an older resourceVersion get 410 Expired. */
   compact(): void;
+  /**
+   * An API server restart: every open watch and keep-alive connection is dropped (sockets destroyed; a
+   * connection a `silence` fault holds stays silent), the watch caches start empty at the current version
+   * (watches from an older one get an ERROR event with a 410 Expired Status); lists still work.
+   */
+  restart(): void;
   /** The latest resourceVersion. */
   resourceVersion(): string;
   /** The directory of kubeconfig files (removed by close). */
@@ -119,16 +141,19 @@ export interface KubeDouble {
 export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<KubeDouble> {
   const crd = loadCrd(options.crdPath ?? defaultCrdPath);
   const defaultNamespace = options.namespace ?? 'default';
-  const store = new ObjectStore(
-    options.watchHistory === undefined ? {} : { historyLimit: options.watchHistory },
-  );
+  const store = new ObjectStore({ watchCacheSize: options.watchCacheSize ?? options.watchHistory ?? 100 });
   const authenticator = new Authenticator(options.users ?? [], options.apiAudiences ?? [apiServerAudience]);
   const rules: AccessRule[] = [...(options.rules ?? [])];
   const faults = new Faults();
   const records: RequestRecord[] = [];
   const replicaListeners = new Set<(change: ReplicasChange) => void>();
   const openWatches = new Set<Response>();
-  const watchSettings = { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000, open: openWatches };
+  const watchSettings = {
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+    open: openWatches,
+    minRequestTimeoutSeconds: options.minRequestTimeoutSeconds ?? 1800,
+  };
+  const maxWriteBytes = options.maxWriteBytes ?? 1400;
 
   const namespaces = new Namespaces([
     'default',
@@ -180,6 +205,10 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   app.disable('etag');
   app.set('query parser', 'simple');
   app.use(express.raw({ type: () => true, limit: '3mb' }));
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.locals[maxWriteBytesKey] = maxWriteBytes;
+    next();
+  });
 
   app.use(requestFilter({ authenticator, rules, faults, records, anonymous: options.anonymous !== false }));
 
@@ -221,6 +250,24 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
 
   const tls = selfSignedCertificate();
   const servers: Server[] = [createServer(app), createTlsServer({ key: tls.key, cert: tls.cert }, app)];
+  // Open connections (the TLS socket for https), so that a restart can drop them all.
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  };
+  servers[0]?.on('connection', track);
+  servers[1]?.on('secureConnection', track);
+  let compactionTimer: NodeJS.Timeout | undefined;
+  const compactionIntervalMs = options.compactionIntervalMs ?? 300_000;
+  if (compactionIntervalMs > 0) {
+    let mark = store.resourceVersion;
+    compactionTimer = setInterval(() => {
+      store.compactThrough(mark);
+      mark = store.resourceVersion;
+    }, compactionIntervalMs);
+    compactionTimer.unref();
+  }
   const ports = await Promise.all(
     servers.map(
       (server) =>
@@ -249,7 +296,9 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     caCertificate: tls.cert,
     dir,
     close: async () => {
+      clearInterval(compactionTimer);
       for (const res of openWatches) res.end();
+      for (const socket of sockets) socket.destroy();
       await Promise.all(
         servers.map(
           (server) =>
@@ -293,6 +342,11 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     addNamespace: (name, labels) => namespaces.add(name, labels),
     requests: () => records.map((r) => ({ ...r })),
     compact: () => store.compact(),
+    restart: () => {
+      store.restartWatchCaches();
+      for (const res of openWatches) if (!isSilenced(res.socket)) res.socket?.destroy();
+      for (const socket of sockets) if (!isSilenced(socket)) socket.destroy();
+    },
     resourceVersion: () => String(store.resourceVersion),
   };
 }

@@ -19,7 +19,8 @@ export interface StatusDetails {
 export interface Status {
   kind: 'Status';
   apiVersion: 'v1';
-  metadata: Record<string, never>;
+  /** Empty, but for the fresh continue token of a 410 on an expired continue. */
+  metadata: { continue?: string };
   status: 'Success' | 'Failure';
   message?: string;
   reason?: string;
@@ -141,6 +142,26 @@ export function requestEntityTooLarge(): StatusError {
 /** 410 Expired: a watch or list from a resourceVersion the server no longer has. */
 export function expired(message: string): StatusError {
   return failure(410, 'Expired', message);
+}
+
+/** 504 Timeout: a read at a version the server has not reached (storage.NewTooLargeResourceVersionError). */
+export function tooLargeResourceVersion(requested: number, current: number): StatusError {
+  const error = failure(504, 'Timeout', `Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
+  error.headers['Retry-After'] = '1';
+  return error;
+}
+
+/** 504 Timeout: the answer did not come in time (the apiserver's timeout filter). */
+export function gatewayTimeout(): StatusError {
+  return failure(
+    504,
+    'Timeout',
+    'Timeout: request did not complete within requested timeout - context deadline exceeded',
+    {},
+  );
 }
 
 /** 415 UnsupportedMediaType for a patch type the resource does not take (negotiation.NewUnsupportedMediaTypeError). */

@@ -94,6 +94,33 @@ describe('the Prometheus exporter', () => {
     expect(result.status).toBe(0);
   });
 
+  it('shows the sidecar’s own health: up, why not ready, leader, last cycle, and its own gates; promtool is content', async () => {
+    const m = new SidecarMetrics({ namespace: 'n', flinkdeployment: 'f' });
+    m.setUp(false);
+    m.setNotReady('flinkdeployment-not-found');
+    m.setLeader(false);
+    let text = await m.text();
+    expect(text).toMatch(/^flink_autoscaler_up\{[^}]*\} 0$/m);
+    expect(text).toMatch(/^flink_autoscaler_not_ready\{reason="flinkdeployment-not-found",[^}]*\} 1$/m);
+    expect(text).toMatch(/^flink_autoscaler_leader\{[^}]*\} 0$/m);
+    let result = promtool(text);
+    expect(result.stderr + result.stdout).toBe('');
+    m.setUp(true);
+    m.setNotReady(undefined);
+    m.setLeader(true);
+    m.setCycle(T0);
+    m.setEvaluation(evaluation(), 10, ['paused', 'not-leader']);
+    text = await m.text();
+    expect(text).toMatch(/^flink_autoscaler_up\{[^}]*\} 1$/m);
+    expect(text).not.toMatch(/^flink_autoscaler_not_ready\{/m);
+    expect(text).toMatch(/^flink_autoscaler_leader\{[^}]*\} 1$/m);
+    expect(text).toMatch(/^flink_autoscaler_last_cycle_timestamp_seconds\{[^}]*\} 1767225600$/m);
+    expect(text).toMatch(/flink_autoscaler_gate\{gate="paused",[^}]*\} 1/);
+    expect(text).toMatch(/flink_autoscaler_gate\{gate="not-leader",[^}]*\} 1/);
+    result = promtool(text);
+    expect(result.stderr + result.stdout).toBe('');
+  });
+
   it('promtool really checks: a counter without _total is reported', () => {
     const bad =
       '# HELP flink_autoscaler_scalings Scalings.\n# TYPE flink_autoscaler_scalings counter\nflink_autoscaler_scalings 1\n';

@@ -1,7 +1,8 @@
 /**
  * The README's main job, `npm start`: the sidecar against a built-in simulated Flink job and Kubernetes
  * cluster (the test doubles), in accelerated virtual time, so a newcomer watches it scale with no cluster.
- * Prints `kubeconfig: PATH` and `sidecar: URL` first, then logs decisions as JSON lines on stderr.
+ * Prints `kubeconfig: PATH` and `sidecar: URL` first, then logs decisions as JSON lines on stderr. A person
+ * scales by hand as in a cluster: `kubectl scale` (or a hold annotation) on the FlinkDeployment.
  */
 import { DEFAULT_CONFIG } from '@flink-autoscaler/shared';
 import { KubeConnection } from '../../sidecar/src/kube/connection.js';
@@ -78,7 +79,6 @@ const sidecar = new Sidecar({
 await sidecar.start();
 const app = createSidecarApp({
   api: sidecar,
-  kube: kubeClient,
   metrics,
   clock,
   log: (fields) => log('debug', 'request', fields),
@@ -91,7 +91,11 @@ log('info', 'demo started', {
   trace: trace.name,
   description: trace.description,
   speed: `${STEP_SECONDS} virtual seconds every ${STEP_MS} ms`,
-  try: `kubectl --kubeconfig <kubeconfig> get flinkdeployments,events; curl ${server.url}/api/v1/status`,
+  try:
+    `kubectl --kubeconfig <kubeconfig> get flinkdeployments,events; ` +
+    `kubectl --kubeconfig <kubeconfig> scale flinkdeployment ${NAME} --replicas=30 (a manual scale: the policy holds); ` +
+    `kubectl --kubeconfig <kubeconfig> annotate flinkdeployment ${NAME} flink-autoscaler.io/paused=true; ` +
+    `curl ${server.url}/api/v1/status`,
 });
 
 let lastAction = '';

@@ -48,20 +48,25 @@ describe('npm start', () => {
       expect(status.mode).toBe('active');
       expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/flink_autoscaler_mode\{mode="active"/);
 
-      // a person allowed to scale (the demo's `you`, token demo-admin-token) scales over HTTP
-      const denied = await fetch(`${url}/api/v1/scale`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ replicas: 26, reason: 'demo' }),
-      });
-      expect(denied.status).toBe(401);
-      const scaled = await fetch(`${url}/api/v1/scale`, {
+      // the sidecar's API is read-only: a person scales the FlinkDeployment (the demo's `you`, with kubectl)
+      const post = await fetch(`${url}/api/v1/scale`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin-token' },
-        body: JSON.stringify({ replicas: 26, reason: 'load test', holdSeconds: 60 }),
+        body: JSON.stringify({ replicas: 26, reason: 'demo' }),
       });
-      expect(scaled.status, await scaled.clone().text()).toBe(200);
-      expect(await scaled.json()).toMatchObject({ from: 25, to: 26, user: 'you' });
+      expect(post.status).toBe(404);
+      const scaled = await runKubectl(
+        kubeconfig,
+        ['scale', 'flinkdeployment', 'clickstream', '--replicas=26'],
+        home,
+      );
+      expect(scaled.code, scaled.stderr).toBe(0);
+      let detected = '';
+      for (let i = 0; i < 40 && !/ManualScaleDetected/.test(detected); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        detected = (await runKubectl(kubeconfig, ['get', 'events'], home)).stdout;
+      }
+      expect(detected).toMatch(/from 25 to 26 TaskManagers by someone/);
 
       // the step trace doubles the load at 1 h (about 6 s of real time at this speed): a scale-up follows
       let events = '';
@@ -70,7 +75,7 @@ describe('npm start', () => {
         events = (await runKubectl(kubeconfig, ['get', 'events'], home)).stdout;
       }
       expect(events).toMatch(/ScaledUp/);
-      expect(events).toMatch(/from 25 to 26 TaskManagers by you: load test/);
+      expect(events).toMatch(/ManualScaleDetected/);
       const replicas = await runKubectl(
         kubeconfig,
         ['get', 'flinkdeployment', 'clickstream', '-o', 'jsonpath={.spec.taskManager.replicas}'],

@@ -1,23 +1,33 @@
 /**
  * The sidecar's control loop end to end, in virtual time: the Flink REST double runs the simulated job,
  * the Kubernetes API double holds the FlinkDeployment and plays the operator (a replica change restarts the
- * simulated job with that many TaskManagers), and the sidecar scales through the Kubernetes API.
+ * simulated job with that many TaskManagers), and the sidecar scales through the Kubernetes API. Manual
+ * scaling reaches it only through the FlinkDeployment (real kubectl, or the gateway's merge patch).
  */
-import { DEFAULT_CONFIG, type Evaluation } from '@flink-autoscaler/shared';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG, type Evaluation, type PolicyConfig } from '@flink-autoscaler/shared';
 import { connectKube } from '../fixtures/kube-connect.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FlinkCollector } from '../../sidecar/src/flink/collect.js';
 import { FlinkHttp } from '../../sidecar/src/flink/http.js';
-import { KubeClient } from '../../sidecar/src/kube/client.js';
+import { KubeClient, KubeError } from '../../sidecar/src/kube/client.js';
+import type { KubeConnection } from '../../sidecar/src/kube/connection.js';
 import { ENABLED_LABEL, STATE_ANNOTATION } from '../../sidecar/src/kube/deployment.js';
-import { Sidecar } from '../../sidecar/src/loop/sidecar.js';
+import { HOLD_ANNOTATION, PAUSED_ANNOTATION, serializeHold } from '../../sidecar/src/kube/manual-hold.js';
+import { Sidecar, type SidecarDeps } from '../../sidecar/src/loop/sidecar.js';
 import { SidecarMetrics } from '../../sidecar/src/metrics/exporter.js';
+import { LeaderElector, leaseNameFor } from '../../sidecar/src/kube/lease.js';
+import { until } from '../fixtures/wait.js';
 import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
 import { sidecarRules } from '../fixtures/rbac.js';
 import {
   flinkDeployment,
+  runKubectl,
   serviceAccount,
   startKubeDouble,
+  type AccessRule,
   type Fault,
   type KubeDouble,
 } from '../doubles/kube/index.js';
@@ -25,7 +35,21 @@ import {
 const NS = 'streaming';
 const NAME = 'clickstream';
 const SA = serviceAccount(NS, 'flink', 'sidecar-token');
+/** A person allowed to scale (kubectl scale) and to annotate the FlinkDeployment. */
+const ALICE = { token: 'alice-token', username: 'alice' };
 const T0 = Date.UTC(2026, 0, 1);
+
+/** The sidecar's Lease rights (architecture: leases get/create/update in the job's namespace). */
+function leaseRule(user: string): AccessRule {
+  return {
+    name: 'sidecar-leases',
+    users: [user],
+    verbs: ['get', 'create', 'update'],
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    namespaces: [NS],
+  };
+}
 
 let flink: FlinkDouble | undefined;
 let kube: KubeDouble | undefined;
@@ -36,15 +60,29 @@ afterEach(async () => {
   kube = undefined;
 });
 
+interface SidecarOptions {
+  /** Wraps the sidecar's Kubernetes client (to lose answers, count calls). */
+  kube?: (real: KubeClient) => SidecarDeps['kube'];
+  leadership?: SidecarDeps['leadership'];
+  identity?: string;
+  config?: Partial<PolicyConfig>;
+}
+
 interface World {
   flink: FlinkDouble;
   kube: KubeDouble;
+  connection: KubeConnection;
   /** Input rate the test can change. */
   load: { rate: number };
-  newSidecar(): Promise<Sidecar>;
-  /** Runs `seconds` of virtual time, a tick every 15 s; returns the evaluations. */
-  run(sidecar: Sidecar, seconds: number): Promise<Evaluation[]>;
+  clock: () => number;
+  newSidecar(options?: SidecarOptions): Promise<Sidecar>;
+  /** Runs `seconds` of virtual time, a tick every 15 s; returns the evaluations (of the first sidecar). */
+  run(sidecar: Sidecar | Sidecar[], seconds: number): Promise<Evaluation[]>;
   replicas(): number | undefined;
+  /** The saved autoscaler state. */
+  saved(): { history: Record<string, unknown>[]; hold?: Record<string, unknown>; rescale?: unknown };
+  /** Real kubectl as alice. */
+  kubectl(...args: string[]): Promise<string>;
 }
 
 async function world(options: {
@@ -63,8 +101,19 @@ async function world(options: {
   });
   kube = await startKubeDouble({
     namespace: NS,
-    users: [SA],
-    rules: sidecarRules(NS, SA.username),
+    users: [SA, ALICE],
+    rules: [
+      ...sidecarRules(NS, SA.username),
+      leaseRule(SA.username),
+      {
+        name: 'alice',
+        users: [ALICE.username],
+        verbs: ['get', 'list', 'patch', 'update'],
+        apiGroups: ['flink.apache.org'],
+        resources: ['flinkdeployments', 'flinkdeployments/scale'],
+        namespaces: [NS],
+      },
+    ],
   });
   const f = flink;
   const k = kube;
@@ -86,36 +135,52 @@ async function world(options: {
   });
   const connection = await connectKube(k.kubeconfig({ token: SA.token }, { namespace: NS }));
   const clock = () => T0 + f.time * 1000;
-  const newSidecar = async () => {
-    const kubeClient = new KubeClient(connection, { namespace: NS, name: NAME });
+  const newSidecar = async (o: SidecarOptions = {}) => {
+    const real = new KubeClient(connection, { namespace: NS, name: NAME });
     const collector = new FlinkCollector(
       new FlinkHttp({ baseUrl: f.url, attempts: 1, timeoutMs: 1000 }),
       clock,
     );
     const sidecar = new Sidecar({
       collector,
-      kube: kubeClient,
+      kube: o.kube ? o.kube(real) : real,
       metrics: new SidecarMetrics({ namespace: NS, flinkdeployment: NAME }),
       clock,
       log: () => undefined,
-      baseConfig: { ...DEFAULT_CONFIG, maxWorkers: 50 },
+      baseConfig: { ...DEFAULT_CONFIG, maxWorkers: 50, ...o.config },
+      ...(o.leadership ? { leadership: o.leadership } : {}),
+      ...(o.identity ? { identity: o.identity } : {}),
     });
     await sidecar.start();
     return sidecar;
   };
-  const run = async (sidecar: Sidecar, seconds: number) => {
+  const run = async (sidecars: Sidecar | Sidecar[], seconds: number) => {
+    const all = Array.isArray(sidecars) ? sidecars : [sidecars];
     const out: Evaluation[] = [];
     for (let t = 0; t < seconds; t += 15) {
       f.advance(15);
-      // the watch, in short: the sidecar sees the FlinkDeployment as it is now
-      sidecar.updateDeployment(k.flinkDeployments.get(NS, NAME) as never);
-      const e = await sidecar.tick();
-      if (e) out.push(e);
+      for (const [i, sidecar] of all.entries()) {
+        // the watch, in short: the sidecar sees the FlinkDeployment as it is now
+        sidecar.updateDeployment(k.flinkDeployments.get(NS, NAME) as never);
+        const e = await sidecar.tick();
+        if (e && i === 0) out.push(e);
+      }
     }
     return out;
   };
   const replicas = () => k.flinkDeployments.get(NS, NAME)?.spec.taskManager?.replicas;
-  return { flink: f, kube: k, load, newSidecar, run, replicas };
+  const saved = () =>
+    JSON.parse(
+      k.flinkDeployments.get(NS, NAME)?.metadata.annotations?.[STATE_ANNOTATION] ?? '{}',
+    ) as ReturnType<World['saved']>;
+  const aliceConfig = k.kubeconfig({ token: ALICE.token }, { namespace: NS });
+  const home = mkdtempSync(join(tmpdir(), 'fa-kubectl-'));
+  const kubectl = async (...args: string[]) => {
+    const result = await runKubectl(aliceConfig, args, { home });
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  return { flink: f, kube: k, connection, load, clock, newSidecar, run, replicas, saved, kubectl };
 }
 
 describe('the sidecar end to end', () => {
@@ -141,6 +206,10 @@ describe('the sidecar end to end', () => {
       reasons: expect.arrayContaining(['cpu-high']),
     });
     expect(saved.history[0].to).toBeGreaterThan(16);
+    // its own rescale is not taken for a manual one
+    expect(events).not.toContain('ManualScaleDetected');
+    expect(saved.history.every((h: { trigger: string }) => h.trigger === 'policy')).toBe(true);
+    expect(saved.hold).toBeUndefined();
   });
 
   it('scales down after the load falls', async () => {
@@ -251,73 +320,235 @@ describe('the sidecar end to end', () => {
   });
 });
 
-describe('a manual scale through the sidecar’s API', () => {
-  it('scales, holds the policy, and records who and why (Event, history, counter)', async () => {
-    const w = await world({ active: true, workers: 10, rate: 3000 });
-    const sidecar = await w.newSidecar();
-    await w.run(sidecar, 150);
-    const result = await sidecar.manualScale({
-      replicas: 14,
-      reason: 'incident 42',
-      holdSeconds: 600,
-      user: 'alice',
-      dryRun: false,
-    });
-    expect(result).toMatchObject({ from: 10, to: 14, dryRun: false });
-    expect(w.replicas()).toBe(14);
-    const event = w.kube.events(NS).find((e) => e.reason === 'ScaledUp');
-    expect(event?.message).toMatch(/from 10 to 14 TaskManagers by alice: incident 42/);
-    const saved = JSON.parse(
-      w.kube.flinkDeployments.get(NS, NAME)?.metadata.annotations?.[STATE_ANNOTATION] ?? '{}',
+/** Unix ms as RFC 3339. */
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The scale PATCH is committed, but its answer is lost (a timeout after the request was sent). */
+function loseScaleAnswer(real: KubeClient): SidecarDeps['kube'] {
+  return {
+    get: () => real.get(),
+    saveState: (text, version) => real.saveState(text, version),
+    event: (...args) => real.event(...args),
+    scale: async (from, to) => {
+      await real.scale(from, to);
+      throw new KubeError('timeout', `scale flinkdeployment ${NAME}: no answer in time`, undefined, {
+        mayHaveHappened: true,
+      });
+    },
+  };
+}
+
+describe('writes whose answer was lost', () => {
+  it('a scale committed without an answer is read back: the rescale, its record and its cooldown are kept', async () => {
+    const w = await world({ active: true, workers: 10, rate: 16_000 });
+    const sidecar = await w.newSidecar({ kube: loseScaleAnswer });
+    await w.run(sidecar, 10 * 60);
+    const replicas = w.replicas() ?? 0;
+    expect(replicas).toBeGreaterThan(16);
+    expect(w.flink.job.active).toBe(replicas);
+    const saved = w.saved();
+    expect(saved.history[0]).toMatchObject({ from: 10, trigger: 'policy' });
+    expect(saved.rescale).toMatchObject({ to: replicas, settledAt: expect.any(Number) });
+    const reasons = w.kube.events(NS).map((e) => e.reason);
+    expect(reasons).not.toContain('ScalingFailed');
+    expect(reasons.filter((r) => r === 'ScaledUp')).toHaveLength(saved.history.length);
+    expect(await sidecar.metrics()).toMatch(
+      /flink_autoscaler_scalings_total\{direction="up",trigger="policy"[^}]*\} /,
     );
-    expect(saved.history.at(-1)).toMatchObject({
-      from: 10,
-      to: 14,
-      trigger: 'manual',
-      user: 'alice',
-      note: 'incident 42',
-    });
-    expect(saved.hold).toMatchObject({ user: 'alice', note: 'incident 42' });
+  });
+});
+
+describe('manual scaling through the FlinkDeployment', () => {
+  it('kubectl scale by a person is honoured: the policy holds for manualHoldSeconds, recorded as manual', async () => {
+    const w = await world({ active: true, workers: 10, rate: 3000 });
+    const sidecar = await w.newSidecar({ config: { manualHoldSeconds: 900 } });
+    await w.run(sidecar, 60);
+    const scaledAt = w.clock();
+    await w.kubectl('scale', 'flinkdeployment', NAME, '--replicas=14');
+    // the over-provisioned job would be scaled down, but the hold keeps it for 900 s
+    const held = await w.run(sidecar, 840);
+    expect(w.replicas()).toBe(14);
+    expect(held.some((e) => e.gates.includes('manual-hold'))).toBe(true);
+    const saved = w.saved();
+    expect(saved.history.at(-1)).toMatchObject({ from: 10, to: 14, trigger: 'manual', reasons: ['manual'] });
+    expect(saved.history.at(-1)).not.toHaveProperty('user');
+    // held from when the sidecar saw the change (its next look at the FlinkDeployment, within a tick)
+    const until = (saved.hold?.['until'] as number) - scaledAt;
+    expect(until).toBeGreaterThanOrEqual(900_000);
+    expect(until).toBeLessThanOrEqual(915_000);
+    const detected = w.kube.events(NS).filter((e) => e.reason === 'ManualScaleDetected');
+    expect(detected).toHaveLength(1);
+    expect(detected[0]?.message).toMatch(
+      /from 10 to 14 TaskManagers by someone .*kubectl scale.*holds until/,
+    );
+    expect(sidecar.status()).toMatchObject({ hold: { until: iso(scaledAt + until), by: null } });
     expect(await sidecar.metrics()).toMatch(
       /flink_autoscaler_scalings_total\{direction="up",trigger="manual"/,
     );
-    // the policy would scale this over-provisioned job down, but the hold keeps it for 600 s
-    const held = await w.run(sidecar, 540);
-    expect(held.some((e) => e.gates.includes('manual-hold'))).toBe(true);
-    expect(w.replicas()).toBe(14);
+    // after the hold the policy acts again
+    await w.run(sidecar, 20 * 60);
+    expect(w.replicas()).toBeLessThan(14);
   });
 
-  it('refuses a count outside the bounds, and a second scale while the first is in progress', async () => {
+  it('a hold annotation written with the count records its person and reason, and holds until its end', async () => {
     const w = await world({ active: true, workers: 10, rate: 3000 });
     const sidecar = await w.newSidecar();
     await w.run(sidecar, 60);
-    await expect(
-      sidecar.manualScale({ replicas: 51, reason: 'x', holdSeconds: 0, user: 'a', dryRun: false }),
-    ).rejects.toMatchObject({
-      status: 422,
-    });
-    await sidecar.manualScale({ replicas: 12, reason: 'x', holdSeconds: 0, user: 'a', dryRun: false });
-    await expect(
-      sidecar.manualScale({ replicas: 13, reason: 'y', holdSeconds: 0, user: 'a', dryRun: false }),
-    ).rejects.toMatchObject({
-      status: 409,
-    });
+    const now = w.clock();
+    const hold = {
+      replicas: 12,
+      from: 10,
+      by: 'grafana:alice',
+      reason: 'incident 7',
+      at: iso(now),
+      until: iso(now + 1800_000),
+    };
+    // as the gateway writes it: the count and the hold in one merge patch
+    await w.kubectl(
+      'patch',
+      'flinkdeployment',
+      NAME,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({
+        spec: { taskManager: { replicas: 12 } },
+        metadata: { annotations: { [HOLD_ANNOTATION]: serializeHold(hold) } },
+      }),
+    );
+    await w.run(sidecar, 1200);
     expect(w.replicas()).toBe(12);
-  });
-
-  it('a dry run changes nothing', async () => {
-    const w = await world({ active: true, workers: 10, rate: 3000 });
-    const sidecar = await w.newSidecar();
-    await w.run(sidecar, 60);
-    expect(
-      await sidecar.manualScale({ replicas: 12, reason: 'x', holdSeconds: 60, user: 'a', dryRun: true }),
-    ).toMatchObject({
+    const saved = w.saved();
+    expect(saved.history.at(-1)).toMatchObject({
       from: 10,
       to: 12,
-      dryRun: true,
+      trigger: 'manual',
+      user: 'grafana:alice',
+      note: 'incident 7',
     });
+    expect(saved.hold).toEqual({ until: now + 1800_000, user: 'grafana:alice', note: 'incident 7' });
+    const detected = w.kube.events(NS).filter((e) => e.reason === 'ManualScaleDetected');
+    expect(detected.map((e) => e.message)).toEqual([
+      expect.stringMatching(
+        /from 10 to 12 TaskManagers by grafana:alice: incident 7; the policy holds until/,
+      ),
+    ]);
+    expect(sidecar.status()).toMatchObject({ hold: { by: 'grafana:alice', reason: 'incident 7' } });
+  });
+
+  it('paused: "true" stops the policy, visibly in status, metrics and Events; removing it resumes', async () => {
+    const w = await world({
+      active: true,
+      workers: 10,
+      rate: 16_000,
+      annotations: { [PAUSED_ANNOTATION]: 'true' },
+    });
+    const sidecar = await w.newSidecar();
+    const evaluations = await w.run(sidecar, 10 * 60);
     expect(w.replicas()).toBe(10);
-    expect(w.kube.events(NS).filter((e) => e.reason === 'ScaledUp')).toHaveLength(0);
+    expect(evaluations.every((e) => e.action === 'none')).toBe(true);
+    expect(evaluations.some((e) => e.decision?.action === 'scale-up')).toBe(true);
+    expect(sidecar.status()).toMatchObject({ paused: true, gates: expect.arrayContaining(['paused']) });
+    expect(await sidecar.metrics()).toMatch(/flink_autoscaler_gate\{gate="paused",[^}]*\} 1/);
+    expect(w.kube.events(NS).map((e) => e.reason)).toContain('Paused');
+    await w.kubectl('annotate', 'flinkdeployment', NAME, `${PAUSED_ANNOTATION}-`);
+    await w.run(sidecar, 5 * 60);
+    expect(w.replicas()).toBeGreaterThan(10);
+    expect(sidecar.status()).toMatchObject({ paused: false });
+    expect(w.kube.events(NS).map((e) => e.reason)).toContain('Resumed');
+  });
+});
+
+describe('two sidecars for one job (JobManager HA)', () => {
+  it('only the Lease holder acts: one rescale, and the hold and history are kept', async () => {
+    const w = await world({ active: true, workers: 10, rate: 16_000 });
+    const electors = ['jm-0', 'jm-1'].map(
+      (identity) =>
+        new LeaderElector({
+          connection: w.connection,
+          namespace: NS,
+          name: leaseNameFor(NAME),
+          identity,
+          log: () => undefined,
+        }),
+    );
+    const [first, second] = electors as [LeaderElector, LeaderElector];
+    try {
+      first.start();
+      await until('jm-0 leads', 10, async () => (first.isLeader() ? true : undefined));
+      second.start();
+      await until('jm-1 sees jm-0 lead', 10, async () => (second.holder() === 'jm-0' ? true : undefined));
+      const leader = await w.newSidecar({ leadership: first, identity: 'jm-0' });
+      const followerWrites: string[] = [];
+      const follower = await w.newSidecar({
+        leadership: second,
+        identity: 'jm-1',
+        kube: (real) => ({
+          get: () => real.get(),
+          saveState: (text, version) => (followerWrites.push('state'), real.saveState(text, version)),
+          scale: (from, to) => (followerWrites.push(`scale ${from}→${to}`), real.scale(from, to)),
+          event: (...args) => (followerWrites.push(`event ${args[2]}`), real.event(...args)),
+        }),
+      });
+      // the follower evaluates first every tick: it must not act on what it sees
+      await w.run([follower, leader], 10 * 60);
+      const replicas = w.replicas() ?? 0;
+      expect(replicas).toBeGreaterThan(16);
+      expect(followerWrites).toEqual([]);
+      let saved = w.saved();
+      expect(saved.history[0]).toMatchObject({ from: 10, trigger: 'policy' });
+      const reasons = () => w.kube.events(NS).map((e) => e.reason);
+      expect(reasons()).not.toContain('ScalingFailed');
+      expect(reasons().filter((r) => r === 'ScaledUp')).toHaveLength(saved.history.length);
+      expect(follower.status()).toMatchObject({
+        leader: { leader: false, identity: 'jm-1', holder: 'jm-0' },
+        gates: expect.arrayContaining(['not-leader']),
+      });
+      expect(await follower.metrics()).toMatch(/^flink_autoscaler_leader\{[^}]*\} 0$/m);
+      expect(await leader.metrics()).toMatch(/^flink_autoscaler_leader\{[^}]*\} 1$/m);
+
+      // a person scales with a hold; both sidecars see it, the leader records it once, nobody overwrites it
+      const now = w.clock();
+      const to = replicas + 2;
+      await w.kubectl(
+        'patch',
+        'flinkdeployment',
+        NAME,
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({
+          spec: { taskManager: { replicas: to } },
+          metadata: {
+            annotations: {
+              [HOLD_ANNOTATION]: serializeHold({
+                replicas: to,
+                by: 'grafana:alice',
+                reason: 'incident 7',
+                at: iso(now),
+                until: iso(now + 3600_000),
+              }),
+            },
+          },
+        }),
+      );
+      await w.run([follower, leader], 5 * 60);
+      expect(w.replicas()).toBe(to);
+      saved = w.saved();
+      expect(saved.hold).toMatchObject({ user: 'grafana:alice', note: 'incident 7', until: now + 3600_000 });
+      expect(saved.history[0]).toMatchObject({ from: 10, trigger: 'policy' });
+      expect(saved.history.at(-1)).toMatchObject({
+        from: replicas,
+        to,
+        trigger: 'manual',
+        user: 'grafana:alice',
+      });
+      expect(reasons().filter((r) => r === 'ManualScaleDetected')).toHaveLength(1);
+      expect(follower.status()).toMatchObject({ hold: { by: 'grafana:alice' } });
+      expect(followerWrites).toEqual([]);
+    } finally {
+      await Promise.all(electors.map((e) => e.stop()));
+    }
   });
 });
 

@@ -41,7 +41,17 @@ beforeAll(async () => {
   kube = await startKubeDouble({
     namespace: NS,
     users: [SA],
-    rules: sidecarRules(NS, SA.username),
+    rules: [
+      ...sidecarRules(NS, SA.username),
+      {
+        name: 'sidecar-leases',
+        users: [SA.username],
+        verbs: ['get', 'create', 'update'],
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        namespaces: [NS],
+      },
+    ],
   });
   kube.flinkDeployments.put(
     flinkDeployment({ name: NAME, namespace: NS, replicas: 4, slotsPerTaskManager: 1 }),
@@ -108,6 +118,9 @@ describe('a real Prometheus scraping the sidecar', () => {
       'flink_autoscaler_decision',
       'flink_autoscaler_mode',
       'flink_autoscaler_evaluation_duration_seconds_count',
+      'flink_autoscaler_up',
+      'flink_autoscaler_leader',
+      'flink_autoscaler_last_cycle_timestamp_seconds',
     ];
     for (const name of series) {
       const result = await until(`Prometheus has ${name}`, 30, async () => {
@@ -133,6 +146,22 @@ describe('a real Prometheus scraping the sidecar', () => {
       data: { result: { metric: { mode: string } }[] };
     };
     expect(mode.data.result[0]?.metric.mode).toBe('advisor');
+    // the sidecar's own health: its loop runs, it holds its job's Lease, nothing keeps it from being ready
+    for (const [query, value] of [
+      ['flink_autoscaler_up', '1'],
+      ['flink_autoscaler_leader', '1'],
+      ['count(flink_autoscaler_not_ready) or vector(0)', '0'],
+    ] as const) {
+      const got = await until(`${query} = ${value}`, 30, async () => {
+        const body = (await (
+          await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(query)}`)
+        ).json()) as {
+          data: { result: { value: [number, string] }[] };
+        };
+        return body.data.result[0]?.value[1] === value ? value : undefined;
+      });
+      expect(got).toBe(value);
+    }
   }, 90_000);
 
   it('found its FlinkDeployment from the pod’s app label', async () => {

@@ -1,17 +1,22 @@
 /**
  * `flink-autoscaler sidecar`: the per-job sidecar in the JobManager pod. It wires the Flink collector,
- * the Kubernetes client (in-cluster, or a kubeconfig), the control loop, the watch on its FlinkDeployment
- * and the HTTP server, then evaluates every intervalSeconds until SIGTERM.
+ * the Kubernetes client (in-cluster, or a kubeconfig), the control loop, the leader election on the job's
+ * Lease, the watch on its FlinkDeployment and the read-only HTTP server; tries to read its FlinkDeployment
+ * until it can (the reason shows in /metrics, /api/v1/status and the log); then evaluates every
+ * intervalSeconds until SIGTERM.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { FlinkCollector } from '../flink/collect.js';
 import { FlinkHttp } from '../flink/http.js';
 import { hostPort } from '../http/listen.js';
 import { createSidecarApp, DEFAULT_SIDECAR_PORT, startSidecarServer } from '../http/server.js';
 import { KubeClient } from '../kube/client.js';
+import { LeaderElector, leaseNameFor } from '../kube/lease.js';
 import { DEFAULT_POD_LABELS_FILE, parsePodLabels } from '../kube/pod-labels.js';
-import { Sidecar } from '../loop/sidecar.js';
+import { defaultLivenessSeconds, Sidecar } from '../loop/sidecar.js';
+import { retryUntilStarted } from '../loop/startup.js';
 import { keepWatching } from '../loop/watch.js';
 import { SidecarMetrics } from '../metrics/exporter.js';
 import { CliError } from './exit.js';
@@ -26,6 +31,8 @@ interface SidecarOptions {
   kubeconfig?: string;
   podLabelsFile: string;
   listen: string;
+  livenessSeconds?: string;
+  leaderElection: boolean;
   [policyFlag: string]: unknown;
 }
 
@@ -60,7 +67,17 @@ export function registerSidecar(program: Command): void {
       "the pod's labels from a Downward API volume; without --name, the FlinkDeployment is the `app` label",
       DEFAULT_POD_LABELS_FILE,
     )
-    .option('--listen <host:port>', 'where /metrics and the API answer', `0.0.0.0:${DEFAULT_SIDECAR_PORT}`);
+    .option('--listen <host:port>', 'where /metrics and the API answer', `0.0.0.0:${DEFAULT_SIDECAR_PORT}`)
+    .option(
+      '--liveness-seconds <s>',
+      '/healthz fails (the kubelet restarts the sidecar container) when no evaluation cycle completed for this long ' +
+        '(default: 10 × --interval-seconds, at least 300)',
+    )
+    .option(
+      '--no-leader-election',
+      'act without holding the job’s Lease (only for a job with one JobManager; by default the sidecars of a job ' +
+        'elect one on the Lease flink-autoscaler-<name>, identity env POD_NAME or the host name)',
+    );
   addPolicyFlags(command).action(async (opts: SidecarOptions) => {
     if (!opts.namespace) throw new CliError('--namespace (or env POD_NAMESPACE) is required');
     if (!opts.name && existsSync(opts.podLabelsFile)) {
@@ -78,39 +95,94 @@ export function registerSidecar(program: Command): void {
     } catch (error) {
       throw new CliError((error as Error).message);
     }
+    const livenessSeconds =
+      opts.livenessSeconds === undefined
+        ? defaultLivenessSeconds(baseConfig.intervalSeconds)
+        : Number(opts.livenessSeconds);
+    if (!Number.isFinite(livenessSeconds) || livenessSeconds < baseConfig.intervalSeconds) {
+      throw new CliError(
+        `--liveness-seconds must be a number of seconds at least --interval-seconds (${baseConfig.intervalSeconds}), got ${JSON.stringify(opts.livenessSeconds)}`,
+      );
+    }
     const log = jsonLogger('flink-autoscaler-sidecar');
     const connection = await connectFromFlags(opts.kubeconfig);
     const target = { namespace: opts.namespace, name: opts.name };
     const kube = new KubeClient(connection, target);
     const metrics = new SidecarMetrics({ namespace: target.namespace, flinkdeployment: target.name });
     const collector = new FlinkCollector(new FlinkHttp({ baseUrl: opts.flinkUrl }), Date.now);
-    const sidecar = new Sidecar({ collector, kube, metrics, clock: Date.now, log, baseConfig });
+    const identity = process.env.POD_NAME || hostname();
+    const elector = opts.leaderElection
+      ? new LeaderElector({
+          connection,
+          namespace: target.namespace,
+          name: leaseNameFor(target.name),
+          identity,
+          log,
+        })
+      : undefined;
+    const sidecar = new Sidecar({
+      collector,
+      kube,
+      metrics,
+      clock: Date.now,
+      log,
+      baseConfig,
+      identity,
+      livenessSeconds,
+      ...(elector ? { leadership: elector } : {}),
+    });
     const app = createSidecarApp({
       api: sidecar,
-      kube,
       metrics,
       log: (fields) => log('info', 'request', fields),
     });
     const server = await startSidecarServer(app, listen.host, listen.port);
-    log('info', 'listening', { url: server.url, flink: opts.flinkUrl, ...target });
-    await sidecar.start();
-    const watch = keepWatching({
-      connection,
-      target,
-      onDeployment: (deployment) => sidecar.updateDeployment(deployment),
+    log('info', 'listening', { url: server.url, flink: opts.flinkUrl, identity, ...target });
+
+    let stopping = false;
+    let wake: (() => void) | undefined;
+    let stopped: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (stopped = resolve));
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log('info', 'stopping', { signal });
+      wake?.();
+      stopped();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+
+    // Until the FlinkDeployment can be read (it may come later, RBAC may come later, the API may be away).
+    const started = await retryUntilStarted(() => sidecar.start(), {
       log,
+      stopped: () => stopping,
+      sleep: (ms) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        }),
     });
-    const timer = setInterval(() => void sidecar.tick(), baseConfig.intervalSeconds * 1000);
-    await sidecar.tick();
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        log('info', 'stopping', { signal });
-        clearInterval(timer);
-        void Promise.all([watch.stop(), server.close()]).then(() => resolve());
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
+    let timer: ReturnType<typeof setInterval> | undefined;
+    let watch: { stop(): Promise<void> } | undefined;
+    if (started) {
+      elector?.onChange(() => sidecar.leadershipChanged());
+      elector?.start();
+      watch = keepWatching({
+        connection,
+        target,
+        onDeployment: (deployment) => sidecar.updateDeployment(deployment),
+        log,
+      });
+      timer = setInterval(() => void sidecar.tick(), baseConfig.intervalSeconds * 1000);
+      void sidecar.tick();
+    }
+    await done;
+    clearInterval(timer);
+    await Promise.all([watch?.stop(), elector?.stop(), server.close()]);
     process.exit(0);
   });
 }

@@ -1,6 +1,6 @@
 /**
- * The read-only endpoints: /metrics for Prometheus, /healthz and /readyz for the kubelet, and
- * /api/v1/status for the panel. They carry no authority and need no token (architecture.md: Prometheus
+ * The read-only endpoints: /metrics for Prometheus, /healthz (liveness) and /readyz for the kubelet, and
+ * /api/v1/status for people and tools. They carry no authority and need no token (architecture.md: Prometheus
  * scrapes the pod; the kubelet probes it).
  */
 import express, { type Router } from 'express';
@@ -34,10 +34,26 @@ export function readRouter(api: SidecarApi): Router {
     res.status(200).send(text);
   });
 
+  // Liveness: fails when the control loop has not completed a cycle in time (the kubelet then restarts the
+  // sidecar container alone, never the JobManager).
   router.get('/healthz', (_req, res) => {
-    contextOf(res).route = 'healthz';
+    const context = contextOf(res);
+    context.route = 'healthz';
+    let live: { live: boolean; reason: string };
+    try {
+      live = api.live();
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      live = { live: false, reason: `the liveness check failed: ${why}` };
+    }
     res.setHeader('Cache-Control', 'no-store');
-    res.status(200).json({ status: 'ok' });
+    if (live.live) {
+      res.status(200).json({ status: 'ok' });
+      return;
+    }
+    context.notAnError = true;
+    context.reason = 'not-live';
+    res.status(503).json(errorBody(new HttpError(503, 'not-live', live.reason)));
   });
 
   router.get('/readyz', (_req, res) => {

@@ -153,13 +153,19 @@ export class KubeClient {
     return scale.spec?.replicas;
   }
 
-  /** Writes the autoscaler state annotation (a merge patch on metadata only). */
-  async saveState(serialized: string): Promise<FlinkDeployment> {
+  /**
+   * Writes the autoscaler state annotation (a merge patch on metadata only). With `resourceVersion` the write
+   * is conditional: a FlinkDeployment changed since that version answers 409 (KubeError `conflict`), so the
+   * state another writer saved is never overwritten unseen.
+   */
+  async saveState(serialized: string, resourceVersion?: string): Promise<FlinkDeployment> {
+    const metadata: Record<string, unknown> = { annotations: { [STATE_ANNOTATION]: serialized } };
+    if (resourceVersion !== undefined) metadata['resourceVersion'] = resourceVersion;
     return this.call<FlinkDeployment>({
       method: 'PATCH',
       path: this.path,
       contentType: MERGE_PATCH,
-      body: { metadata: { annotations: { [STATE_ANNOTATION]: serialized } } },
+      body: { metadata },
       what: `save the autoscaler state on flinkdeployment ${this.target.name}`,
     });
   }

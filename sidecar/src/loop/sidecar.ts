@@ -1,8 +1,16 @@
 /**
  * The control loop of the sidecar: every interval it collects from Flink, evaluates the policy with the
- * FlinkDeployment's gates and annotations, exports what it saw, and acts (active mode) or only advises;
- * manual scales come through the same path. State is saved on the FlinkDeployment before a scale, so a
- * sidecar restarted midway neither forgets a cooldown nor scales twice.
+ * FlinkDeployment's gates and annotations, exports what it saw, and acts (active mode) or only advises.
+ *
+ * - One acting sidecar per job: only the holder of the job's Lease acts, writes state and sends Events;
+ *   the others observe, serve status and metrics, and adopt the state the leader saves (from the watch).
+ * - State is written with a resourceVersion precondition; a conflict re-reads the FlinkDeployment and adopts
+ *   the state another writer saved instead of overwriting it.
+ * - A rescale is recorded in the state before the scale is written; a write whose answer was lost is read
+ *   back, and what is stored decides whether it happened.
+ * - Manual scaling comes through the FlinkDeployment only: a replica change the sidecar did not make holds the
+ *   policy (`manualHoldSeconds`, or a `flink-autoscaler.io/hold` annotation naming the count, with who and
+ *   why), and `flink-autoscaler.io/paused: "true"` stops it.
  */
 import {
   Autoscaler,
@@ -12,29 +20,36 @@ import {
   type PolicyConfig,
 } from '@flink-autoscaler/shared';
 import type { Collected, FlinkCollector } from '../flink/collect.js';
-import type { KubeClient } from '../kube/client.js';
+import { KubeError, type KubeClient } from '../kube/client.js';
 import {
   modeOf,
   policyOf,
   specReplicas,
   stateOf,
   unstableBecause,
+  STATE_ANNOTATION,
   type FlinkDeployment,
   type Mode,
 } from '../kube/deployment.js';
-import {
-  ScaleRefused,
-  type ManualScaleRequest,
-  type ManualScaleResult,
-  type SidecarApi,
-} from '../http/contract.js';
+import { pausedOf } from '../kube/manual-hold.js';
+import type { SidecarApi } from '../http/contract.js';
 import type { SidecarMetrics } from '../metrics/exporter.js';
 import { EventDeduper } from './events.js';
+import { mayHaveHappened } from './lost-answer.js';
+import { annotatedHold, manualChangeOf, type ManualChange } from './manual-change.js';
 
 /** The parts of the state worth a write to the FlinkDeployment when they change (not the per-tick streak). */
 function durableKey(state: AutoscalerState): string {
   const { rescale, hold, block, pendingEffectiveness, history } = state;
   return JSON.stringify({ rescale, hold, block, pendingEffectiveness, history });
+}
+
+/** Whether version `a` is older than `b` (Kubernetes' resourceVersions are decimal in practice). */
+function olderThan(a: FlinkDeployment, b: FlinkDeployment): boolean {
+  const x = a.metadata.resourceVersion;
+  const y = b.metadata.resourceVersion;
+  if (x === undefined || y === undefined || !/^\d+$/.test(x) || !/^\d+$/.test(y)) return false;
+  return BigInt(x) < BigInt(y);
 }
 
 export type Log = (
@@ -43,16 +58,47 @@ export type Log = (
   fields?: Record<string, unknown>,
 ) => void;
 
+/** Who acts for the job (the LeaderElector of kube/lease.ts); without one the sidecar always acts. */
+export interface Leadership {
+  isLeader(): boolean;
+  holder(): string | undefined;
+}
+
+/** Gates of the sidecar itself, on top of the autoscaler's. */
+export type SidecarGate = 'paused' | 'manual-hold' | 'not-leader';
+
 export interface SidecarDeps {
   collector: Pick<FlinkCollector, 'collect' | 'drops'>;
-  kube: Pick<KubeClient, 'get' | 'scale' | 'saveState' | 'event' | 'replicas'>;
+  kube: Pick<KubeClient, 'get' | 'scale' | 'saveState' | 'event'>;
   metrics: SidecarMetrics;
   clock: () => number;
   log: Log;
   /** The policy before the FlinkDeployment's annotations (defaults, flags, chart values). */
   baseConfig: PolicyConfig;
-  /** The longest manual hold, seconds. */
-  maxHoldSeconds?: number;
+  leadership?: Leadership;
+  /** This sidecar's name in the Lease (env POD_NAME or the host name). */
+  identity?: string;
+  /** /healthz fails when no cycle completed for this long (default: 10 intervals, at least 300 s). */
+  livenessSeconds?: number;
+}
+
+interface StartFailure {
+  reason: string;
+  message: string;
+  since: number;
+  attempts: number;
+}
+
+interface RescaleRequest {
+  from: number;
+  to: number;
+  trigger: 'policy';
+  reasons: string[];
+  evaluation?: Evaluation;
+}
+
+export function defaultLivenessSeconds(intervalSeconds: number): number {
+  return Math.max(300, 10 * intervalSeconds);
 }
 
 export class Sidecar implements SidecarApi {
@@ -62,23 +108,59 @@ export class Sidecar implements SidecarApi {
   private config: PolicyConfig;
   private lastEvaluation: Evaluation | undefined;
   private lastCollected: Collected | undefined;
+  private sidecarGates: SidecarGate[] = [];
   private warnings: string[] = [];
   private busy = false;
-  /** Evaluations and manual scales run one at a time, in order. */
+  /** Evaluations and the recording of manual changes run one at a time, in order. */
   private running: Promise<unknown> = Promise.resolve();
   private slotsFromAnnotation = false;
+  /** The durable part and the text of the state as the FlinkDeployment stores it (as far as we know). */
   private savedKey: string | undefined;
+  private savedText: string | undefined;
+  /** The replica count of the last version seen: a change from it the sidecar did not make is manual. */
+  private knownReplicas: number | undefined;
+  /** A scale this sidecar asked for whose new count the FlinkDeployment has not shown yet. */
+  private intent: { from: number; to: number } | undefined;
+  private paused = false;
+  private leader: boolean | undefined;
+  private startFailure: StartFailure | undefined;
+  private readonly createdAt: number;
+  private lastCycleAt: number | undefined;
   private readonly events = new EventDeduper();
 
   constructor(deps: SidecarDeps) {
     this.deps = deps;
     this.config = deps.baseConfig;
+    this.createdAt = deps.clock();
+    this.refreshHealth();
   }
 
-  /** Reads the FlinkDeployment and the saved state; call before the first tick. */
+  private get livenessMs(): number {
+    return (this.deps.livenessSeconds ?? defaultLivenessSeconds(this.deps.baseConfig.intervalSeconds)) * 1000;
+  }
+
+  /** Whether this sidecar acts for its job now. */
+  isLeader(): boolean {
+    return this.deps.leadership?.isLeader() ?? true;
+  }
+
+  /** Reads the FlinkDeployment and the saved state; call before the first tick. Throws when it cannot. */
   async start(): Promise<void> {
-    const deployment = await this.deps.kube.get();
-    this.updateDeployment(deployment);
+    let deployment: FlinkDeployment;
+    try {
+      deployment = await this.deps.kube.get();
+    } catch (error) {
+      const failure = error instanceof KubeError ? error.failure : 'error';
+      this.startFailure = {
+        reason: `flinkdeployment-${failure}`,
+        message: error instanceof Error ? error.message : String(error),
+        since: this.startFailure?.since ?? this.deps.clock(),
+        attempts: (this.startFailure?.attempts ?? 0) + 1,
+      };
+      this.refreshHealth();
+      throw error;
+    }
+    this.startFailure = undefined;
     const read = stateOf(deployment);
     let state: AutoscalerState | undefined;
     if (read.ok) {
@@ -98,21 +180,23 @@ export class Sidecar implements SidecarApi {
       });
       delete state.rescale;
     }
-    this.autoscaler = new Autoscaler(this.config, this.deps.clock, state);
-    this.savedKey = state ? durableKey(state) : undefined;
+    this.autoscaler = new Autoscaler(
+      policyOf(deployment, this.deps.baseConfig).config,
+      this.deps.clock,
+      state,
+    );
+    this.savedText = deployment.metadata.annotations?.[STATE_ANNOTATION];
+    this.savedKey = state && read.ok ? durableKey(state) : undefined;
+    this.knownReplicas = specReplicas(deployment);
+    this.updateDeployment(deployment);
+    this.leadershipChanged();
+    this.refreshHealth();
   }
 
-  /** Saves the state when a durable part of it changed (a rescale settled, a hold, a block, history). */
-  private async persist(): Promise<void> {
-    const state = (this.autoscaler as Autoscaler).state;
-    const key = durableKey(state);
-    if (key === this.savedKey) return;
-    this.deployment = await this.deps.kube.saveState(serializeState(state));
-    this.savedKey = key;
-  }
-
-  /** A new version of the FlinkDeployment (from the watch). */
+  /** A new version of the FlinkDeployment (from the watch, or read back after a write). */
   updateDeployment(deployment: FlinkDeployment): void {
+    const previous = this.deployment;
+    if (previous && olderThan(deployment, previous)) return;
     this.deployment = deployment;
     const policy = policyOf(deployment, this.deps.baseConfig);
     this.config = policy.config;
@@ -122,13 +206,103 @@ export class Sidecar implements SidecarApi {
     }
     this.autoscaler?.setConfig(this.config);
     this.deps.metrics.setMode(modeOf(deployment));
+    const autoscaler = this.autoscaler;
+    if (!autoscaler) return;
+
+    const paused = pausedOf(deployment);
+    if (paused !== this.paused || (previous === undefined && paused)) {
+      this.paused = paused;
+      const message = paused
+        ? 'the policy is paused (flink-autoscaler.io/paused: "true"): the autoscaler does not scale this job'
+        : 'the policy runs again (flink-autoscaler.io/paused removed)';
+      this.deps.log('info', message, { reason: paused ? 'Paused' : 'Resumed' });
+      this.sendEvent(deployment, 'Normal', paused ? 'Paused' : 'Resumed', message);
+    }
+
+    // The state another writer saved (the leader, seen by a follower; a sidecar that led before).
+    const text = deployment.metadata.annotations?.[STATE_ANNOTATION];
+    if (text !== this.savedText) this.adopt(deployment, text);
+
+    const replicas = specReplicas(deployment);
+    const own = [this.intent?.to, this.pendingRescaleTo()].filter((n): n is number => n !== undefined);
+    const change = manualChangeOf(
+      this.knownReplicas,
+      deployment,
+      own,
+      this.deps.clock(),
+      this.config.manualHoldSeconds,
+    );
+    if (replicas !== undefined && this.intent?.to === replicas) this.intent = undefined;
+    if (replicas !== undefined) this.knownReplicas = replicas;
+    if (change) {
+      this.deps.log('info', 'manual scale detected', { ...change, leader: this.isLeader() });
+      if (this.isLeader()) {
+        void this.exclusive(() => this.recordManual(change)).catch((error: Error) =>
+          this.deps.log('warn', 'manual scale not recorded', { error: error.message }),
+        );
+      }
+    }
+
+    // A hold annotation naming the count asked for now holds the policy until its end.
+    const hold = annotatedHold(deployment, this.deps.clock());
+    const current = this.autoscaler?.state.hold;
+    if (hold && (current?.until !== hold.until || current.user !== hold.by)) {
+      this.autoscaler?.hold(hold.until, hold.by, hold.reason);
+    }
+  }
+
+  /** The target of a rescale recorded in the state and not yet seen done. */
+  private pendingRescaleTo(): number | undefined {
+    const rescale = this.autoscaler?.state.rescale;
+    return rescale && rescale.settledAt === undefined ? rescale.to : undefined;
+  }
+
+  /** Takes the state stored on the FlinkDeployment when it differs from ours. */
+  private adopt(deployment: FlinkDeployment, text: string | undefined): void {
+    this.savedText = text;
+    if (text === undefined) {
+      this.savedKey = undefined;
+      return;
+    }
+    const read = stateOf(deployment);
+    if (!read.ok || read.state === undefined) {
+      this.savedKey = undefined;
+      return;
+    }
+    const key = durableKey(read.state);
+    this.savedKey = key;
+    const autoscaler = this.autoscaler as Autoscaler;
+    if (key === durableKey(autoscaler.state)) return;
+    this.deps.log('info', 'adopted the autoscaler state saved on the FlinkDeployment by another writer', {
+      resourceVersion: deployment.metadata.resourceVersion,
+    });
+    this.autoscaler = new Autoscaler(this.config, this.deps.clock, read.state);
+  }
+
+  /** The Lease changed hands (or this is the start): metrics, log, and the leader's view of pausing. */
+  leadershipChanged(): void {
+    const leader = this.isLeader();
+    if (leader !== this.leader) {
+      if (this.leader !== undefined || this.deps.leadership !== undefined) {
+        this.deps.log(
+          'info',
+          leader ? 'leading: this sidecar acts for its job' : 'following: another sidecar acts',
+          {
+            identity: this.deps.identity,
+            holder: this.deps.leadership?.holder(),
+          },
+        );
+      }
+      this.leader = leader;
+    }
+    this.deps.metrics.setLeader(leader);
   }
 
   get mode(): Mode {
     return this.deployment ? modeOf(this.deployment) : 'advisor';
   }
 
-  /** Runs `work` after whatever evaluation or manual scale is under way. */
+  /** Runs `work` after whatever evaluation or recording is under way. */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const next = this.running.then(work, work);
     this.running = next.catch(() => undefined);
@@ -144,9 +318,10 @@ export class Sidecar implements SidecarApi {
   }
 
   private async evaluate(): Promise<Evaluation | undefined> {
-    const autoscaler = this.autoscaler as Autoscaler;
     const deployment = this.deployment as FlinkDeployment;
     const end = this.deps.metrics.evaluationSeconds.startTimer();
+    this.leadershipChanged();
+    const leader = this.isLeader();
     try {
       const collected = await this.deps.collector.collect();
       this.lastCollected = collected;
@@ -158,28 +333,51 @@ export class Sidecar implements SidecarApi {
       if (topology && !topology.reactive && topology.notReactiveBecause) {
         this.warn(deployment, 'NotReactiveMode', topology.notReactiveBecause);
       }
+      const autoscaler = this.autoscaler as Autoscaler;
       // Slots per worker come from Flink (taskmanager.numberOfTaskSlots) unless an annotation sets them.
       if (topology && !this.slotsFromAnnotation && this.config.slotsPerWorker !== topology.slotsPerWorker) {
         this.config = { ...this.config, slotsPerWorker: topology.slotsPerWorker };
         autoscaler.setConfig(this.config);
       }
       const unstable = unstableBecause(deployment);
-      const evaluation = autoscaler.observe({
+      let evaluation = autoscaler.observe({
         jobState: collected.jobState ?? 'UNKNOWN',
         deploymentStable: unstable === undefined,
         sample: collected.sample,
         maxParallelism:
           topology?.maxParallelism !== undefined ? Math.floor(topology.maxParallelism) : undefined,
       });
+      const gates: SidecarGate[] = [];
+      if (this.paused) gates.push('paused');
+      const hold = autoscaler.state.hold;
+      if (hold && evaluation.time < hold.until && !evaluation.gates.includes('manual-hold'))
+        gates.push('manual-hold');
+      if (!leader) gates.push('not-leader');
+      if (gates.length > 0 && evaluation.action !== 'none') {
+        evaluation = {
+          ...evaluation,
+          action: 'none',
+          targetWorkers: evaluation.signals?.workers ?? evaluation.targetWorkers,
+        };
+      }
+      this.sidecarGates = gates;
       this.lastEvaluation = evaluation;
-      this.deps.metrics.setEvaluation(evaluation, collected.sample?.workers ?? evaluation.targetWorkers);
+      this.deps.metrics.setEvaluation(
+        evaluation,
+        collected.sample?.workers ?? evaluation.targetWorkers,
+        gates,
+      );
       const bounds = this.bounds();
       this.deps.metrics.setConfig(evaluation.config, bounds.max);
       if (evaluation.action !== 'none') await this.act(evaluation);
-      await this.persist().catch((error: Error) => {
-        this.deps.metrics.errors.inc({ stage: 'kubernetes' });
-        this.deps.log('warn', 'state not saved', { error: error.message });
-      });
+      if (this.isLeader()) {
+        await this.persist().catch((error: Error) => {
+          this.deps.metrics.errors.inc({ stage: 'kubernetes' });
+          this.deps.log('warn', 'state not saved', { error: error.message });
+        });
+      }
+      this.lastCycleAt = this.deps.clock();
+      this.deps.metrics.setCycle(this.lastCycleAt);
       return evaluation;
     } catch (error) {
       this.deps.metrics.errors.inc({ stage: 'loop' });
@@ -188,6 +386,59 @@ export class Sidecar implements SidecarApi {
     } finally {
       end();
       this.busy = false;
+      this.refreshHealth();
+    }
+  }
+
+  /** Saves the state when a durable part of it changed (a rescale settled, a hold, a block, history). */
+  private async persist(): Promise<void> {
+    const state = (this.autoscaler as Autoscaler).state;
+    if (durableKey(state) === this.savedKey) return;
+    await this.writeState(state);
+  }
+
+  /**
+   * Writes the state with the resourceVersion last seen as a precondition. Returns true when the
+   * FlinkDeployment stores it, false when another writer's state was found (and adopted) instead. A conflict
+   * or a lost answer re-reads the FlinkDeployment: our state there means it was written; another state means
+   * another writer saved it (adopted, never overwritten); the state we knew means only other fields changed
+   * (the operator's status): written again on the new version.
+   */
+  private async writeState(state: AutoscalerState): Promise<boolean> {
+    const text = serializeState(state);
+    let version = this.deployment?.metadata.resourceVersion;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = await this.deps.kube.saveState(text, version);
+        this.savedText = text;
+        this.savedKey = durableKey(state);
+        this.updateDeployment(answer);
+        return true;
+      } catch (error) {
+        const conflict = error instanceof KubeError && error.failure === 'conflict';
+        if ((!conflict && !mayHaveHappened(error)) || attempt >= 3) throw error;
+        this.deps.log(
+          'info',
+          conflict ? 'state write conflicted; reading back' : 'state write answer lost; reading back',
+          {
+            error: (error as Error).message,
+          },
+        );
+        const current = await this.deps.kube.get();
+        const stored = current.metadata.annotations?.[STATE_ANNOTATION];
+        if (stored === text) {
+          this.savedText = text;
+          this.savedKey = durableKey(state);
+          this.updateDeployment(current);
+          return true;
+        }
+        if (stored !== this.savedText) {
+          this.updateDeployment(current);
+          return false;
+        }
+        this.updateDeployment(current);
+        version = current.metadata.resourceVersion;
+      }
     }
   }
 
@@ -206,59 +457,138 @@ export class Sidecar implements SidecarApi {
     await this.rescale({ from, to, trigger: 'policy', reasons, evaluation });
   }
 
-  /** Saves the rescale in the state first, then scales; undoes the record if the scale is refused. */
-  private async rescale(request: {
-    from: number;
-    to: number;
-    trigger: 'policy' | 'manual';
-    reasons: string[];
-    evaluation?: Evaluation;
-    user?: string;
-    note?: string;
-    holdUntil?: number;
-  }): Promise<void> {
+  /**
+   * Records the rescale in the saved state first, then scales. A refused scale restores the state before; a
+   * scale whose answer was lost is read back: done (kept, cooldown and all), not done (restored), or unknown
+   * (kept: the rescale-in-progress gate holds until the job shows the count or the rescale times out).
+   */
+  private async rescale(request: RescaleRequest): Promise<void> {
     const autoscaler = this.autoscaler as Autoscaler;
     const before = autoscaler.state;
-    autoscaler.recordRescale(request);
-    if (request.holdUntil !== undefined)
-      autoscaler.hold(request.holdUntil, request.user ?? '', request.note ?? '');
     const deployment = this.deployment as FlinkDeployment;
+    autoscaler.recordRescale(request);
+    let saved: boolean;
     try {
-      this.deployment = await this.deps.kube.saveState(serializeState(autoscaler.state));
-      this.savedKey = durableKey(autoscaler.state);
-      await this.deps.kube.scale(request.from, request.to);
+      saved = await this.writeState(autoscaler.state);
     } catch (error) {
       this.autoscaler = new Autoscaler(this.config, this.deps.clock, before);
-      await this.deps.kube
-        .saveState(serializeState(before))
-        .then(() => (this.savedKey = durableKey(before)))
-        .catch(() => undefined);
-      this.deps.metrics.errors.inc({ stage: 'scale' });
-      const message = `could not scale from ${request.from} to ${request.to}: ${(error as Error).message}`;
-      this.warn(deployment, 'ScalingFailed', message);
-      throw error;
+      this.scaleFailed(
+        deployment,
+        request,
+        `the state could not be saved first: ${(error as Error).message}`,
+      );
+      return;
+    }
+    if (!saved) {
+      if (this.autoscaler === autoscaler)
+        this.autoscaler = new Autoscaler(this.config, this.deps.clock, before);
+      this.scaleFailed(
+        deployment,
+        request,
+        'another writer saved the autoscaler state first; its state is kept',
+      );
+      return;
+    }
+    this.intent = { from: request.from, to: request.to };
+    try {
+      await this.deps.kube.scale(request.from, request.to);
+    } catch (error) {
+      const message = (error as Error).message;
+      const outcome = mayHaveHappened(error) ? await this.readBack(request.to) : 'not-done';
+      if (outcome === 'unknown') {
+        this.deps.metrics.errors.inc({ stage: 'scale' });
+        this.warn(
+          deployment,
+          'ScalingUnconfirmed',
+          `the scale from ${request.from} to ${request.to} may have happened (${message}) and the FlinkDeployment could not be read back; the rescale stays recorded until the job shows its count`,
+        );
+        return;
+      }
+      if (outcome === 'not-done') {
+        this.intent = undefined;
+        this.autoscaler = new Autoscaler(this.config, this.deps.clock, before);
+        await this.writeState(before).catch((e: Error) =>
+          this.deps.log('warn', 'state not restored', { error: e.message }),
+        );
+        this.scaleFailed(deployment, request, message);
+        return;
+      }
+      this.deps.log('warn', 'the answer to the scale was lost; the FlinkDeployment shows it happened', {
+        from: request.from,
+        to: request.to,
+        error: message,
+      });
     }
     const direction = request.to > request.from ? 'up' : 'down';
     this.deps.metrics.recordScaling(direction, request.trigger, this.deps.clock());
-    const who =
-      request.trigger === 'manual'
-        ? ` by ${request.user}: ${request.note}`
-        : `: ${request.reasons.join(', ')}`;
-    const message = `scaled ${direction} from ${request.from} to ${request.to} TaskManagers${who}`;
-    this.deps.log('info', 'scaled', {
-      from: request.from,
-      to: request.to,
-      trigger: request.trigger,
-      user: request.user,
+    const message = `scaled ${direction} from ${request.from} to ${request.to} TaskManagers: ${request.reasons.join(', ')}`;
+    this.deps.log('info', 'scaled', { from: request.from, to: request.to, trigger: request.trigger });
+    this.sendEvent(deployment, 'Normal', direction === 'up' ? 'ScaledUp' : 'ScaledDown', message);
+  }
+
+  private scaleFailed(deployment: FlinkDeployment, request: RescaleRequest, why: string): void {
+    this.deps.metrics.errors.inc({ stage: 'scale' });
+    this.warn(deployment, 'ScalingFailed', `could not scale from ${request.from} to ${request.to}: ${why}`);
+  }
+
+  /** After a lost answer: does the FlinkDeployment ask for `to` now? */
+  private async readBack(to: number): Promise<'done' | 'not-done' | 'unknown'> {
+    try {
+      const current = await this.deps.kube.get();
+      const replicas = specReplicas(current);
+      this.updateDeployment(current);
+      return replicas === to ? 'done' : 'not-done';
+    } catch (error) {
+      this.deps.log('warn', 'cannot read the FlinkDeployment back', { error: (error as Error).message });
+      return 'unknown';
+    }
+  }
+
+  /** A replica change the sidecar did not make: history (trigger manual), hold, counter, Event, saved state. */
+  private async recordManual(change: ManualChange): Promise<void> {
+    const autoscaler = this.autoscaler;
+    const deployment = this.deployment;
+    if (!autoscaler || !deployment || !this.isLeader()) return;
+    const { from, to, hold } = change;
+    autoscaler.recordRescale({
+      from,
+      to,
+      trigger: 'manual',
+      reasons: ['manual'],
+      ...(hold.by ? { user: hold.by } : {}),
+      ...(hold.reason ? { note: hold.reason } : {}),
     });
-    await this.deps.kube
-      .event(
-        deployment,
-        'Normal',
-        direction === 'up' ? 'ScaledUp' : 'ScaledDown',
-        message,
-        new Date(this.deps.clock()),
-      )
+    const now = this.deps.clock();
+    if (hold.until > now) autoscaler.hold(hold.until, hold.by, hold.reason);
+    const direction = to > from ? 'up' : 'down';
+    this.deps.metrics.recordScaling(direction, 'manual', now);
+    const until = new Date(hold.until).toISOString();
+    const who = change.annotated
+      ? `by ${hold.by}${hold.reason ? `: ${hold.reason}` : ''}`
+      : `by someone the FlinkDeployment does not name (kubectl scale, GitOps: no flink-autoscaler.io/hold annotation names ${to})`;
+    const holds = hold.until > now ? `the policy holds until ${until}` : 'the policy does not hold';
+    this.sendEvent(
+      deployment,
+      'Normal',
+      'ManualScaleDetected',
+      `scaled from ${from} to ${to} TaskManagers ${who}; ${holds}`,
+    );
+    await this.writeState(autoscaler.state).catch((error: Error) => {
+      this.deps.metrics.errors.inc({ stage: 'kubernetes' });
+      this.deps.log('warn', 'state not saved', { error: error.message });
+    });
+  }
+
+  /** Sends an Event (the leader only: followers would repeat it). */
+  private sendEvent(
+    deployment: FlinkDeployment,
+    type: 'Warning' | 'Normal',
+    reason: string,
+    message: string,
+  ): void {
+    if (!this.isLeader()) return;
+    this.deps.kube
+      .event(deployment, type, reason, message, new Date(this.deps.clock()))
       .catch((error: Error) => this.deps.log('warn', 'event not recorded', { error: error.message }));
   }
 
@@ -272,9 +602,37 @@ export class Sidecar implements SidecarApi {
     if (!this.warnings.includes(message)) this.warnings = [...this.warnings, message].slice(-20);
     if (!this.events.shouldSend(key ?? `${reason}:${message}`, this.deps.clock())) return;
     this.deps.log(type === 'Warning' ? 'warn' : 'info', message, { reason });
-    this.deps.kube
-      .event(deployment, type, reason, message, new Date(this.deps.clock()))
-      .catch((error: Error) => this.deps.log('warn', 'event not recorded', { error: error.message }));
+    this.sendEvent(deployment, type, reason, message);
+  }
+
+  /** Whether a cycle completed within the liveness period (from the start until the first one). */
+  live(): { live: boolean; reason: string } {
+    const now = this.deps.clock();
+    const since = this.lastCycleAt ?? this.createdAt;
+    const seconds = Math.round((now - since) / 1000);
+    if (now - since <= this.livenessMs) return { live: true, reason: 'ok' };
+    const limit = Math.round(this.livenessMs / 1000);
+    if (this.lastCycleAt !== undefined)
+      return { live: false, reason: `no evaluation cycle completed for ${seconds} s (limit ${limit} s)` };
+    const why = this.startFailure ? `: ${this.startFailure.message}` : '';
+    return {
+      live: false,
+      reason: `no evaluation cycle completed in ${seconds} s since the start (limit ${limit} s)${why}`,
+    };
+  }
+
+  /** The reason code for /metrics' not_ready series, undefined when ready. */
+  private notReadyReason(): string | undefined {
+    if (this.startFailure) return this.startFailure.reason;
+    if (!this.deployment) return 'starting';
+    if (!this.lastCollected) return 'flink-not-asked';
+    if (this.lastCollected.jobState === undefined) return 'flink-unreachable';
+    return undefined;
+  }
+
+  private refreshHealth(): void {
+    this.deps.metrics.setNotReady(this.notReadyReason());
+    this.deps.metrics.setUp(this.autoscaler !== undefined && this.live().live);
   }
 
   // SidecarApi
@@ -288,11 +646,13 @@ export class Sidecar implements SidecarApi {
     return { min: c.minWorkers, max: Math.max(c.minWorkers, Math.min(c.maxWorkers, byParallelism)) };
   }
 
-  maxHoldSeconds(): number {
-    return this.deps.maxHoldSeconds ?? 24 * 3600;
-  }
-
   ready(): { ready: boolean; reason: string } {
+    if (this.startFailure) {
+      return {
+        ready: false,
+        reason: `cannot read the FlinkDeployment (${this.startFailure.attempts} attempts): ${this.startFailure.message}`,
+      };
+    }
     if (!this.deployment) return { ready: false, reason: 'the FlinkDeployment has not been read yet' };
     if (!this.lastCollected) return { ready: false, reason: 'Flink has not been asked yet' };
     const reached = this.lastCollected.jobState !== undefined;
@@ -304,63 +664,37 @@ export class Sidecar implements SidecarApi {
         };
   }
 
-  /** A manual scale waits for an evaluation under way, then checks and acts on the state as it is then. */
-  manualScale(request: ManualScaleRequest): Promise<ManualScaleResult> {
-    return this.exclusive(() => this.manualScaleNow(request));
-  }
-
-  private async manualScaleNow(request: ManualScaleRequest): Promise<ManualScaleResult> {
-    const deployment = this.deployment;
-    const autoscaler = this.autoscaler;
-    if (!deployment || !autoscaler)
-      throw new ScaleRefused(503, 'the sidecar has not read its FlinkDeployment yet');
-    const from = specReplicas(deployment);
-    if (from === undefined)
-      throw new ScaleRefused(409, 'the FlinkDeployment sets no spec.taskManager.replicas');
-    const { min, max } = this.bounds();
-    if (request.replicas < min || request.replicas > max) {
-      throw new ScaleRefused(
-        422,
-        `replicas must be from ${min} to ${max} (the policy's bounds), got ${request.replicas}`,
-      );
-    }
-    const pending = autoscaler.state.rescale;
-    if (pending && pending.settledAt === undefined) {
-      throw new ScaleRefused(
-        409,
-        `a rescale from ${pending.from} to ${pending.to} is still in progress; try again when the job runs at ${pending.to}`,
-      );
-    }
-    const holdUntil = this.deps.clock() + request.holdSeconds * 1000;
-    if (request.dryRun || request.replicas === from) {
-      return { from, to: request.replicas, holdUntil, dryRun: request.dryRun };
-    }
-    try {
-      await this.rescale({
-        from,
-        to: request.replicas,
-        trigger: 'manual',
-        reasons: ['manual'],
-        user: request.user,
-        note: request.reason,
-        holdUntil,
-      });
-    } catch (error) {
-      const message = (error as Error).message;
-      throw new ScaleRefused(/conflict|no longer/i.test(message) ? 409 : 503, message);
-    }
-    return { from, to: request.replicas, holdUntil, dryRun: false };
-  }
-
   status(): unknown {
     const e = this.lastEvaluation;
     const c = e?.config ?? this.config;
+    const now = this.deps.clock();
+    const hold = this.autoscaler?.state.hold;
+    const live = this.live();
     return {
       flinkdeployment: {
         namespace: this.deployment?.metadata.namespace,
         name: this.deployment?.metadata.name,
       },
+      up: this.autoscaler !== undefined && live.live,
+      notReady: this.startFailure
+        ? {
+            reason: this.startFailure.reason,
+            message: this.startFailure.message,
+            since: new Date(this.startFailure.since).toISOString(),
+            attempts: this.startFailure.attempts,
+          }
+        : this.notReadyReason() === undefined
+          ? null
+          : { reason: this.notReadyReason(), message: this.ready().reason },
+      live,
+      lastCycleAt: this.lastCycleAt === undefined ? null : new Date(this.lastCycleAt).toISOString(),
+      leader: {
+        leader: this.isLeader(),
+        identity: this.deps.identity ?? null,
+        holder: this.deps.leadership ? (this.deps.leadership.holder() ?? null) : (this.deps.identity ?? null),
+      },
       mode: this.mode,
+      paused: this.paused,
       jobState: this.lastCollected?.jobState ?? null,
       signals: e?.signals ?? null,
       thresholds: {
@@ -370,9 +704,12 @@ export class Sidecar implements SidecarApi {
         bounds: this.bounds(),
       },
       decision: e?.decision ?? null,
-      gates: e?.gates ?? [],
+      gates: [...(e?.gates ?? []), ...this.sidecarGates],
       action: e ? { action: e.action, targetWorkers: e.targetWorkers } : null,
-      hold: this.autoscaler?.state.hold ?? null,
+      hold:
+        hold && now < hold.until
+          ? { until: new Date(hold.until).toISOString(), by: hold.user || null, reason: hold.note || null }
+          : null,
       lastScalings: this.autoscaler?.state.history ?? [],
       droppedSamples: Object.fromEntries(this.deps.collector.drops),
       warnings: this.warnings,
@@ -380,6 +717,7 @@ export class Sidecar implements SidecarApi {
   }
 
   metrics(): Promise<string> {
+    this.refreshHealth();
     return this.deps.metrics.text();
   }
 }

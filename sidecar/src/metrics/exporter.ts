@@ -1,7 +1,9 @@
 /**
  * The sidecar's Prometheus series (architecture.md, "What the sidecar exports"): one set per job,
  * labelled namespace and flinkdeployment: workers, signals, every threshold in force, the decision and its
- * reasons, gates, mode, scalings, dropped samples, errors, and how long an evaluation takes.
+ * reasons, gates, mode, scalings, dropped samples, errors, and how long an evaluation takes. And the sidecar's
+ * own health, to alert on: whether its loop runs (`up`), why it is not ready (`not_ready{reason}`), whether it
+ * is the one acting for its job (`leader`), and when it last completed a cycle.
  */
 import type { Evaluation, PolicyConfig } from '@flink-autoscaler/shared';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -23,6 +25,7 @@ export class SidecarMetrics {
   private readonly gates: Gauge<'gate'>;
   private readonly decision: Gauge<'action'>;
   private readonly mode: Gauge<'mode'>;
+  private readonly notReady: Gauge<'reason'>;
 
   constructor(labels: { namespace: string; flinkdeployment: string }) {
     this.registry.setDefaultLabels(labels);
@@ -60,6 +63,20 @@ export class SidecarMetrics {
     gauge('min_workers', 'The fewest TaskManagers the policy allows.');
     gauge('max_workers', 'The most TaskManagers the policy allows (with max parallelism).');
     gauge('last_scaling_timestamp_seconds', 'When the sidecar last scaled the job (Unix time).');
+    gauge(
+      'last_cycle_timestamp_seconds',
+      'When the sidecar last completed an evaluation cycle (Unix time); /healthz fails when it is too old.',
+    );
+    gauge(
+      'up',
+      '1 when the sidecar has read its FlinkDeployment and completes its cycles; 0 while it cannot (see not_ready).',
+    );
+    gauge('leader', '1 when this sidecar holds its job’s Lease and acts; 0 when it only observes.');
+    this.notReady = gauge(
+      'not_ready',
+      'Why the sidecar is not ready: 1 for the current reason (e.g. flinkdeployment-not-found, flinkdeployment-forbidden, flink-unreachable); no series when ready.',
+      ['reason'],
+    ) as Gauge<'reason'>;
     this.decision = gauge('decision', 'The decision before the gates: 1 for the current action.', [
       'action',
     ]) as Gauge<'action'>;
@@ -133,8 +150,31 @@ export class SidecarMetrics {
     this.mode.set({ mode }, 1);
   }
 
-  /** Shows one evaluation: signals (cleared when there are none), decision, reasons and gates. */
-  setEvaluation(evaluation: Evaluation, workers: number): void {
+  /** Whether the loop runs (1) or not (0). */
+  setUp(up: boolean): void {
+    this.set('up', up ? 1 : 0);
+  }
+
+  /** The reason the sidecar is not ready, or undefined when it is. */
+  setNotReady(reason: string | undefined): void {
+    this.notReady.reset();
+    if (reason !== undefined) this.notReady.set({ reason }, 1);
+  }
+
+  setLeader(leader: boolean): void {
+    this.set('leader', leader ? 1 : 0);
+  }
+
+  /** A cycle completed at `at` (Unix ms). */
+  setCycle(at: number): void {
+    this.set('last_cycle_timestamp_seconds', at / 1000);
+  }
+
+  /**
+   * Shows one evaluation: signals (cleared when there are none), decision, reasons and gates; `moreGates` are
+   * the sidecar's own (paused, manual-hold before the window is full, not-leader).
+   */
+  setEvaluation(evaluation: Evaluation, workers: number, moreGates: readonly string[] = []): void {
     this.set('workers', workers);
     const signals = evaluation.signals;
     const source = signals?.source;
@@ -165,7 +205,7 @@ export class SidecarMetrics {
       for (const reason of evaluation.decision.reasons) this.reasons.set({ reason }, 1);
     }
     this.gates.reset();
-    for (const gate of evaluation.gates) this.gates.set({ gate }, 1);
+    for (const gate of [...evaluation.gates, ...moreGates]) this.gates.set({ gate }, 1);
   }
 
   recordScaling(direction: Direction, trigger: Trigger, at: number): void {

@@ -1,8 +1,9 @@
 /**
  * The sidecar's calls to the Kubernetes API, at the edge: read and watch its own FlinkDeployment, scale
  * it through the `scale` subresource safely against concurrent writers (a JSON Patch `test` of the count it
- * decided from), keep its state in an annotation, write Events, and review callers (TokenReview,
- * SubjectAccessReview).
+ * decided from), keep its state in an annotation (with a resourceVersion precondition), and write Events.
+ * It reviews nobody: the sidecar's API is read-only, so its service account needs no TokenReviews or
+ * SubjectAccessReviews.
  */
 import { KubeError } from './api-error.js';
 import type { KubeConnection, KubeRequest } from './connection.js';
@@ -24,13 +25,6 @@ const WATCH_TIMEOUT_SECONDS = 300;
 export interface Target {
   namespace: string;
   name: string;
-}
-
-export interface Review {
-  authenticated: boolean;
-  user?: string;
-  groups?: string[];
-  error?: string;
 }
 
 export class KubeClient {
@@ -201,46 +195,5 @@ export class KubeClient {
       },
       now,
     );
-  }
-
-  /** Who a bearer token belongs to (TokenReview). */
-  async reviewToken(token: string): Promise<Review> {
-    const review = await this.call<{
-      status?: { authenticated?: boolean; error?: string; user?: { username?: string; groups?: string[] } };
-    }>({
-      method: 'POST',
-      path: '/apis/authentication.k8s.io/v1/tokenreviews',
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
-      what: 'TokenReview',
-    });
-    const status = review.status;
-    if (!status?.authenticated) return { authenticated: false, error: status?.error ?? 'token not accepted' };
-    return { authenticated: true, user: status.user?.username ?? '', groups: status.user?.groups ?? [] };
-  }
-
-  /** Whether a user may update flinkdeployments/scale of this FlinkDeployment (SubjectAccessReview). */
-  async mayScale(user: string, groups: readonly string[]): Promise<{ allowed: boolean; reason: string }> {
-    const review = await this.call<{ status?: { allowed?: boolean; reason?: string } }>({
-      method: 'POST',
-      path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-      body: {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SubjectAccessReview',
-        spec: {
-          user,
-          groups: [...groups],
-          resourceAttributes: {
-            group: GROUP,
-            resource: PLURAL,
-            subresource: 'scale',
-            verb: 'update',
-            namespace: this.target.namespace,
-            name: this.target.name,
-          },
-        },
-      },
-      what: 'SubjectAccessReview',
-    });
-    return { allowed: review.status?.allowed === true, reason: review.status?.reason ?? '' };
   }
 }

@@ -193,6 +193,22 @@ describe('keepWatching', () => {
     expect(calls[1]?.options?.idleTimeoutMs).toBe(5000);
   });
 
+  it('a throttled watch waits as long as Retry-After asks, not just its backoff', async () => {
+    const { connection, calls } = scripted(
+      () => ({ rv: '5', items: [fd('5')] }),
+      [
+        () => {
+          throw new KubeError('throttled', 'watch: HTTP 429', 429, { retryAfterSeconds: 0.3 });
+        },
+      ],
+    );
+    run(connection, { firstBackoffMs: 10 });
+    await until(() => calls.filter((c) => c.kind === 'watch').length === 2, 'the second watch');
+    const watches = calls.filter((c) => c.kind === 'watch');
+    expect((watches[1]?.at ?? 0) - (watches[0]?.at ?? 0)).toBeGreaterThanOrEqual(295);
+    expect(calls.filter((c) => c.kind === 'list')).toHaveLength(1);
+  });
+
   it('a watch that times out idle is started again from the same version', async () => {
     const { connection, calls } = scripted(
       () => ({ rv: '5', items: [fd('5')] }),

@@ -8,7 +8,7 @@
  */
 import { KubeError } from '../kube/api-error.js';
 import { GROUP, PLURAL, VERSION } from '../kube/client.js';
-import type { KubeConnection, WatchEvent } from '../kube/connection.js';
+import { MAX_RETRY_AFTER_MS, type KubeConnection, type WatchEvent } from '../kube/connection.js';
 import type { FlinkDeployment } from '../kube/deployment.js';
 import type { Log } from './sidecar.js';
 
@@ -196,6 +196,10 @@ export function keepWatching(options: WatchOptions): WatchHandle {
         } else {
           log('warn', 'watch failed', { from, error: messageOf(error) });
         }
+        // A throttled watch waits at least as long as the server asked (capped like every Retry-After).
+        const asked = error instanceof KubeError ? (error.retryAfterSeconds ?? 0) * 1000 : 0;
+        await pause(Math.max(backoff(), Math.min(asked, MAX_RETRY_AFTER_MS)));
+        continue;
       }
       await pause(backoff());
     }

@@ -77,7 +77,7 @@ interface World {
   clock: () => number;
   newSidecar(options?: SidecarOptions): Promise<Sidecar>;
   /** Runs `seconds` of virtual time, a tick every 15 s; returns the evaluations (of the first sidecar). */
-  run(sidecar: Sidecar | Sidecar[], seconds: number): Promise<Evaluation[]>;
+  run(sidecar: Sidecar | Sidecar[], seconds: number, options?: { watch?: boolean }): Promise<Evaluation[]>;
   replicas(): number | undefined;
   /** The saved autoscaler state. */
   saved(): { history: Record<string, unknown>[]; hold?: Record<string, unknown>; rescale?: unknown };
@@ -154,14 +154,14 @@ async function world(options: {
     await sidecar.start();
     return sidecar;
   };
-  const run = async (sidecars: Sidecar | Sidecar[], seconds: number) => {
+  const run = async (sidecars: Sidecar | Sidecar[], seconds: number, options: { watch?: boolean } = {}) => {
     const all = Array.isArray(sidecars) ? sidecars : [sidecars];
     const out: Evaluation[] = [];
     for (let t = 0; t < seconds; t += 15) {
       f.advance(15);
       for (const [i, sidecar] of all.entries()) {
         // the watch, in short: the sidecar sees the FlinkDeployment as it is now
-        sidecar.updateDeployment(k.flinkDeployments.get(NS, NAME) as never);
+        if (options.watch !== false) sidecar.updateDeployment(k.flinkDeployments.get(NS, NAME) as never);
         const e = await sidecar.tick();
         if (e && i === 0) out.push(e);
       }
@@ -355,6 +355,54 @@ describe('writes whose answer was lost', () => {
     expect(await sidecar.metrics()).toMatch(
       /flink_autoscaler_scalings_total\{direction="up",trigger="policy"[^}]*\} /,
     );
+  });
+});
+
+describe('state written with a precondition', () => {
+  it('a state write on an old version conflicts: the state another writer saved is adopted, not overwritten', async () => {
+    const w = await world({ active: true, workers: 10, rate: 16_000 });
+    const sidecar = await w.newSidecar();
+    for (let i = 0; i < 60 && w.replicas() === 10; i++) await w.run(sidecar, 15);
+    expect(w.replicas()).not.toBe(10);
+    // another writer (a sidecar that led before) saves its state; this sidecar's watch has not shown it yet
+    const other = {
+      version: 1,
+      history: [{ time: w.clock(), from: 8, to: 10, trigger: 'manual', reasons: ['manual'], user: 'bob' }],
+      hold: { until: w.clock() + 3600_000, user: 'bob', note: 'other writer' },
+    };
+    await w.kubectl(
+      'annotate',
+      'flinkdeployment',
+      NAME,
+      `${STATE_ANNOTATION}=${JSON.stringify(other)}`,
+      '--overwrite',
+    );
+    // the rescale settles and the sidecar saves that, on the version it knows: 409, re-read, adopted
+    await w.run(sidecar, 120, { watch: false });
+    expect(w.saved()).toEqual(other);
+    expect(sidecar.status()).toMatchObject({ hold: { by: 'bob', reason: 'other writer' } });
+  });
+
+  it('the state another writer saved, seen through the watch, is adopted', async () => {
+    const w = await world({ active: true, workers: 10, rate: 3000 });
+    const sidecar = await w.newSidecar();
+    await w.run(sidecar, 60);
+    const other = {
+      version: 1,
+      history: [],
+      hold: { until: w.clock() + 3600_000, user: 'bob', note: 'watch' },
+    };
+    await w.kubectl(
+      'annotate',
+      'flinkdeployment',
+      NAME,
+      `${STATE_ANNOTATION}=${JSON.stringify(other)}`,
+      '--overwrite',
+    );
+    const evaluations = await w.run(sidecar, 10 * 60);
+    expect(w.replicas()).toBe(10);
+    expect(evaluations.some((e) => e.gates.includes('manual-hold'))).toBe(true);
+    expect(w.saved()).toEqual(other);
   });
 });
 

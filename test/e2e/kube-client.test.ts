@@ -137,14 +137,6 @@ describe('the sidecar’s Kubernetes client', () => {
     expect(changes.at(-1)?.spec?.taskManager?.replicas).toBe(6);
   });
 
-  it('reviews a caller’s token and right to scale', async () => {
-    const { client } = await setUp();
-    expect(await client.reviewToken('alice-token')).toMatchObject({ authenticated: true, user: 'alice' });
-    expect((await client.reviewToken('nobody')).authenticated).toBe(false);
-    expect((await client.mayScale('alice', ['flink-operators'])).allowed).toBe(true);
-    expect((await client.mayScale('bob', [])).allowed).toBe(false);
-  });
-
   it.each([
     [{ kind: 'tooManyRequests', retryAfterSeconds: 1, times: 2 } as const, 'throttled', false],
     [{ kind: 'internalError' } as const, 'server-error', true],

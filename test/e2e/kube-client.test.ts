@@ -1,7 +1,8 @@
 /**
- * The sidecar's Kubernetes client (client-node) against the Kubernetes API double: read, watch, scale
- * through the scale subresource against concurrent writers, state annotation, Events, and the reviews of
- * callers; faults turn into errors that say what happened, and what is safe to retry is retried.
+ * The sidecar's Kubernetes client (over kube/connection.ts) against the Kubernetes API double: read, watch,
+ * scale through the scale subresource against concurrent writers, state annotation, Events within the API
+ * server's limits; faults turn into errors that say what happened (and whether a write may have happened),
+ * and what is safe to retry is retried.
  */
 import { kubeClient } from '../fixtures/kube-connect.js';
 import { afterEach, describe, expect, it } from 'vitest';

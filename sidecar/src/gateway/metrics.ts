@@ -17,7 +17,7 @@ export class GatewayMetrics {
   });
   readonly scales = new Counter({
     name: 'flink_autoscaler_gateway_scales_total',
-    help: 'Manual scales asked of the gateway, by outcome (scaled, dry-run, forbidden, failed).',
+    help: 'Manual scales asked of the gateway past its checks of path, budget and body, by outcome (scaled, dry-run, refused).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

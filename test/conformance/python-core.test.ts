@@ -145,6 +145,41 @@ describe('core/v1 Events with eventTime (CoreV1Api.create_namespaced_event)', ()
   });
 });
 
+describe('events.k8s.io/v1 Events (EventsV1Api.create_namespaced_event)', () => {
+  const v1Event = (name: string, fields: Record<string, unknown> = {}) => ({
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { name, namespace: ns },
+    regarding: {
+      apiVersion: 'flink.apache.org/v1beta1',
+      kind: 'FlinkDeployment',
+      name: 'wordcount',
+      namespace: ns,
+    },
+    type: 'Normal',
+    reason: 'Rescaled',
+    note: 'scaled from 2 to 4 task managers',
+    eventTime: '2026-12-04T17:00:00.000000Z',
+    action: 'Scale',
+    reportingController: 'flink-autoscaler',
+    reportingInstance: 'wordcount-jobmanager-0',
+    ...fields,
+  });
+
+  it('a complete Event is created: 201', async () => {
+    const created = succeeded<{ note: string }>(await py.step('events.createV1', { body: v1Event('v1-ok') }));
+    expect(created.note).toBe('scaled from 2 to 4 task managers');
+  });
+
+  it('with deprecatedCount set: 422 "count: … needs to be unset"', async () => {
+    const { status, body } = refused(
+      await py.step('events.createV1', { body: v1Event('v1-deprecated', { deprecatedCount: 3 }) }),
+    );
+    expect(status).toBe(422);
+    expect(body.message).toContain('count: Invalid value: "": needs to be unset');
+  });
+});
+
 describe('Leases (CoordinationV1Api)', () => {
   interface Lease {
     metadata: { name: string; resourceVersion: string };

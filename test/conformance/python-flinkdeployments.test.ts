@@ -104,6 +104,50 @@ describe('FlinkDeployments through CustomObjectsApi', () => {
   });
 });
 
+describe('list options', () => {
+  it('a malformed label selector: 400 BadRequest', async () => {
+    const { status, body } = refused(
+      await py.step('flinkdeployments.list', { labelSelector: 'conformance in (pages' }),
+    );
+    expect(status).toBe(400);
+    expect(body.reason).toBe('BadRequest');
+  });
+
+  it('resourceVersionMatch without a resourceVersion: refused (4xx), "forbidden unless resourceVersion is provided"', async () => {
+    const { status, body } = refused(
+      await py.step('flinkdeployments.list', { resourceVersionMatch: 'Exact' }),
+    );
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(status).toBeLessThan(500);
+    expect(body.message).toContain('resourceVersionMatch is forbidden unless resourceVersion is provided');
+  });
+
+  it('resourceVersion with resourceVersionMatch=Exact on a compacted version: 410 Expired', async () => {
+    await create(fd('exact-compacted', 2));
+    const version = double.resourceVersion();
+    succeeded(
+      await py.step('flinkdeployments.mergePatch', {
+        name: 'exact-compacted',
+        body: { metadata: { labels: { moved: 'on' } } },
+      }),
+    );
+    double.compact();
+    const { status, body } = refused(
+      await py.step('flinkdeployments.list', { resourceVersion: version, resourceVersionMatch: 'Exact' }),
+    );
+    expect(status).toBe(410);
+    expect(body.reason).toBe('Expired');
+  });
+});
+
+describe('transport', () => {
+  it('answers carry no Keep-Alive header (the Go server sends none)', async () => {
+    const answer = await py.step<RawAnswer>('flinkdeployments.rawGet', { query: { limit: '1' } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers).not.toHaveProperty('keep-alive');
+  });
+});
+
 describe('preconditions and generation', () => {
   it('replace with a stale resourceVersion: 409 Conflict, "the object has been modified", details', async () => {
     const created = await create(fd('stale-put', 2));

@@ -20,7 +20,7 @@ let double: KubeDouble;
 let py: PythonClient;
 
 beforeAll(async () => {
-  double = await startConformanceDouble({ bookmarkIntervalMs: 100 });
+  double = await startConformanceDouble({ bookmarkIntervalMs: 100, watchCacheSize });
   py = await pythonClientForTests(double.kubeconfig('conformance-admin'), ns);
 }, startupTimeoutMs);
 
@@ -28,6 +28,9 @@ afterAll(async () => {
   await py?.close();
   await double?.close();
 });
+
+/** Changes each kind's watch cache holds in this file's double (the API server's default is 100). */
+const watchCacheSize = 20;
 
 const tooOld = /^Expired: too old resource version: \d+ \(\d+\)$/;
 
@@ -118,15 +121,55 @@ describe('watch with kubernetes.watch.Watch', () => {
   });
 });
 
+describe('the watch cache, per resource type', () => {
+  it('a stable object’s own version expires once its kind has changed more than the cache holds; a list’s does not', async () => {
+    double.flinkDeployments.put(fd('w-stable', 2));
+    const read = await py.step<Attempt<{ metadata: { resourceVersion: string } }>>('flinkdeployments.get', {
+      name: 'w-stable',
+    });
+    if (!read.ok) throw new Error(`get failed: ${read.status}`);
+    for (let i = 0; i <= watchCacheSize; i += 1) double.flinkDeployments.put(fd(`w-churn-${i}`, 2));
+    const fromObject = await watch('w-stable', { resourceVersion: read.value.metadata.resourceVersion });
+    expect(fromObject.error?.status).toBe(410);
+    expect(fromObject.error?.reason).toMatch(tooOld);
+
+    const version = await listVersion('w-stable');
+    scaleTo('w-stable', 3);
+    const fromList = await watch('w-stable', { resourceVersion: version, stopAfter: 1 });
+    expect(fromList.events.map((event) => event.type)).toEqual(['MODIFIED']);
+  });
+
+  it('changes of another kind (Events) do not expire FlinkDeployment versions', async () => {
+    double.flinkDeployments.put(fd('w-other-kind', 2));
+    const version = await listVersion('w-other-kind');
+    for (let i = 0; i <= watchCacheSize; i += 1) {
+      const created = await py.step<Attempt>('events.create', {
+        body: {
+          metadata: { name: `w-other-kind-${i}`, namespace: ns },
+          involvedObject: { kind: 'FlinkDeployment', name: 'w-other-kind', namespace: ns },
+          reason: 'Churn',
+          message: `event ${i}`,
+          type: 'Normal',
+          source: { component: 'conformance' },
+        },
+      });
+      expect(created.ok).toBe(true);
+    }
+    scaleTo('w-other-kind', 3);
+    const outcome = await watch('w-other-kind', { resourceVersion: version, stopAfter: 1 });
+    expect(outcome.events.map((event) => event.type)).toEqual(['MODIFIED']);
+  });
+});
+
 describe('watch requests on the wire (call_api)', () => {
-  const path = (name: string) => ({ fieldSelector: `metadata.name=${name}`, timeoutSeconds: '1' });
+  const path = (name: string) => ({ fieldSelector: `metadata.name=${name}`, timeoutSeconds: '5' });
 
   it('from a compacted version: HTTP 200, then one ERROR event with a 410 Expired Status', async () => {
     double.flinkDeployments.put(fd('w-raw-expired', 2));
     const version = await listVersion('w-raw-expired');
     scaleTo('w-raw-expired', 4);
     double.compact();
-    const answer = await py.step<RawAnswer>('watch.raw', {
+    const answer = await py.step<RawAnswer>('flinkdeployments.rawGet', {
       query: { ...path('w-raw-expired'), watch: 'true', resourceVersion: version },
     });
     expect(answer.status).toBe(200);
@@ -147,7 +190,10 @@ describe('watch requests on the wire (call_api)', () => {
 
   it('watch=True (a boolean as the Python client writes it) is a watch, not a list', async () => {
     double.flinkDeployments.put(fd('w-boolean', 2));
-    const answer = await py.step<RawAnswer>('watch.raw', { query: { ...path('w-boolean'), watch: 'True' } });
+    const answer = await py.step<RawAnswer>('flinkdeployments.rawGet', {
+      query: { ...path('w-boolean'), watch: 'True' },
+      untilType: 'ADDED',
+    });
     expect(answer.status).toBe(200);
     expect((answer.lines as WatchEvent[]).map((line) => line.type)).toEqual(['ADDED']);
   });
@@ -155,23 +201,41 @@ describe('watch requests on the wire (call_api)', () => {
   it('allowWatchBookmarks=True is honoured like true', async () => {
     double.flinkDeployments.put(fd('w-boolean-bookmarks', 2));
     const version = await listVersion('w-boolean-bookmarks');
-    const answer = await py.step<RawAnswer>('watch.raw', {
+    const answer = await py.step<RawAnswer>('flinkdeployments.rawGet', {
       query: {
         ...path('w-boolean-bookmarks'),
         watch: '1',
         allowWatchBookmarks: 'True',
         resourceVersion: version,
       },
+      untilType: 'BOOKMARK',
     });
     expect(answer.status).toBe(200);
     expect((answer.lines as WatchEvent[]).some((line) => line.type === 'BOOKMARK')).toBe(true);
   });
 
+  it('a non-numeric resourceVersion: refused (4xx), not a stream', async () => {
+    const answer = await py.step<RawAnswer>('flinkdeployments.rawGet', {
+      query: { ...path('w-initial'), watch: 'true', resourceVersion: 'abc' },
+    });
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+  });
+
+  it('sendInitialEvents=true without resourceVersionMatch=NotOlderThan: refused (4xx)', async () => {
+    const answer = await py.step<RawAnswer>('flinkdeployments.rawGet', {
+      query: { ...path('w-initial'), watch: 'true', sendInitialEvents: 'true' },
+    });
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+  });
+
   it('the deprecated /watch/ path is still served', async () => {
     double.flinkDeployments.put(fd('w-deprecated', 2));
-    const answer = await py.step<RawAnswer>('watch.raw', {
+    const answer = await py.step<RawAnswer>('flinkdeployments.rawGet', {
       deprecatedPath: true,
       query: path('w-deprecated'),
+      untilType: 'ADDED',
     });
     expect(answer.status).toBe(200);
     expect((answer.lines as WatchEvent[]).map((line) => line.type)).toEqual(['ADDED']);
@@ -187,6 +251,8 @@ describe('an API server restart (double.restart())', () => {
     let restarted: Promise<void> | undefined;
     const outcome = await watch('w-restart', { timeoutSeconds: 20 }, (event) => {
       before = event.object.metadata?.resourceVersion ?? '';
+      // another write first, so that the version seen is older than the one the API server restarts at
+      double.flinkDeployments.put(fd('w-restart-other', 2));
       restarted ??= restart();
     });
     await restarted;
@@ -195,7 +261,7 @@ describe('an API server restart (double.restart())', () => {
     expect(outcome.seconds).toBeLessThan(10);
   });
 
-  it('a watch from a version before the restart: ApiException 410 Expired', async () => {
+  it('a watch from a version older than the restart’s: ApiException 410 Expired', async () => {
     expect(before).toMatch(/^\d+$/);
     const outcome = await watch('w-restart', { resourceVersion: before });
     expect(outcome.ended).toBe('error');

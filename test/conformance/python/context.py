@@ -33,6 +33,7 @@ class Context:
         self.namespace = namespace
         self.custom = client.CustomObjectsApi(api_client)
         self.core = client.CoreV1Api(api_client)
+        self.events = client.EventsV1Api(api_client)
         self.coordination = client.CoordinationV1Api(api_client)
         self.authentication = client.AuthenticationV1Api(api_client)
         self.authorization = client.AuthorizationV1Api(api_client)
@@ -57,8 +58,11 @@ class Context:
                 "seconds": time.monotonic() - started,
             }
 
-    def raw(self, method, path, query=None, body=None, content_type=None, timeout=10):
-        """A request through the client's own transport (auth, TLS) without its models: status, headers, text."""
+    def raw(self, method, path, query=None, body=None, content_type=None, timeout=10, stream=False):
+        """
+        A request through the client's own transport (auth, TLS) without its models: status, headers, and the
+        body as text (or, with `stream`, the open urllib3 response for the caller to read and close).
+        """
         headers = {"Accept": "application/json"}
         if content_type is not None:
             headers["Content-Type"] = content_type
@@ -80,8 +84,12 @@ class Context:
                 "headers": lower_headers(error.headers),
                 "body": parse_body(error.body),
             }
-        text = response.data.decode("utf-8")
-        return {"status": response.status, "headers": lower_headers(response.getheaders()), "text": text}
+        answer = {"status": response.status, "headers": lower_headers(response.getheaders())}
+        if stream:
+            answer["response"] = response
+        else:
+            answer["text"] = response.data.decode("utf-8")
+        return answer
 
     def flinkdeployments_path(self, name=None, subresource=None, watch_prefix=False):
         path = "/apis/%s/%s/%snamespaces/%s/%s" % (

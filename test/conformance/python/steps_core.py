@@ -5,6 +5,11 @@ def create_event(context, args, progress):
     return context.attempt(lambda: context.core.create_namespaced_event(context.namespace, args["body"]))
 
 
+def create_events_v1(context, args, progress):
+    """events.k8s.io/v1 (EventsV1Api): the new Event API, whose deprecated* fields must stay unset."""
+    return context.attempt(lambda: context.events.create_namespaced_event(context.namespace, args["body"]))
+
+
 def list_events(context, args, progress):
     return context.attempt(lambda: context.core.list_namespaced_event(context.namespace))
 
@@ -34,6 +39,7 @@ def subject_access_review(context, args, progress):
 STEPS = {
     "events.create": create_event,
     "events.list": list_events,
+    "events.createV1": create_events_v1,
     "leases.create": create_lease,
     "leases.read": read_lease,
     "leases.replace": replace_lease,

@@ -19,6 +19,7 @@ def list_(context, args, progress):
         ("limit", "limit"),
         ("continue", "_continue"),
         ("resourceVersion", "resource_version"),
+        ("resourceVersionMatch", "resource_version_match"),
     ):
         if key in args:
             options[option] = args[key]

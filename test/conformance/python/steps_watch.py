@@ -56,24 +56,49 @@ def watch_flinkdeployments(context, args, progress):
     return outcome
 
 
+def _lines(response):
+    """The body's lines as they arrive, and what follows the last newline (a list is one unterminated line)."""
+    pending = b""
+    for chunk in response.stream(amt=None, decode_content=False):
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            if line:
+                yield line.decode("utf-8")
+    if pending:
+        yield pending.decode("utf-8")
+
+
 def raw_watch(context, args, progress):
     """
-    A watch request as the test words it (query values, the deprecated /watch/ path) through call_api:
-    the HTTP status, Content-Type and each JSON line of the body until the server ends it.
+    A GET of the collection as the test words it (query values, the deprecated /watch/ path) through
+    call_api: the HTTP status, headers and each JSON line of the body, until the server ends it or, with
+    `untilType`, until the first line of that event type.
     """
     path = context.flinkdeployments_path(watch_prefix=args.get("deprecatedPath", False))
     query = dict(args.get("query", {}))
-    answer = context.raw("GET", path, query=query, timeout=args.get("clientTimeout", 10))
-    if "text" in answer:
-        lines = [line for line in answer.pop("text").split("\n") if line]
-        try:
-            answer["lines"] = [json.loads(line) for line in lines]
-        except ValueError:
-            answer["lines"] = lines
+    until_type = args.get("untilType")
+    answer = context.raw("GET", path, query=query, timeout=args.get("clientTimeout", 10), stream=True)
+    response = answer.pop("response", None)
+    if response is None:
+        return answer
+    lines = []
+    try:
+        for line in _lines(response):
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                lines.append(line)
+            if until_type is not None and isinstance(lines[-1], dict) and lines[-1].get("type") == until_type:
+                break
+    finally:
+        response.close()
+        response.release_conn()
+    answer["lines"] = lines
     return answer
 
 
 STEPS = {
     "watch.flinkdeployments": watch_flinkdeployments,
-    "watch.raw": raw_watch,
+    "flinkdeployments.rawGet": raw_watch,
 }

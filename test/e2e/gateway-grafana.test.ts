@@ -54,7 +54,11 @@ beforeAll(async () => {
     kube.flinkDeployments.put(flinkDeployment({ name: 'orders', namespace, replicas: 4 }));
     kube.flinkDeployments.reconcile(namespace, 'orders');
   }
-  gateway = await startGateway(kube, { grafanaJwksUrl: signer.jwksUrl, grafanaIssuer: signer.issuer });
+  // Grafana's issuer is its root URL with a trailing slash; the flag may omit it.
+  gateway = await startGateway(kube, {
+    grafanaJwksUrl: signer.jwksUrl,
+    grafanaIssuer: signer.issuer.replace(/\/$/, ''),
+  });
   grafana = await startGrafanaStandIn({
     appId: APP,
     routes: ROUTES,

@@ -221,6 +221,18 @@ describe('flink-autoscaler gateway (process)', () => {
     expect((await call('/healthz')).status).toBe(200);
   }, 30_000);
 
+  it('refuses a user prefix or group that could name real Kubernetes users or system groups', () => {
+    for (const flag of ['--user-prefix=', '--user-prefix=system:', '--group=system:masters']) {
+      const refused = spawnSync(process.execPath, [main, 'gateway', '--insecure-http', flag], {
+        encoding: 'utf8',
+      });
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(
+        /--user-prefix must be a prefix no real Kubernetes user has|--group must name groups of your own/,
+      );
+    }
+  });
+
   it('will not serve plain HTTP unless told to', () => {
     const refused = spawnSync(process.execPath, [main, 'gateway', '--listen=127.0.0.1:0'], {
       encoding: 'utf8',

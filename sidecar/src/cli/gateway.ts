@@ -76,6 +76,24 @@ function httpUrl(flag: string, text: string): string {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/**
+ * A Grafana login is a name its user may often choose: without a prefix of its own it could name a real
+ * Kubernetes user or service account, and a `system:` group would hand every Grafana person that group.
+ */
+export function checkMapping(prefix: string, groups: readonly string[]): void {
+  if (prefix.trim() === '' || prefix.startsWith('system:')) {
+    throw new CliError(
+      `--user-prefix must be a prefix no real Kubernetes user has (such as "grafana:"), not ${JSON.stringify(prefix)}`,
+    );
+  }
+  const reserved = groups.filter((group) => group.trim() === '' || group.startsWith('system:'));
+  if (reserved.length > 0) {
+    throw new CliError(
+      `--group must name groups of your own, not ${reserved.map((g) => JSON.stringify(g)).join(', ')}`,
+    );
+  }
+}
+
 export function registerGateway(program: Command): void {
   program
     .command('gateway')
@@ -154,6 +172,7 @@ export function registerGateway(program: Command): void {
         opts.grafanaJwksUrl === undefined ? undefined : httpUrl('--grafana-jwks-url', opts.grafanaJwksUrl);
       const namespaces = opts.namespaces === undefined ? undefined : namespaceList(opts.namespaces);
       if (opts.audience.trim() === '') throw new CliError('--audience must not be empty');
+      checkMapping(opts.userPrefix, opts.group);
       const log = jsonLogger('flink-autoscaler-gateway');
       const connection = await connectFromFlags(opts.kubeconfig);
       const app = createGatewayApp({

@@ -46,6 +46,12 @@ export function grafanaKeys(url: string): JWTVerifyGetKey {
   });
 }
 
+/** Grafana's issuer is its root URL with a trailing slash; take the flag with or without one. */
+function issuerVariants(issuer: string): string[] {
+  const bare = issuer.replace(/\/+$/, '');
+  return [bare, `${bare}/`];
+}
+
 function unauthenticated(message: string): HttpError {
   return new HttpError(401, 'unauthenticated', message);
 }
@@ -72,7 +78,7 @@ async function loginFromIdToken(token: string, options: PersonOptions): Promise<
       requiredClaims: ['exp', 'sub'],
       clockTolerance: 30,
       currentDate: new Date(options.clock()),
-      ...(options.grafanaIssuer === undefined ? {} : { issuer: options.grafanaIssuer }),
+      ...(options.grafanaIssuer === undefined ? {} : { issuer: issuerVariants(options.grafanaIssuer) }),
     }));
   } catch (error) {
     const why =

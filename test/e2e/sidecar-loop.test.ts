@@ -293,8 +293,10 @@ describe('the sidecar end to end', () => {
   ])('Kubernetes fault %j scales nothing and says so', async (fault) => {
     const w = await world({ active: true, workers: 10, rate: 16_000 });
     const sidecar = await w.newSidecar();
+    // armed after the first state write and before the window is full: the first write it meets is the rescale's
+    await w.run(sidecar, 60);
     w.kube.setFault(fault);
-    await w.run(sidecar, 10 * 60);
+    await w.run(sidecar, 9 * 60);
     expect(w.replicas()).toBe(10);
     expect(w.flink.job.active).toBe(10);
     expect(await sidecar.metrics()).toMatch(/flink_autoscaler_errors_total\{stage="scale"/);
@@ -355,6 +357,32 @@ describe('writes whose answer was lost', () => {
     expect(await sidecar.metrics()).toMatch(
       /flink_autoscaler_scalings_total\{direction="up",trigger="policy"[^}]*\} /,
     );
+  });
+});
+
+describe('answers the Kubernetes double loses', () => {
+  it.each<[string, Fault]>([
+    ['the scale, connection reset', { kind: 'loseAnswer', match: { subresource: 'scale' } }],
+    ['the scale, 504', { kind: 'loseAnswer', how: 'gatewayTimeout', match: { subresource: 'scale' } }],
+    [
+      'the state written before the scale, 504',
+      { kind: 'loseAnswer', how: 'gatewayTimeout', match: { verbs: ['patch'], subresource: '' } },
+    ],
+  ])('%s: read back, the rescale and its record are kept', async (_what, fault) => {
+    const w = await world({ active: true, workers: 10, rate: 16_000 });
+    const sidecar = await w.newSidecar();
+    // armed after the first state write and before the window is full: the first write it meets is the rescale's
+    await w.run(sidecar, 60);
+    w.kube.setFault(fault);
+    await w.run(sidecar, 9 * 60);
+    const replicas = w.replicas() ?? 0;
+    expect(replicas).toBeGreaterThan(16);
+    const saved = w.saved();
+    expect(saved.history[0]).toMatchObject({ from: 10, trigger: 'policy' });
+    expect(saved.rescale).toMatchObject({ to: replicas, settledAt: expect.any(Number) });
+    const reasons = w.kube.events(NS).map((e) => e.reason);
+    expect(reasons).not.toContain('ScalingFailed');
+    expect(reasons.filter((r) => r === 'ScaledUp')).toHaveLength(saved.history.length);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   succeeded,
   type PythonClient,
   type RawAnswer,
+  type WatchOutcome,
 } from './python-client.js';
 
 let double: KubeDouble;
@@ -305,6 +306,31 @@ describe('finalizers', () => {
     );
     const gone = refused(await py.step('flinkdeployments.get', { name: 'finalized' }));
     expect(gone.status).toBe(404);
+  });
+
+  it('a watch sees the deletion start as MODIFIED (deletionTimestamp), then DELETED once the finalizer goes', async () => {
+    const object = fd('finalized-watched', 2);
+    object.metadata = { ...object.metadata, finalizers: ['conformance.example.com/hold'] } as Fd['metadata'];
+    const created = await create(object);
+    succeeded(await py.step('flinkdeployments.delete', { name: 'finalized-watched' }));
+    succeeded(
+      await py.step('flinkdeployments.mergePatch', {
+        name: 'finalized-watched',
+        body: { metadata: { finalizers: null } },
+      }),
+    );
+    const outcome = await py.step<WatchOutcome>(
+      'watch.flinkdeployments',
+      {
+        fieldSelector: 'metadata.name=finalized-watched',
+        resourceVersion: created.metadata.resourceVersion,
+        timeoutSeconds: 3,
+        stopAfter: 2,
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(outcome.events.map((event) => event.type)).toEqual(['MODIFIED', 'DELETED']);
+    expect(outcome.events[0]?.object.metadata?.['deletionTimestamp']).toEqual(expect.any(String));
   });
 });
 

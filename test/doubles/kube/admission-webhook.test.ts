@@ -112,7 +112,7 @@ beforeAll(async () => {
   double.addNamespace(labelledNs, { 'flink-autoscaler.io/webhook': 'enabled' });
   webhook = await startWebhook();
   serviceWebhook = await startWebhook({ dnsNames: ['injector.flink-autoscaler.svc'], ipAddresses: [] });
-});
+}, 60_000);
 
 afterAll(async () => {
   await double?.close();

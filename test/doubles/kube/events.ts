@@ -1,5 +1,6 @@
 /** Events in core `v1` and `events.k8s.io/v1`: one stored collection (core form), converted per API version as the apiserver does. */
-import { pruneTopLevel, validateMetadata } from './metadata.js';
+import { validateEvent } from './event-validation.js';
+import { pruneTopLevel } from './metadata.js';
 import {
   deletedStatus,
   jsonPatch,
@@ -7,7 +8,6 @@ import {
   strategicMergePatch,
   type KindStrategy,
 } from './resource-api.js';
-import { invalid, type FieldError } from './status.js';
 import { printer, since, stringColumns } from './table.js';
 import type { CoreEvent, JsonObject, KubeObject, ObjectReference } from './types.js';
 
@@ -122,50 +122,6 @@ function normalizeTimes(event: KubeObject): KubeObject {
   return event;
 }
 
-/** The checks of ValidateEventCreate for events.k8s.io/v1 (the new-style fields are required). */
-function validateEventsV1(event: KubeObject): FieldError[] {
-  const errors: FieldError[] = [];
-  const required = (field: string, value: unknown): void => {
-    if (value === undefined || value === null || value === '')
-      errors.push({ type: 'FieldValueRequired', field });
-  };
-  required('eventTime', event['eventTime']);
-  required('reportingController', event['reportingController']);
-  required('reportingInstance', event['reportingInstance']);
-  required('action', event['action']);
-  required('reason', event['reason']);
-  if (event['type'] !== 'Normal' && event['type'] !== 'Warning') {
-    errors.push({
-      type: 'FieldValueNotSupported',
-      field: 'type',
-      value: event['type'] ?? '',
-      detail: 'supported values: "Normal", "Warning"',
-    });
-  }
-  if (typeof event['note'] === 'string' && Buffer.byteLength(event['note']) > 1024) {
-    errors.push({ type: 'FieldValueTooLong', field: 'note', detail: 'must have at most 1024 bytes' });
-  }
-  return errors;
-}
-
-function validateStored(event: KubeObject): FieldError[] {
-  const errors = validateMetadata(event.metadata, { nameRequired: true });
-  const involved = (event as CoreEvent).involvedObject;
-  if (
-    involved?.namespace !== undefined &&
-    involved.namespace !== '' &&
-    involved.namespace !== event.metadata.namespace
-  ) {
-    errors.push({
-      type: 'FieldValueInvalid',
-      field: 'involvedObject.namespace',
-      value: involved.namespace,
-      detail: 'does not match event.namespace',
-    });
-  }
-  return errors;
-}
-
 const eventColumns = stringColumns([
   ['Last Seen', 0, ''],
   ['Type', 0, ''],
@@ -253,16 +209,10 @@ function eventKind(version: 'core' | 'events.k8s.io'): KindStrategy {
           'reportingController',
           'type',
         ],
-    toStorage: (object) => {
-      if (core) return normalizeTimes(object);
-      const errors = validateEventsV1(object);
-      if (errors.length > 0)
-        throw invalid({ group: 'events.k8s.io', kind: 'Event' }, object.metadata.name ?? '', errors);
-      return normalizeTimes(fromEventsV1(object));
-    },
+    toStorage: (object) => normalizeTimes(core ? object : fromEventsV1(object)),
     toExternal: core ? toCoreV1 : toEventsV1,
     prune: pruneTopLevel(coreFields),
-    validate: validateStored,
+    validate: (object, old) => validateEvent(object, old, core ? 'v1' : 'events.k8s.io/v1'),
     table: printer(eventColumns, eventCells),
     deleteAnswer: (deleted) => deletedStatus(kind, deleted),
   };

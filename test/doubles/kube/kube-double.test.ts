@@ -85,7 +85,7 @@ beforeAll(async () => {
       },
     ],
   });
-});
+}, 60_000);
 
 afterAll(async () => {
   await double?.close();
@@ -864,6 +864,7 @@ describe('FlinkDeployments over the wire', () => {
   });
 
   it('events.k8s.io/v1 requires its fields and converts to and from core v1', async () => {
+    // Without eventTime the legacy checks look at the namespaces only; the strict ones require eventTime.
     const invalid = await api(`/apis/events.k8s.io/v1/namespaces/${ns}/events`, {
       method: 'POST',
       token: 'sidecar-token',
@@ -871,7 +872,21 @@ describe('FlinkDeployments over the wire', () => {
     });
     expect(invalid.status).toBe(422);
     expect(invalid.body['message']).toBe(
-      'Event.events.k8s.io "e1" is invalid: [eventTime: Required value, reportingController: Required value, reportingInstance: Required value, action: Required value, reason: Required value]',
+      'Event.events.k8s.io "e1" is invalid: [involvedObject.namespace: Invalid value: "": does not match event.namespace, eventTime: Required value]',
+    );
+    const unreported = await api(`/apis/events.k8s.io/v1/namespaces/${ns}/events`, {
+      method: 'POST',
+      token: 'sidecar-token',
+      body: {
+        metadata: { name: 'e1' },
+        type: 'Normal',
+        eventTime: '2030-01-02T03:04:05.678000Z',
+        regarding: { kind: 'FlinkDeployment', name: 'x', namespace: ns },
+        reportingController: 'c',
+      },
+    });
+    expect(unreported.body['message']).toBe(
+      'Event.events.k8s.io "e1" is invalid: [reportingInstance: Required value, action: Required value, reason: Required value]',
     );
     const created = await api(`/apis/events.k8s.io/v1/namespaces/${ns}/events`, {
       method: 'POST',

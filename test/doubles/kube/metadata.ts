@@ -31,6 +31,28 @@ const namePartMessage =
 const labelValueMessage =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
+/** validation.IsQualifiedName: the messages for a qualified name (`prefix/name`), none when it is one. */
+export function qualifiedNameMessages(value: string): string[] {
+  const parts = value.split('/');
+  const messages: string[] = [];
+  let name = value;
+  if (parts.length === 2) {
+    const prefix = parts[0] ?? '';
+    name = parts[1] ?? '';
+    if (prefix.length === 0) messages.push('prefix part must be non-empty');
+    else if (prefix.length > 253 || !dns1123Subdomain.test(prefix))
+      messages.push(`prefix part ${subdomainMessage}`);
+  } else if (parts.length > 2) {
+    return [
+      "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+    ];
+  }
+  if (name.length === 0) messages.push('name part must be non-empty');
+  else if (name.length > 63) messages.push('name part must be no more than 63 characters');
+  if (!qualifiedNamePart.test(name)) messages.push(namePartMessage);
+  return messages;
+}
+
 /** Drops ObjectMeta fields the apiserver does not know; returns their paths (`metadata.foo`). */
 export function pruneMetadata(metadata: JsonObject): string[] {
   const unknown: string[] = [];

@@ -2,38 +2,54 @@
  * The panel plugin in a real browser, as Grafana loads it: the built grafana-plugin/dist/module.js taken
  * by SystemJS (AMD extra) in Debian's Chromium, with React and @grafana/* provided by the host page, fed
  * by a real Prometheus (Debian's) that scrapes the real sidecar process running against the Flink and
- * Kubernetes doubles. "Scale to N" goes through a stand-in for Grafana's app-plugin proxy (reading the
- * companion app's plugin.json route) and the chart's gateway (the real one) to the sidecar's API, which
- * reviews Grafana's token with the Kubernetes double and scales. Screenshots go to
- * .test-results/grafana-panel/.
+ * Kubernetes doubles.
+ *
+ * "Scale to N" goes through Grafana's app plugin proxy as Grafana plays it (grafana-plugin/tests/harness:
+ * the companion app's built routes, the role check, the browser's X-Grafana-User and X-Grafana-Id removed
+ * and set again, an ID token signed by a test ES256 key whose JWKS the stand-in serves at
+ * /api/signing-keys/keys, the gateway token from the app's secure settings) to the REAL gateway process
+ * (`flink-autoscaler gateway --insecure-http --grafana-jwks-url … --audience …`) against the Kubernetes
+ * double. A person Kubernetes allows scales (the FlinkDeployment's replicas and hold change, an Event names
+ * them, no pod is called); a person it does not allow sees the refusal before and after the click.
+ * Screenshots go to .test-results/grafana-panel/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { SIDECAR_NODE_OPTIONS } from '../../sidecar/src/injector/settings.js';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PANEL_QUERIES } from '../../grafana-plugin/src/data/queries.js';
 import { launchChromium, openHostPage } from '../../grafana-plugin/tests/harness/browser.js';
-import { appPluginProxy, type ProxiedCall } from '../../grafana-plugin/tests/harness/grafana-proxy.js';
+import {
+  appPluginProxy,
+  type AppSettings,
+  type ProxiedCall,
+  type SignedInUser,
+} from '../../grafana-plugin/tests/harness/grafana-proxy.js';
 import { buildHostBundle } from '../../grafana-plugin/tests/harness/host-bundle.js';
 import {
   prefixProxy,
   startHostServer,
   type HostServer,
 } from '../../grafana-plugin/tests/harness/host-server.js';
+import { idTokenSigner } from '../../grafana-plugin/tests/harness/id-token.js';
 import { APP_DIST, PANEL_DIST } from '../../grafana-plugin/tests/harness/paths.js';
+import { SIDECAR_NODE_OPTIONS } from '../../sidecar/src/injector/settings.js';
+import { HOLD_ANNOTATION, parseHold } from '../../sidecar/src/kube/manual-hold.js';
 import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
 import { flinkDeployment, serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
-import { createServer as createHttpServer } from 'node:http';
-import { createGatewayApp } from '../../sidecar/src/gateway/server.js';
-import { listen, type RunningServer } from '../../sidecar/src/http/listen.js';
-import { jobManagerPod } from '../fixtures/admission.js';
-import { connectKube } from '../fixtures/kube-connect.js';
-import { sidecarRules } from '../fixtures/rbac.js';
+import {
+  GATEWAY_AUDIENCE,
+  GATEWAY_SA,
+  GRAFANA_SA,
+  asserterRule,
+  gatewayRules,
+  personScaler,
+} from '../fixtures/gateway.js';
 import { startPrometheus } from '../fixtures/prometheus.js';
+import { sidecarRules } from '../fixtures/rbac.js';
 import { freePort, until } from '../fixtures/wait.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,20 +59,22 @@ const NAME = 'clickstream';
 const PANEL_ID = 'fas-flinkautoscaler-panel';
 const APP_ID = 'fas-flinkautoscaler-app';
 const SIDECAR = serviceAccount(NS, 'flink', 'sidecar-token');
-const GRAFANA = serviceAccount('monitoring', 'grafana', 'grafana-token');
-const GATEWAY = serviceAccount('flink-autoscaler', 'gateway', 'gateway-token');
+const PERMISSION = `update flinkdeployments/scale (flink.apache.org) on ${NS}/${NAME}`;
+const JOB_PATH = `api/v1/namespaces/${NS}/flinkdeployments/${NAME}`;
 
 let flink: FlinkDouble;
 let kube: KubeDouble;
 let sidecar: ChildProcess;
 let prometheus: ChildProcess;
+let gateway: ChildProcess;
+const gatewayLogs: string[] = [];
 let ticker: NodeJS.Timeout;
-let gateway: RunningServer;
 let host: HostServer;
 let browser: Browser;
-let sidecarUrl: string;
 let promUrl: string;
-let role: 'Viewer' | 'Editor' = 'Editor';
+/** Who Grafana's session belongs to (the proxy's view; the page gets the same in its boot data). */
+let session: SignedInUser = { login: 'alice', role: 'Editor' };
+const settings: AppSettings = { jsonData: {}, secureJsonData: { gatewayToken: GRAFANA_SA.token } };
 const proxied: ProxiedCall[] = [];
 
 beforeAll(async () => {
@@ -76,24 +94,14 @@ beforeAll(async () => {
   ticker = setInterval(() => flink.advance(1), 1000);
   kube = await startKubeDouble({
     namespace: NS,
-    users: [SIDECAR, GRAFANA, GATEWAY],
+    users: [SIDECAR, GRAFANA_SA, GATEWAY_SA],
     rules: [
       ...sidecarRules(NS, SIDECAR.username),
-      {
-        name: 'gateway-pods',
-        users: [GATEWAY.username],
-        verbs: ['get', 'list', 'watch'],
-        apiGroups: [''],
-        resources: ['pods'],
-      },
-      {
-        name: 'grafana-scales',
-        users: [GRAFANA.username],
-        verbs: ['update'],
-        apiGroups: ['flink.apache.org'],
-        resources: ['flinkdeployments/scale'],
-        namespaces: [NS],
-      },
+      ...gatewayRules([NS]),
+      // Grafana's service account may speak for people, and nothing else.
+      asserterRule(GRAFANA_SA.username),
+      // alice (Grafana login) may scale jobs in the namespace; bob may not.
+      personScaler(NS, { users: ['grafana:alice'] }),
     ],
   });
   kube.flinkDeployments.put(
@@ -102,28 +110,16 @@ beforeAll(async () => {
   kube.flinkDeployments.reconcile(NS, NAME);
 
   const port = await freePort();
-  sidecarUrl = `http://127.0.0.1:${port}`;
+  const sidecarUrl = `http://127.0.0.1:${port}`;
   sidecar = spawn(
     join(root, 'node_modules/.bin/flink-autoscaler'),
     [
       'sidecar',
       ...['--flink-url', flink.url, '--namespace', NS, '--name', NAME],
-      ...[
-        '--kubeconfig',
-        kube.kubeconfig({ token: SIDECAR.token }, { namespace: NS }),
-        '--listen',
-        `127.0.0.1:${port}`,
-      ],
-      ...[
-        '--interval-seconds',
-        '1',
-        '--window-seconds',
-        '4',
-        '--cooldown-seconds',
-        '0',
-        '--max-workers',
-        '20',
-      ],
+      ...['--kubeconfig', kube.kubeconfig({ token: SIDECAR.token }, { namespace: NS })],
+      ...['--listen', `127.0.0.1:${port}`],
+      ...['--interval-seconds', '1', '--window-seconds', '4', '--cooldown-seconds', '0'],
+      ...['--max-workers', '20'],
     ],
     // with the Node flags the injector gives the sidecar container
     {
@@ -135,40 +131,53 @@ beforeAll(async () => {
   await until('the sidecar is ready', 30, async () =>
     (await fetch(`${sidecarUrl}/readyz`)).ok ? true : undefined,
   );
-
-  const dir = mkdtempSync(join(tmpdir(), 'fa-panel-'));
   ({ url: promUrl, process: prometheus } = await startPrometheus([`127.0.0.1:${port}`]));
 
-  // The chart's gateway finds the sidecar by the JobManager pod (here on loopback, the sidecar's port named).
-  const pod = jobManagerPod(NAME) as { metadata: Record<string, unknown>; spec: { containers: unknown[] } };
-  pod.metadata = { ...pod.metadata, name: `${NAME}-jm`, namespace: NS };
-  pod.spec.containers.push({
-    name: 'flink-autoscaler',
-    image: 'flink-autoscaler',
-    ports: [{ name: 'autoscaler', containerPort: port }],
-  });
-  kube.pods.put(pod as never);
-  kube.pods.markRunning(NS, `${NAME}-jm`, { podIP: '127.0.0.1' });
-  const gatewayConnection = await connectKube(kube.kubeconfig({ token: GATEWAY.token }, { namespace: NS }));
-  gateway = await listen(
-    createHttpServer(createGatewayApp({ connection: gatewayConnection, sidecarPort: 9877 })),
-    '127.0.0.1',
-    0,
-  );
-  const hostJs = await buildHostBundle(dir);
+  // Grafana's server: its signing keys, the Prometheus data source proxy and the companion app's routes.
+  const idTokens = idTokenSigner(() => `${host.url}/`);
+  const hostJs = await buildHostBundle(mkdtempSync(join(tmpdir(), 'fa-panel-')));
   host = await startHostServer({
     hostJs,
     plugins: { [PANEL_ID]: PANEL_DIST, [APP_ID]: APP_DIST },
     handlers: [
+      idTokens.handler,
       prefixProxy('/api/datasources/proxy/uid/prometheus', () => promUrl),
-      appPluginProxy(
-        APP_DIST,
-        { jsonData: { gatewayUrl: gateway.url }, secureJsonData: { gatewayToken: GRAFANA.token } },
-        () => ({ login: 'alice', role }),
-        proxied,
-      ),
+      appPluginProxy({
+        appDist: APP_DIST,
+        settings,
+        user: () => session,
+        sendUserHeader: true,
+        idTokens,
+        seen: proxied,
+      }),
     ],
   });
+
+  // The real gateway, as its own service account, trusting Grafana's keys.
+  gateway = spawn(
+    join(root, 'node_modules/.bin/flink-autoscaler'),
+    [
+      'gateway',
+      '--insecure-http',
+      ...['--listen', '127.0.0.1:0'],
+      ...['--kubeconfig', kube.kubeconfig({ token: GATEWAY_SA.token })],
+      ...['--namespaces', NS],
+      ...['--audience', GATEWAY_AUDIENCE],
+      ...['--grafana-jwks-url', `${host.url}/api/signing-keys/keys`],
+      ...['--grafana-issuer', `${host.url}/`],
+      ...['--user-prefix', 'grafana:'],
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  gateway.stderr?.on('data', (d: Buffer) => gatewayLogs.push(d.toString()));
+  settings.jsonData['gatewayUrl'] = await until('the gateway listens', 30, async () => {
+    const line = gatewayLogs
+      .join('')
+      .split('\n')
+      .find((l) => l.includes('"listening"'));
+    return line === undefined ? undefined : (JSON.parse(line) as { url: string }).url;
+  });
+
   browser = await launchChromium();
   // Prometheus has scraped a decision with its reasons.
   await until('Prometheus has the decision', 60, async () => {
@@ -186,7 +195,7 @@ afterAll(async () => {
   clearInterval(ticker);
   await browser?.close();
   await host?.close();
-  await gateway?.close();
+  gateway?.kill('SIGTERM');
   sidecar?.kill('SIGTERM');
   prometheus?.kill('SIGTERM');
   await flink?.close();
@@ -215,8 +224,51 @@ interface Host {
   fasHost: { render(r: Request): Promise<{ queryMs: number; renderMs: number; frameMs: number }> };
 }
 
+/** The panel for `who`, signed in to Grafana with `role`, once the gateway answered "may I scale?". */
+async function panelAs(login: string, role: SignedInUser['role']) {
+  session = { login, role };
+  const opened = await openHostPage(browser, host.url, role, undefined, login);
+  await opened.page.evaluate((r) => (globalThis as unknown as Host).fasHost.render(r), renderRequest('dark'));
+  const access = opened.page.getByTestId('fas-scale-access');
+  await access.waitFor();
+  await until('the gateway answered "may I scale?"', 20, async () =>
+    (await access.textContent())?.startsWith('Checking') ? undefined : true,
+  );
+  return { ...opened, access };
+}
+
+function deployment() {
+  return kube.flinkDeployments.get(NS, NAME) as {
+    spec?: { taskManager?: { replicas?: number } };
+    metadata: { annotations?: Record<string, string> };
+  };
+}
+
+/** The JWT payload of an X-Grafana-Id (not verified here: the gateway does that). */
+function claims(token: string | undefined): Record<string, unknown> {
+  return JSON.parse(
+    Buffer.from((token ?? '..').split('.')[1] ?? '', 'base64url').toString() || '{}',
+  ) as Record<string, unknown>;
+}
+
+/** A POST sent from the page with the browser's own (forged) identity headers, as a stale page would. */
+function postFromPage(page: Page, headers: Record<string, string>) {
+  return page.evaluate(
+    async ([url, extra]) => {
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...extra },
+        body: JSON.stringify({ replicas: 2, reason: 'from the page', holdSeconds: 60 }),
+      });
+      return { status: r.status, body: await r.text() };
+    },
+    [`/api/plugin-proxy/${APP_ID}/gateway/${JOB_PATH}/scale`, headers] as const,
+  );
+}
+
 describe('the built panel in Chromium, fed by Prometheus scraping the sidecar', () => {
   it('renders signals against thresholds, workers, the decision in words and the mode, in dark and light', async () => {
+    session = { login: 'alice', role: 'Editor' };
     const { page, errors } = await openHostPage(browser, host.url);
     for (const theme of ['dark', 'light'] as const) {
       await page.evaluate((r) => (globalThis as unknown as Host).fasHost.render(r), renderRequest(theme));
@@ -258,73 +310,143 @@ describe('the built panel in Chromium, fed by Prometheus scraping the sidecar', 
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
+});
 
-  it('"Scale to N": the POST goes through Grafana’s proxy route and the gateway to the sidecar, which scales', async () => {
-    const { page, errors } = await openHostPage(browser, host.url, 'Editor');
+describe('"Scale to N" through Grafana’s app proxy and the real gateway', () => {
+  it('a person Kubernetes allows scales: the FlinkDeployment’s replicas and hold change, no pod is called', async () => {
+    const { page, errors, access } = await panelAs('alice', 'Editor');
+    expect(await access.textContent()).toBe('as grafana:alice');
     const sent: { url: string; headers: Record<string, string>; body: string | null }[] = [];
     page.on('request', (r) => {
-      if (r.method() === 'POST') sent.push({ url: r.url(), headers: r.headers(), body: r.postData() });
+      if (r.url().includes('/api/plugin-proxy/')) {
+        sent.push({ url: r.url(), headers: r.headers(), body: r.postData() });
+      }
     });
-    await page.evaluate((r) => (globalThis as unknown as Host).fasHost.render(r), renderRequest('dark'));
     await page.getByTestId('fas-scale-button').click();
     await page.getByTestId('fas-scale-dialog').waitFor();
+    expect(await page.getByTestId('fas-scale-dialog-access').textContent()).toBe(
+      `You scale as grafana:alice: Kubernetes allows ${PERMISSION}.`,
+    );
     expect(await page.getByTestId('fas-scale-projection').textContent()).toMatch(/CPU about [\d.]+ %/);
     await page.getByTestId('fas-scale-replicas').fill('6');
     await page.getByTestId('fas-scale-reason').fill('e2e: drain the backlog');
     await page.getByTestId('fas-scale-hold').fill('10');
-    await page.screenshot({ path: join(out, 'scale-dialog.png') });
+    await page.screenshot({ path: join(out, 'scale-dialog-allowed.png') });
+    const before = kube.requests().length;
     await page.getByTestId('fas-scale-confirm').click();
     const result = page.getByTestId('fas-scale-result');
     await result.waitFor({ timeout: 20_000 });
-    expect(await result.textContent()).toContain(`4 → 6 workers, by ${GRAFANA.username}`);
+    expect(await result.textContent()).toMatch(
+      /^Scale requested4 → 6 workers, by grafana:alice; the policy holds until \d\d:\d\d\.$/,
+    );
+    await page.screenshot({ path: join(out, 'scale-dialog-done.png') });
 
     // The browser posted to Grafana's own origin, without any token.
-    expect(sent).toHaveLength(1);
-    expect(sent[0]?.url).toBe(
-      `${host.url}/api/plugin-proxy/${APP_ID}/gateway/api/v1/namespaces/${NS}/flinkdeployments/${NAME}/scale`,
-    );
-    expect(Object.keys(sent[0]?.headers ?? {}).map((h) => h.toLowerCase())).not.toContain('authorization');
-    expect(JSON.parse(sent[0]?.body ?? '{}')).toEqual({
+    const posts = sent.filter((s) => s.body !== null);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.url).toBe(`${host.url}/api/plugin-proxy/${APP_ID}/gateway/${JOB_PATH}/scale`);
+    expect(Object.keys(posts[0]?.headers ?? {}).map((h) => h.toLowerCase())).not.toContain('authorization');
+    expect(JSON.parse(posts[0]?.body ?? '{}')).toEqual({
       replicas: 6,
       reason: 'e2e: drain the backlog',
       holdSeconds: 600,
     });
-    // Grafana's route added the token and the user, and sent it to the gateway's path for this job.
-    expect(proxied.at(-1)).toMatchObject({
+    // Grafana's route added its gateway token and the person: the login and the signed ID token.
+    const call = proxied.at(-1);
+    expect(call).toMatchObject({
       method: 'POST',
-      url: `${gateway.url}/api/v1/namespaces/${NS}/flinkdeployments/${NAME}/scale`,
-      headers: { Authorization: `Bearer ${GRAFANA.token}`, 'X-Grafana-User': 'alice' },
+      url: `${settings.jsonData['gatewayUrl']}/${JOB_PATH}/scale`,
+      headers: { Authorization: `Bearer ${GRAFANA_SA.token}`, 'X-Grafana-User': 'alice' },
     });
-    // The sidecar reviewed the token and scaled the FlinkDeployment.
-    const replicas = await until('the FlinkDeployment has 6 replicas', 20, async () => {
-      const fd = kube.flinkDeployments.get(NS, NAME) as
-        { spec?: { taskManager?: { replicas?: number } } } | undefined;
-      return fd?.spec?.taskManager?.replicas === 6 ? 6 : undefined;
+    expect(claims(call?.headers['X-Grafana-Id'])).toMatchObject({
+      iss: `${host.url}/`,
+      username: 'alice',
+      type: 'user',
+      aud: ['org:1'],
     });
-    expect(replicas).toBe(6);
+
+    // The gateway wrote replicas and hold in the FlinkDeployment and an Event naming the person.
+    await until('the FlinkDeployment has 6 replicas', 20, async () =>
+      deployment().spec?.taskManager?.replicas === 6 ? true : undefined,
+    );
+    const hold = parseHold(deployment().metadata.annotations?.[HOLD_ANNOTATION] ?? '');
+    expect(hold.ok && hold.hold).toMatchObject({
+      replicas: 6,
+      from: 4,
+      by: 'grafana:alice',
+      reason: 'e2e: drain the backlog',
+    });
+    expect(
+      kube.events(NS).some((e) => e.message?.includes('grafana:alice') && e.message.includes('from 4 to 6')),
+    ).toBe(true);
+    // What the gateway asked of Kubernetes: reviews, the FlinkDeployment, an Event. Never a pod.
+    const asked = kube
+      .requests()
+      .slice(before)
+      .filter((r) => r.user === GATEWAY_SA.username);
+    expect(asked.length).toBeGreaterThan(0);
+    const expected = new Set(['tokenreviews', 'subjectaccessreviews', 'flinkdeployments', 'events']);
+    expect(asked.filter((r) => !expected.has(r.resource))).toEqual([]);
+    expect(kube.requests().filter((r) => r.user === GATEWAY_SA.username && r.resource === 'pods')).toEqual(
+      [],
+    );
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
 
-  it('shows a viewer no button, and the proxy route refuses a viewer’s POST anyway', async () => {
-    role = 'Viewer';
-    try {
-      const { page } = await openHostPage(browser, host.url, 'Viewer');
-      await page.evaluate((r) => (globalThis as unknown as Host).fasHost.render(r), renderRequest('dark'));
-      await page.getByTestId('fas-headline').waitFor();
-      expect(await page.getByTestId('fas-scale-button').count()).toBe(0);
-      const status = await page.evaluate(async (url) => {
-        const r = await fetch(url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: '{"replicas":2,"reason":"x"}',
-        });
-        return [r.status, await r.text()];
-      }, `/api/plugin-proxy/${APP_ID}/gateway/api/v1/namespaces/${NS}/flinkdeployments/${NAME}/scale`);
-      expect(status).toEqual([403, JSON.stringify({ message: 'plugin proxy route access denied' })]);
-      await page.close();
-    } finally {
-      role = 'Editor';
-    }
+  it('a person Kubernetes does not allow sees the refusal before and after the click, and nothing changes', async () => {
+    const replicas = deployment().spec?.taskManager?.replicas;
+    const holdBefore = deployment().metadata.annotations?.[HOLD_ANNOTATION];
+    const { page, errors, access } = await panelAs('bob', 'Editor');
+    // Before the click: the gateway's answer for bob, next to the button.
+    expect(await access.textContent()).toBe(
+      `You (grafana:bob) may not scale this job: that needs ${PERMISSION}.`,
+    );
+    const button = page.getByTestId('fas-scale-button');
+    expect(await button.getAttribute('data-allowed')).toBe('false');
+    // After the click: the dialog says so, what N would do is still there, and it cannot send.
+    await button.click();
+    const refusal = page.getByTestId('fas-scale-dialog-access');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain(
+      `You (grafana:bob) may not scale this job: that needs ${PERMISSION}.`,
+    );
+    await page.getByTestId('fas-scale-reason').fill('e2e: bob tries');
+    expect(await page.getByTestId('fas-scale-confirm').getAttribute('aria-disabled')).toBe('true');
+    await page.screenshot({ path: join(out, 'scale-dialog-refused.png') });
+    const posts = proxied.filter((c) => c.method === 'POST').length;
+    await page.getByTestId('fas-scale-confirm').click({ force: true });
+    expect(proxied.filter((c) => c.method === 'POST').length).toBe(posts);
+
+    // A POST sent anyway (a stale page, or one forging alice's identity headers) is refused by the
+    // gateway for bob, naming the permission: Grafana replaced the browser's X-Grafana-User/X-Grafana-Id.
+    const forged = await postFromPage(page, { 'X-Grafana-User': 'alice', 'X-Grafana-Id': 'forged.by.bob' });
+    expect(forged.status).toBe(403);
+    expect(JSON.parse(forged.body)).toMatchObject({
+      error: { status: 403, reason: 'forbidden', permission: PERMISSION },
+    });
+    expect(JSON.parse(forged.body).error.message).toContain('grafana:bob may not scale');
+    const call = proxied.at(-1);
+    expect(call?.headers['X-Grafana-User']).toBe('bob');
+    expect(claims(call?.headers['X-Grafana-Id'])).toMatchObject({ username: 'bob' });
+    expect(deployment().spec?.taskManager?.replicas).toBe(replicas);
+    expect(deployment().metadata.annotations?.[HOLD_ANNOTATION]).toBe(holdBefore);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('a viewer may ask but not scale: the panel says why, and Grafana refuses the POST before the gateway', async () => {
+    const { page, access } = await panelAs('alice', 'Viewer');
+    expect(await access.textContent()).toBe(
+      'Scaling through Grafana needs the Editor role (you are Viewer). The gateway knows you as grafana:alice.',
+    );
+    const seen = proxied.length;
+    const refused = await postFromPage(page, {});
+    expect(refused).toEqual({
+      status: 403,
+      body: JSON.stringify({ message: 'plugin proxy route access denied' }),
+    });
+    expect(proxied.length).toBe(seen);
+    await page.close();
   }, 60_000);
 });

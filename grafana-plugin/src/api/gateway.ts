@@ -68,7 +68,9 @@ function words(status: number, body: GatewayErrorBody, fallback: string): string
     case 'unauthenticated':
       return `The gateway does not know who is asking (${status}: ${message}). Grafana must forward your identity (ID forwarding) with its gateway token; see the plugin README.`;
     case 'conflict':
-      return `The job changed while the scale was written (someone else scaled it, or its operator updated it): nothing was changed. Look at the current workers and try again (${status}: ${message}).`;
+      return `Nothing was changed: the job was changing (someone else scaled it, its operator updated it, or the autoscaler is rescaling it). Look at the current workers and try again (${status}: ${message}).`;
+    case 'out-of-bounds':
+      return `Nothing was changed: that many workers is outside this job's bounds (${status}: ${message}).`;
     case 'throttled':
       return `Too many requests to the gateway just now: try again in a moment (${status}: ${message}).`;
     case 'invalid-body':

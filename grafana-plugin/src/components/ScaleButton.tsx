@@ -1,7 +1,8 @@
 /**
- * "Scale to N" in the panel's head: enabled only when the person may scale, as the gateway answered for
- * the person (GET …/scale/access) and as Grafana's role allows (the POST route needs Editor); disabled with
- * the reason otherwise. It always says who the gateway thinks the person is.
+ * "Scale to N" in the panel's head, with who the gateway thinks the person is and, when they may not scale
+ * (the gateway's answer to GET …/scale/access for the person, or a Grafana role below Editor, which the
+ * POST route needs), why. The button opens the dialog either way, so everyone can see what N workers would
+ * do; the dialog's own "Scale to N" is disabled with the same reason.
  */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
@@ -32,11 +33,11 @@ export function ScaleButton({ role, access, onClick }: ScaleButtonProps) {
       <Button
         size="sm"
         variant="secondary"
-        icon="sliders-v-alt"
-        disabled={!enabled}
-        tooltip={enabled ? undefined : text}
+        icon={enabled ? 'sliders-v-alt' : 'lock'}
+        title={enabled ? 'Scale this job by hand' : text}
         onClick={onClick}
         data-testid={TEST_IDS.scaleButton}
+        data-allowed={enabled ? 'true' : 'false'}
       >
         Scale to N
       </Button>

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { BUSY, NAME, NS, jobFrames, panelProps } from '../../tests/fixtures';
-import { FORBIDDEN, mockGateway, type Answer } from '../../tests/gateway-mock';
+import { DENIED, FORBIDDEN, mockGateway, type Answer } from '../../tests/gateway-mock';
 import { TEST_IDS } from '../testIds';
 import { FlinkAutoscalerPanel } from './FlinkAutoscalerPanel';
 
@@ -10,9 +10,8 @@ const BASE = `api/plugin-proxy/fas-flinkautoscaler-app/gateway/api/v1/namespaces
 
 async function openDialog(options = {}) {
   render(<FlinkAutoscalerPanel {...panelProps(jobFrames(BUSY), options)} />);
-  // Disabled with a tooltip is aria-disabled (Grafana's Button), until the gateway said yes.
   await waitFor(() =>
-    expect(screen.getByTestId(TEST_IDS.scaleButton)).toHaveAttribute('aria-disabled', 'false'),
+    expect(screen.getByTestId(TEST_IDS.scaleButton)).toHaveAttribute('data-allowed', 'true'),
   );
   fireEvent.click(screen.getByTestId(TEST_IDS.scaleButton));
   return screen.getByTestId(TEST_IDS.dialog);
@@ -89,6 +88,27 @@ describe('the "Scale to N" dialog', () => {
     expect(screen.getByTestId(TEST_IDS.confirm)).toBeDisabled();
   });
 
+  it('shows a person Kubernetes does not allow the refusal, and cannot send', async () => {
+    const fetch = mockGateway({ access: { data: DENIED } });
+    render(<FlinkAutoscalerPanel {...panelProps(jobFrames(BUSY))} />);
+    await waitFor(() =>
+      expect(screen.getByTestId(TEST_IDS.scaleButton)).toHaveAttribute('data-allowed', 'false'),
+    );
+    fireEvent.click(screen.getByTestId(TEST_IDS.scaleButton));
+    const refusal = screen.getByTestId(TEST_IDS.dialogAccess);
+    expect(refusal).toHaveTextContent('You may not scale this job');
+    expect(refusal).toHaveTextContent(
+      'You (grafana:bob) may not scale this job: that needs update flinkdeployments/scale (flink.apache.org) on streaming/clickstream.',
+    );
+    // What N workers would do is still shown.
+    expect(screen.getByTestId(TEST_IDS.projection)).toHaveTextContent('With 6 workers:');
+    type(TEST_IDS.reason, 'why');
+    // Disabled with a tooltip is aria-disabled (Grafana's Button): a click does nothing.
+    expect(screen.getByTestId(TEST_IDS.confirm)).toHaveAttribute('aria-disabled', 'true');
+    fireEvent.click(screen.getByTestId(TEST_IDS.confirm));
+    expect(fetch.mock.calls.map(([r]) => r.method)).toEqual(['GET']);
+  });
+
   it('asks the access route first, with GET, on the same Grafana path', async () => {
     const fetch = mockGateway({});
     await openDialog({ scaleApiPath: '/api/datasources/proxy/uid/fas-gateway/' });
@@ -123,7 +143,7 @@ describe('the "Scale to N" dialog', () => {
       data: { error: { status: 503, reason: 'kubernetes-unavailable', message: 'connection refused' } },
     };
     const { error } = await scaleWith([conflict, throttled, down]);
-    expect(error).toHaveTextContent('The job changed while the scale was written');
+    expect(error).toHaveTextContent('Nothing was changed: the job was changing');
     expect(error).toHaveTextContent('409: the FlinkDeployment changed');
     expect(screen.getByText('Someone else changed the job: nothing was changed')).toBeInTheDocument();
     expect(screen.getByTestId(TEST_IDS.confirm)).toBeEnabled();

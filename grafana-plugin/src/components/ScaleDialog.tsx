@@ -144,6 +144,7 @@ export function ScaleDialog({
     [snapshot, replicas, replicasOk],
   );
   const allowed = role === 'editor' && mayClick(access);
+  const refusal = role === 'editor' ? accessText(access) : viewerText(access);
   const reasonOk = reason.trim() !== '' && reason.trim().length <= 1024;
   const ready =
     allowed && replicasOk && holdOk && reasonOk && sent.state !== 'sending' && sent.state !== 'done';
@@ -227,6 +228,7 @@ export function ScaleDialog({
         <Button
           variant="destructive"
           disabled={!ready}
+          tooltip={allowed ? undefined : refusal}
           onClick={() => void send()}
           data-testid={TEST_IDS.confirm}
         >

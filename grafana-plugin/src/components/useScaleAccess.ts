@@ -58,8 +58,7 @@ export function accessText(access: AccessState): string {
     case 'known':
       return access.access.allowed
         ? `as ${access.access.user}`
-        : `You (${access.access.user}) may not scale this job: that needs ${access.access.permission}.` +
-            (access.access.reason ? ` ${access.access.reason}` : '');
+        : `You (${access.access.user}) may not scale this job: that needs ${access.access.permission}.`;
     case 'refused':
       return access.error.message;
     case 'unknown':

@@ -22,12 +22,13 @@ export interface HostPage {
   errors: string[];
 }
 
-/** Opens the host page as a user of `role` and waits until the host script is ready. */
+/** Opens the host page as `login` with `role` and waits until the host script is ready. */
 export async function openHostPage(
   browser: Browser,
   url: string,
   role = 'Editor',
   size = { width: 1280, height: 900 },
+  login = 'alice',
 ): Promise<HostPage> {
   const page = await browser.newPage({ viewport: size });
   const errors: string[] = [];
@@ -45,7 +46,7 @@ export async function openHostPage(
       errors.push(`${response.status()} ${url.pathname}`);
     }
   });
-  await page.goto(`${url}/?role=${role}`);
+  await page.goto(`${url}/?role=${encodeURIComponent(role)}&login=${encodeURIComponent(login)}`);
   await page.waitForFunction('window.fasHost !== undefined && window.fasHost.ready === true');
   return { page, errors };
 }

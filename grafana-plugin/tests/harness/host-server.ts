@@ -1,7 +1,8 @@
 /**
- * The host page's server on 127.0.0.1: the page (boot data, SystemJS with the AMD and named-register
- * extras, the host bundle), plugins under /public/plugins/<id>/ as Grafana serves them, @grafana/ui's
- * icons where it fetches them, and request handlers standing in for Grafana's server-side proxies.
+ * The host page's server on 127.0.0.1: the page (boot data for `?login=…&role=…`, SystemJS with the AMD and
+ * named-register extras, the host bundle), plugins under /public/plugins/<id>/ as Grafana serves them,
+ * @grafana/ui's icons where it fetches them, and request handlers standing in for Grafana's server-side
+ * proxies and its signing keys.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -26,10 +27,12 @@ const TYPES: Record<string, string> = {
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>plugin host</title>
 <script>
-  const role = new URLSearchParams(location.search).get('role') || 'Editor';
+  const query = new URLSearchParams(location.search);
+  const role = query.get('role') || 'Editor';
+  const login = query.get('login') || 'alice';
   window.grafanaBootData = {
-    settings: { featureToggles: {}, buildInfo: { version: '13.1.0' } },
-    user: { isSignedIn: true, id: 1, login: 'alice', email: 'alice@example.com', name: 'Alice', orgRole: role, orgId: 1, isGrafanaAdmin: false, timezone: 'browser', theme: 'dark' },
+    settings: { featureToggles: { idForwarding: true }, buildInfo: { version: '13.1.0' } },
+    user: { isSignedIn: true, id: 1, login, email: login + '@example.com', name: login, orgRole: role, orgId: 1, isGrafanaAdmin: false, timezone: 'browser', theme: 'dark' },
     navTree: [],
   };
 </script>

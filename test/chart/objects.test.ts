@@ -14,6 +14,8 @@ const API_VERSIONS: Record<string, string> = {
   ConfigMap: 'v1',
   PodDisruptionBudget: 'policy/v1',
   MutatingWebhookConfiguration: 'admissionregistration.k8s.io/v1',
+  ValidatingAdmissionPolicy: 'admissionregistration.k8s.io/v1',
+  ValidatingAdmissionPolicyBinding: 'admissionregistration.k8s.io/v1',
   ClusterRole: 'rbac.authorization.k8s.io/v1',
   ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
   Role: 'rbac.authorization.k8s.io/v1',
@@ -24,7 +26,13 @@ const API_VERSIONS: Record<string, string> = {
   PodMonitor: 'monitoring.coreos.com/v1',
   ServiceMonitor: 'monitoring.coreos.com/v1',
 };
-const CLUSTER_SCOPED = new Set(['MutatingWebhookConfiguration', 'ClusterRole', 'ClusterRoleBinding']);
+const CLUSTER_SCOPED = new Set([
+  'MutatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'ClusterRole',
+  'ClusterRoleBinding',
+]);
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

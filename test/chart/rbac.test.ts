@@ -1,11 +1,23 @@
 /**
  * The chart's RBAC, resolved the way the API server's RBAC authorizer does (bindings → roles → rules), is
- * compared with what each process calls: exactly the sidecar's rules of test/fixtures/rbac.ts for each job
- * service account, the injector's and the gateway's least rights, and the scaler role the panel needs.
+ * compared with what each process calls (test/fixtures/rbac.ts): exactly the sidecar's rules for each job
+ * service account, the gateway's (reviews; FlinkDeployments and Events where it acts; no pods), the
+ * injector's (Events in the job namespaces; its own webhook and Secret when self-managed), Grafana's virtual
+ * permission to speak for people, and the scaler role bound per namespace unless asked for cluster-wide.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRule } from '../doubles/kube/index.js';
-import { scalerRule, sidecarRules } from '../fixtures/rbac.js';
+import {
+  gatewayRules as gatewayRulesOfItsTests,
+  asserterRule as asserterRuleOfItsTests,
+} from '../fixtures/gateway.js';
+import {
+  gatewayRules,
+  grafanaAsserterRule,
+  injectorRules,
+  scalerRules,
+  sidecarRules,
+} from '../fixtures/rbac.js';
 import { ensureHelm } from './helm.js';
 import { NAMESPACE, RELEASE, at, ofKind, render, type K8sObject } from './render.js';
 
@@ -70,6 +82,8 @@ const GROUP_OF: Record<string, string> = {
   events: '',
   pods: '',
   secrets: '',
+  leases: 'coordination.k8s.io',
+  people: 'flink-autoscaler.io',
   flinkdeployments: 'flink.apache.org',
   'flinkdeployments/scale': 'flink.apache.org',
   tokenreviews: 'authentication.k8s.io',
@@ -93,6 +107,7 @@ function expand(rules: AccessRule[]): Set<string> {
 const sorted = (s: Set<string>) => [...s].sort();
 const INJECTOR = serviceAccount(NAMESPACE, `${RELEASE}-flink-autoscaler-injector`);
 const GATEWAY = serviceAccount(NAMESPACE, `${RELEASE}-flink-autoscaler-gateway`);
+const SCALER_ROLE = `${RELEASE}-flink-autoscaler-scaler`;
 
 describe('RBAC with two job namespaces (ci/jobs-values.yaml)', () => {
   let objects: K8sObject[] = [];
@@ -104,65 +119,149 @@ describe('RBAC with two job namespaces (ci/jobs-values.yaml)', () => {
     ['flink-jobs', 'flink'],
     ['analytics', 'flink'],
     ['analytics', 'beam-runner'],
-  ])('grants the sidecar running as %s/%s exactly what it calls', (namespace, name) => {
-    const who = serviceAccount(namespace, name);
-    expect(sorted(grants(objects, who))).toEqual(sorted(expand(sidecarRules(namespace, who.user))));
-  });
+  ])(
+    'grants the sidecar running as %s/%s exactly what it calls (its Lease included, no reviews)',
+    (namespace, name) => {
+      const who = serviceAccount(namespace, name);
+      const granted = grants(objects, who);
+      expect(sorted(granted)).toEqual(sorted(expand(sidecarRules(namespace, who.user))));
+      expect(granted.has(`coordination.k8s.io|leases|update|${namespace}|*`)).toBe(true);
+      expect([...granted].some((g) => g.includes('reviews'))).toBe(false);
+    },
+  );
 
   it('grants nothing to a service account that is not listed', () => {
     expect(grants(objects, serviceAccount('flink-jobs', 'default')).size).toBe(0);
     expect(grants(objects, serviceAccount('other', 'flink')).size).toBe(0);
   });
 
-  it('lets the injector create Events anywhere, and nothing else (TLS by cert-manager)', () => {
-    expect(sorted(grants(objects, INJECTOR))).toEqual(['|events|create|*|*']);
+  it('lets the injector create Events in the job namespaces only, and nothing else (TLS by cert-manager)', () => {
+    expect(sorted(grants(objects, INJECTOR))).toEqual(
+      sorted(expand(injectorRules(['flink-jobs', 'analytics'], INJECTOR.user))),
+    );
+    expect(grants(objects, INJECTOR).has('|events|create|*|*')).toBe(false);
   });
 
-  it('lets the gateway read and watch pods in the job namespaces, and nothing else', () => {
-    expect(sorted(grants(objects, GATEWAY))).toEqual(
-      sorted(
-        new Set(
-          ['flink-jobs', 'analytics'].flatMap((ns) =>
-            ['get', 'list', 'watch'].map((v) => `|pods|${v}|${ns}|*`),
-          ),
-        ),
-      ),
+  it('lets the gateway review callers and get/patch FlinkDeployments and create Events in the job namespaces; no pods', () => {
+    const granted = grants(objects, GATEWAY);
+    expect(sorted(granted)).toEqual(sorted(expand(gatewayRules(['flink-jobs', 'analytics'], GATEWAY.user))));
+    expect([...granted].some((g) => g.startsWith('|pods|'))).toBe(false);
+  });
+
+  it('with gateway.scope cluster, the same rights for the gateway in every namespace', () => {
+    const cluster = render({ values: ['jobs-values.yaml'], set: ['gateway.scope=cluster'] });
+    expect(sorted(grants(cluster, GATEWAY))).toEqual(sorted(expand(gatewayRules(undefined, GATEWAY.user))));
+  });
+
+  it("the gateway's rights are those its own tests run with (test/fixtures/gateway.ts)", () => {
+    expect(sorted(expand(gatewayRulesOfItsTests(['a', 'b'], GATEWAY.user)))).toEqual(
+      sorted(expand(gatewayRules(['a', 'b'], GATEWAY.user))),
+    );
+    const grafana = 'system:serviceaccount:monitoring:grafana';
+    expect(sorted(expand([asserterRuleOfItsTests(grafana)]))).toEqual(
+      sorted(expand([grafanaAsserterRule(grafana)])),
     );
   });
 
-  it('with gateway.scope cluster, lets the gateway read and watch pods everywhere', () => {
-    const cluster = render({ values: ['jobs-values.yaml'], set: ['gateway.scope=cluster'] });
-    expect(sorted(grants(cluster, GATEWAY))).toEqual(['|pods|get|*|*', '|pods|list|*|*', '|pods|watch|*|*']);
+  it("lets Grafana's named service account speak for people (the virtual assert on people), and nothing else", () => {
+    const grafana = serviceAccount('monitoring', 'grafana');
+    const granted = grants(objects, grafana);
+    expect(granted.has('flink-autoscaler.io|people|assert|*|*')).toBe(true);
+    // In ci/jobs-values.yaml Grafana's service account is also given the scaler role in flink-jobs.
+    const scaler = expand(scalerRules('flink-jobs', { users: [grafana.user] }));
+    expect(sorted(granted)).toEqual(sorted(new Set([...scaler, 'flink-autoscaler.io|people|assert|*|*'])));
+    for (const role of ofKind(objects, 'ClusterRole'))
+      for (const r of at<Rule[]>(role, 'rules')) expect(r.verbs).not.toContain('impersonate');
   });
 
-  it('lets the listed group, user and service account scale jobs in the listed namespace only', () => {
-    const scale = expand([scalerRule('flink-jobs', 'flink-operators')]);
+  it('names no Grafana asserter when no service account is named', () => {
+    const objects = render({});
+    expect(objects.some((o) => o.metadata.name.endsWith('-grafana-asserter'))).toBe(false);
+    expect(grants(objects, serviceAccount('monitoring', 'grafana')).size).toBe(0);
+  });
+
+  it('the scaler role is get flinkdeployments and update/patch their scale, nothing more', () => {
+    const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === SCALER_ROLE);
+    expect(at<Rule[]>(role, 'rules')).toEqual([
+      { apiGroups: ['flink.apache.org'], resources: ['flinkdeployments'], verbs: ['get'] },
+      { apiGroups: ['flink.apache.org'], resources: ['flinkdeployments/scale'], verbs: ['update', 'patch'] },
+    ]);
+  });
+
+  it('lets the listed group, users and service account scale jobs in the listed namespace only', () => {
     const people: Who[] = [
       { user: 'bob', groups: ['flink-operators'] },
       { user: 'alice@example.com' },
-      serviceAccount('monitoring', 'grafana'),
+      { user: 'grafana:bob' },
     ];
     for (const who of people) {
-      const granted = grants(objects, who);
-      for (const g of scale) expect(granted.has(g), `${who.user}: ${g}`).toBe(true);
-      expect([...granted].every((g) => g.includes('|flink-jobs|'))).toBe(true);
-      expect(granted.has('flink.apache.org|flinkdeployments|get|flink-jobs|*')).toBe(true);
+      expect(sorted(grants(objects, who)), who.user).toEqual(
+        sorted(expand(scalerRules('flink-jobs', { users: [who.user] }))),
+      );
     }
     expect(grants(objects, { user: 'mallory', groups: ['others'] }).size).toBe(0);
   });
 
-  it('uses no wildcard and gives Secrets to nobody', () => {
+  it('uses no wildcard and gives Secrets and pods to nobody', () => {
     for (const role of [...ofKind(objects, 'Role'), ...ofKind(objects, 'ClusterRole')]) {
       for (const r of at<Rule[]>(role, 'rules')) {
         expect([...r.apiGroups, ...r.resources, ...r.verbs]).not.toContain('*');
         expect(r.resources).not.toContain('secrets');
+        expect(r.resources).not.toContain('pods');
       }
     }
   });
 });
 
+describe('the scaler bindings', () => {
+  const bindings = (objects: K8sObject[]) =>
+    [...ofKind(objects, 'RoleBinding'), ...ofKind(objects, 'ClusterRoleBinding')]
+      .filter((b) => at<{ name: string }>(b, 'roleRef').name === SCALER_ROLE)
+      .map((b) => `${b.kind}/${b.metadata.namespace ?? ''}`)
+      .sort();
+
+  it('go into every job namespace when rbac.scaler.namespaces is empty', () => {
+    const objects = render({
+      values: ['jobs-values.yaml'],
+      set: ['rbac.scaler.namespaces=null'],
+    });
+    expect(bindings(objects)).toEqual(['RoleBinding/analytics', 'RoleBinding/flink-jobs']);
+    const granted = grants(objects, { user: 'x', groups: ['flink-operators'] });
+    expect(sorted(granted)).toEqual(
+      sorted(
+        new Set([
+          ...expand(scalerRules('flink-jobs', { groups: ['flink-operators'] })),
+          ...expand(scalerRules('analytics', { groups: ['flink-operators'] })),
+        ]),
+      ),
+    );
+  });
+
+  it('are cluster-wide only when asked (rbac.scaler.clusterWide), with aggregation into edit on request', () => {
+    const objects = render({ values: ['cluster-values.yaml'], set: ['rbac.scaler.aggregateToEdit=true'] });
+    expect(bindings(objects)).toEqual(['ClusterRoleBinding/']);
+    expect(sorted(grants(objects, { user: 'x', groups: ['platform-admins'] }))).toEqual(
+      sorted(expand(scalerRules(undefined, { groups: ['platform-admins'] }))),
+    );
+    const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === SCALER_ROLE);
+    expect(role?.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-edit']).toBe('true');
+  });
+
+  it('none without anyone to bind, or without namespaces (no job namespaces, not cluster-wide)', () => {
+    expect(
+      bindings(
+        render({
+          values: ['jobs-values.yaml'],
+          set: ['rbac.scaler.groups=null', 'rbac.scaler.users=null', 'rbac.scaler.serviceAccounts=null'],
+        }),
+      ),
+    ).toEqual([]);
+    expect(bindings(render({ set: ['rbac.scaler.groups[0]=sre'] }))).toEqual([]);
+  });
+});
+
 describe('RBAC of the other modes', () => {
-  it('self-managed TLS: the injector may patch only its own webhook and keep only its own Secret', () => {
+  it('self-managed TLS: the injector may also patch only its own webhook and keep only its own Secret', () => {
     const objects = render({ values: ['self-managed-values.yaml'] });
     const webhook = `${RELEASE}-flink-autoscaler`;
     const secret = `${RELEASE}-flink-autoscaler-injector-tls`;
@@ -170,7 +269,7 @@ describe('RBAC of the other modes', () => {
     expect(sorted(grants(objects, INJECTOR))).toEqual(
       sorted(
         new Set([
-          '|events|create|*|*',
+          ...expand(injectorRules(['flink-jobs'], INJECTOR.user)),
           `admissionregistration.k8s.io|mutatingwebhookconfigurations|get|*|${webhook}`,
           `admissionregistration.k8s.io|mutatingwebhookconfigurations|patch|*|${webhook}`,
           `|secrets|create|${NAMESPACE}|*`,
@@ -183,22 +282,17 @@ describe('RBAC of the other modes', () => {
     expect(grants(objects, GATEWAY).size).toBe(0);
   });
 
-  it('with no job namespaces, no sidecar rights at all; with rbac.create false, no RBAC objects', () => {
+  it('with no job namespaces: no sidecar or injector rights, the gateway only its reviews', () => {
     const none = render({});
     expect(grants(none, serviceAccount('default', 'flink')).size).toBe(0);
+    expect(grants(none, INJECTOR).size).toBe(0);
+    expect(sorted(grants(none, GATEWAY))).toEqual(sorted(expand(gatewayRules([], GATEWAY.user))));
+  });
+
+  it('with rbac.create false, no RBAC objects', () => {
     const objects = render({ values: ['jobs-values.yaml'], set: ['rbac.create=false'] });
     for (const kind of ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']) {
       expect(ofKind(objects, kind), kind).toEqual([]);
     }
-  });
-
-  it('a cluster-wide scaler binding without namespaces; aggregation into edit on request', () => {
-    const objects = render({
-      set: ['rbac.scaler.groups[0]=sre', 'rbac.scaler.aggregateToEdit=true'],
-    });
-    const granted = grants(objects, { user: 'x', groups: ['sre'] });
-    expect(granted.has('flink.apache.org|flinkdeployments/scale|update|*|*')).toBe(true);
-    const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-scaler'));
-    expect(role?.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-edit']).toBe('true');
   });
 });

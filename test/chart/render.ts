@@ -12,6 +12,7 @@ export const CI_VALUES = [
   'jobs-values.yaml',
   'secret-tls-values.yaml',
   'self-managed-values.yaml',
+  'cluster-values.yaml',
 ];
 /** The API versions a cluster with the Prometheus Operator and cert-manager serves. */
 export const WITH_CRDS = [

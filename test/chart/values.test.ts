@@ -22,7 +22,18 @@ beforeAll(() => {
 const schemaText = readFileSync(SCHEMA_FILE, 'utf8');
 const schema = JSON.parse(schemaText) as { properties: Record<string, unknown> };
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-const valuesOf = (file: string): unknown => parse(readFileSync(join(CHART, file), 'utf8')) ?? {};
+/** A values file as helm validates it: merged over the defaults, where a null deletes the key. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  );
+}
+const valuesOf = (file: string): unknown =>
+  withoutNulls(parse(readFileSync(join(CHART, file), 'utf8')) ?? {});
 const INJECTOR = `${RELEASE}-flink-autoscaler-injector`;
 
 function optionNode(spec: OptionSpec): Record<string, unknown> {
@@ -71,6 +82,20 @@ describe('values.schema.json', () => {
     ['a CPU threshold above 1', { policy: { scaleUp: { cpu: 1.5 } } }],
     ['a fractional worker count', { policy: { maxWorkers: 2.5 } }],
     ['an unknown TLS mode', { tls: { mode: 'genCA' } }],
+    [
+      'a self-managed gateway certificate (not a gateway mode)',
+      { gateway: { tls: { mode: 'selfManaged' } } },
+    ],
+    [
+      'a Grafana signing-keys address that is not http(s)',
+      { gateway: { grafana: { jwksUrl: 'file:///etc/keys' } } },
+    ],
+    [
+      'a job service account name that is not a Kubernetes name',
+      { jobNamespaces: [{ namespace: 'a', serviceAccounts: ["x'] || true || ['"] }] },
+    ],
+    ['an admission policy switch other than auto, true or false', { admissionPolicy: { enabled: 'yes' } }],
+    ['an API server port out of range', { networkPolicy: { apiServer: { ports: [70000] } } }],
     ['a failure policy other than Ignore or Fail', { webhook: { failurePolicy: 'Allow' } }],
   ])('refuses %s', (_name, values) => {
     expect(validate(values)).toBe(false);
@@ -160,24 +185,6 @@ describe('the injector flags', () => {
       expect(command).toBe('injector');
       for (const arg of rest) expect(known.has(arg.split('=')[0] as string), `${file}: ${arg}`).toBe(true);
     }
-    const gateway = containerOf(
-      one(render({}), 'Deployment', `${RELEASE}-flink-autoscaler-gateway`),
-      'gateway',
-    );
-    // gateway.scope jobNamespaces (the default): only the job namespaces, none when none are listed
-    expect(gateway.args).toEqual([
-      'gateway',
-      '--listen=0.0.0.0:8080',
-      '--sidecar-port=9877',
-      '--namespaces=',
-    ]);
-    const gatewayArgs = (options: Parameters<typeof render>[0]) =>
-      containerOf(one(render(options), 'Deployment', `${RELEASE}-flink-autoscaler-gateway`), 'gateway').args;
-    expect(gatewayArgs({ values: ['jobs-values.yaml'] })).toContain('--namespaces=flink-jobs,analytics');
-    expect(gatewayArgs({ values: ['jobs-values.yaml'], set: ['gateway.scope=cluster'] })).toEqual([
-      'gateway',
-      '--listen=0.0.0.0:8080',
-      '--sidecar-port=9877',
-    ]);
+    // The gateway's flags: test/chart/gateway.test.ts.
   });
 });

@@ -197,16 +197,23 @@ describe('TLS', () => {
     expect(at(one(objects, 'Certificate', `${INJECTOR}-ca`), 'spec', 'isCA')).toBe(true);
   });
 
-  it('cert-manager with a given issuer: only the serving certificate, from that issuer', () => {
+  it('cert-manager with a given issuer: only the serving certificates (injector, gateway), from that issuer', () => {
     const objects = render({
-      set: ['tls.certManager.issuerRef.name=corp-ca', 'tls.certManager.issuerRef.kind=ClusterIssuer'],
+      set: [
+        'tls.certManager.issuerRef.name=corp-ca',
+        'tls.certManager.issuerRef.kind=ClusterIssuer',
+        'gateway.tls.certManager.issuerRef.name=corp-ca',
+        'gateway.tls.certManager.issuerRef.kind=ClusterIssuer',
+      ],
     });
     expect(ofKind(objects, 'Issuer')).toEqual([]);
-    expect(ofKind(objects, 'Certificate')).toHaveLength(1);
-    expect(at(one(objects, 'Certificate'), 'spec', 'issuerRef')).toEqual({
-      name: 'corp-ca',
-      kind: 'ClusterIssuer',
-    });
+    expect(
+      ofKind(objects, 'Certificate')
+        .map((c) => c.metadata.name)
+        .sort(),
+    ).toEqual([`${RELEASE}-flink-autoscaler-gateway`, INJECTOR]);
+    for (const certificate of ofKind(objects, 'Certificate'))
+      expect(at(certificate, 'spec', 'issuerRef')).toEqual({ name: 'corp-ca', kind: 'ClusterIssuer' });
   });
 
   it('a user-supplied Secret: mounted, its CA in the webhook, no cert-manager object', () => {

@@ -135,3 +135,58 @@ allows only the options of the shared table, so the flag name follows from the p
 {{- define "flink-autoscaler.hasMonitoring" -}}
 {{- if .root.Capabilities.APIVersions.Has (printf "monitoring.coreos.com/v1/%s" .kind) -}}true{{- end -}}
 {{- end -}}
+
+{{/* The Secret that holds the gateway's serving certificate. */}}
+{{- define "flink-autoscaler.gateway.tlsSecretName" -}}
+{{- if eq .Values.gateway.tls.mode "secret" -}}
+{{- required "gateway.tls.secret.name is required when gateway.tls.mode is secret" .Values.gateway.tls.secret.name -}}
+{{- else -}}
+{{- printf "%s-tls" (include "flink-autoscaler.gateway.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+"true" when the chart's own self-signed CA (and its Issuer) is needed: a cert-manager certificate of the
+injector or the gateway without an issuerRef of the user's.
+*/}}
+{{- define "flink-autoscaler.ca.needed" -}}
+{{- $injector := and (eq .Values.tls.mode "certManager") (not .Values.tls.certManager.issuerRef) -}}
+{{- $gateway := and .Values.gateway.enabled (eq .Values.gateway.tls.mode "certManager") (not .Values.gateway.tls.certManager.issuerRef) -}}
+{{- if or $injector $gateway }}true{{ end -}}
+{{- end -}}
+
+{{/* The chart's own CA Issuer (made by certs/ca.yaml), as an issuerRef. */}}
+{{- define "flink-autoscaler.ca.issuerRef" -}}
+name: {{ printf "%s-ca" (include "flink-autoscaler.injector.fullname" .) }}
+kind: Issuer
+group: cert-manager.io
+{{- end -}}
+
+{{/* The job service accounts of jobNamespaces as Kubernetes user names, one per line. */}}
+{{- define "flink-autoscaler.jobServiceAccountUsers" -}}
+{{- range .Values.jobNamespaces }}
+{{- $namespace := .namespace }}
+{{- range (default (list "flink") .serviceAccounts) }}
+{{ printf "system:serviceaccount:%s:%s" $namespace . }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* "true" when the ValidatingAdmissionPolicy is rendered (admissionPolicy.enabled, the cluster's version). */}}
+{{- define "flink-autoscaler.admissionPolicy.enabled" -}}
+{{- $enabled := .Values.admissionPolicy.enabled -}}
+{{- if and .Values.jobNamespaces (eq (toString $enabled) "auto") (semverCompare ">=1.30.0-0" .Capabilities.KubeVersion.Version) -}}
+true
+{{- else if and .Values.jobNamespaces (eq (toString $enabled) "true") -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* The namespaces where people's scaler RoleBindings go: rbac.scaler.namespaces, or the job namespaces. */}}
+{{- define "flink-autoscaler.scaler.namespaces" -}}
+{{- if .Values.rbac.scaler.namespaces -}}
+{{- .Values.rbac.scaler.namespaces | join "," -}}
+{{- else -}}
+{{- include "flink-autoscaler.gateway.namespaces" . -}}
+{{- end -}}
+{{- end -}}

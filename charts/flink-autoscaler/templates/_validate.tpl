@@ -8,6 +8,13 @@
 {{- fail "tls.mode is secret: set tls.secret.caBundle to the base64 PEM of the CA that signed the Secret's certificate" -}}
 {{- end -}}
 {{- end -}}
+{{- if and .Values.gateway.enabled (eq .Values.gateway.tls.mode "secret") (not .Values.gateway.tls.secret.name) -}}
+{{- fail "gateway.tls.mode is secret: set gateway.tls.secret.name to an existing kubernetes.io/tls Secret in the chart's namespace" -}}
+{{- end -}}
+{{- $sa := .Values.gateway.grafana.serviceAccount -}}
+{{- if and $sa.name (not $sa.namespace) -}}
+{{- fail "gateway.grafana.serviceAccount.name is set: set its namespace too (gateway.grafana.serviceAccount.namespace)" -}}
+{{- end -}}
 {{- $seen := dict -}}
 {{- range .Values.jobNamespaces -}}
 {{- if hasKey $seen .namespace -}}

@@ -122,6 +122,8 @@ export class Sidecar implements SidecarApi {
   /** A scale this sidecar asked for whose new count the FlinkDeployment has not shown yet. */
   private intent: { from: number; to: number } | undefined;
   private paused = false;
+  /** The paused state last announced (Event), undefined before the first look as leader. */
+  private pauseAnnounced: boolean | undefined;
   private leader: boolean | undefined;
   private startFailure: StartFailure | undefined;
   private readonly createdAt: number;
@@ -209,15 +211,8 @@ export class Sidecar implements SidecarApi {
     const autoscaler = this.autoscaler;
     if (!autoscaler) return;
 
-    const paused = pausedOf(deployment);
-    if (paused !== this.paused || (previous === undefined && paused)) {
-      this.paused = paused;
-      const message = paused
-        ? 'the policy is paused (flink-autoscaler.io/paused: "true"): the autoscaler does not scale this job'
-        : 'the policy runs again (flink-autoscaler.io/paused removed)';
-      this.deps.log('info', message, { reason: paused ? 'Paused' : 'Resumed' });
-      this.sendEvent(deployment, 'Normal', paused ? 'Paused' : 'Resumed', message);
-    }
+    this.paused = pausedOf(deployment);
+    this.announcePause(deployment);
 
     // The state another writer saved (the leader, seen by a follower; a sidecar that led before).
     const text = deployment.metadata.annotations?.[STATE_ANNOTATION];
@@ -249,6 +244,22 @@ export class Sidecar implements SidecarApi {
     if (hold && (current?.until !== hold.until || current.user !== hold.by)) {
       this.autoscaler?.hold(hold.until, hold.by, hold.reason);
     }
+  }
+
+  /**
+   * Paused and Resumed Events and log lines, by the leader, once per change (a sidecar that starts or takes
+   * the lead on a paused job says so; one that finds it running says nothing).
+   */
+  private announcePause(deployment: FlinkDeployment): void {
+    if (!this.isLeader() || this.pauseAnnounced === this.paused) return;
+    const first = this.pauseAnnounced === undefined;
+    this.pauseAnnounced = this.paused;
+    if (first && !this.paused) return;
+    const message = this.paused
+      ? 'the policy is paused (flink-autoscaler.io/paused: "true"): the autoscaler does not scale this job'
+      : 'the policy runs again (flink-autoscaler.io/paused removed)';
+    this.deps.log('info', message, { reason: this.paused ? 'Paused' : 'Resumed' });
+    this.sendEvent(deployment, 'Normal', this.paused ? 'Paused' : 'Resumed', message);
   }
 
   /** The target of a rescale recorded in the state and not yet seen done. */
@@ -296,6 +307,7 @@ export class Sidecar implements SidecarApi {
       this.leader = leader;
     }
     this.deps.metrics.setLeader(leader);
+    if (this.deployment && this.autoscaler) this.announcePause(this.deployment);
   }
 
   get mode(): Mode {

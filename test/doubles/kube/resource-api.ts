@@ -20,7 +20,7 @@ import {
 } from './status.js';
 import type { ObjectStore } from './store.js';
 import type { Table } from './table.js';
-import { clone, isObject, jsonEqual, type JsonObject, type KubeObject } from './types.js';
+import { clone, isObject, jsonEqual, kubeTimestamp, type JsonObject, type KubeObject } from './types.js';
 
 export const mergePatch = 'application/merge-patch+json';
 export const jsonPatch = 'application/json-patch+json';
@@ -80,6 +80,21 @@ export interface ListOptions {
   continue?: string | null;
   resourceVersion?: string | null;
   resourceVersionMatch?: string | null;
+}
+
+/** ValidateObjectMetaUpdate: an object being deleted takes no new finalizers. */
+function finalizerErrors(next: KubeObject, old: KubeObject): FieldError[] {
+  if (old.metadata.deletionTimestamp === undefined) return [];
+  const before = new Set(old.metadata.finalizers ?? []);
+  const added = (next.metadata.finalizers ?? []).filter((f) => !before.has(f));
+  if (added.length === 0) return [];
+  return [
+    {
+      type: 'FieldValueForbidden',
+      field: 'metadata.finalizers',
+      detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
+    },
+  ];
 }
 
 function keyOf(object: KubeObject): string {
@@ -333,9 +348,17 @@ export class ResourceApi {
 
   #commit(stored: KubeObject, old: KubeObject | undefined, options: WriteOptions): KubeObject {
     if (options.dryRun) return stored;
-    return old === undefined
-      ? this.store.create(this.kind.collection, stored)
-      : this.store.replace(this.kind.collection, stored);
+    if (old === undefined) return this.store.create(this.kind.collection, stored);
+    if (stored.metadata.deletionTimestamp !== undefined && (stored.metadata.finalizers ?? []).length === 0) {
+      // The last finalizer went from an object being deleted: the update deletes it (only a DELETED event).
+      const gone = this.store.delete(
+        this.kind.collection,
+        stored.metadata.namespace,
+        stored.metadata.name ?? '',
+      );
+      return gone ?? stored;
+    }
+    return this.store.replace(this.kind.collection, stored);
   }
 
   /** POST: a new object in `namespace` (`''` for cluster-scoped kinds), without admission webhooks. */
@@ -373,6 +396,7 @@ export class ResourceApi {
       'resourceVersion',
       'creationTimestamp',
       'deletionTimestamp',
+      'deletionGracePeriodSeconds',
       'managedFields',
       'selfLink',
     ]) {
@@ -422,7 +446,13 @@ export class ResourceApi {
       else next['status'] = candidate['status'];
     } else {
       next = candidate;
-      for (const key of ['uid', 'creationTimestamp', 'generation', 'deletionTimestamp']) {
+      for (const key of [
+        'uid',
+        'creationTimestamp',
+        'generation',
+        'deletionTimestamp',
+        'deletionGracePeriodSeconds',
+      ]) {
         if (old.metadata[key] === undefined) delete next.metadata[key];
         else next.metadata[key] = old.metadata[key];
       }
@@ -436,7 +466,7 @@ export class ResourceApi {
       }
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion;
-    const errors = this.kind.validate(next, old);
+    const errors = [...finalizerErrors(next, old), ...this.kind.validate(next, old)];
     if (errors.length > 0) throw this.#invalid(name, errors);
     return { object: this.kind.toExternal(this.#commit(next, old, options)), warnings, code: 200 };
   }
@@ -580,6 +610,19 @@ export class ResourceApi {
         name,
         `Precondition failed: ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion ?? ''}`,
       );
+    }
+    if ((old.metadata.finalizers ?? []).length > 0) {
+      // Finalizers pending: the object stays, marked (markAsDeleting), until they are removed.
+      if (old.metadata.deletionTimestamp !== undefined) {
+        return { answer: this.kind.toExternal(old), object: old };
+      }
+      const marked = clone(old);
+      marked.metadata.deletionTimestamp = kubeTimestamp();
+      marked.metadata.deletionGracePeriodSeconds = 0;
+      if ((marked.metadata.generation ?? 0) > 0)
+        marked.metadata.generation = (marked.metadata.generation ?? 0) + 1;
+      const stored = options.dryRun ? marked : this.store.replace(this.kind.collection, marked);
+      return { answer: this.kind.toExternal(stored), object: stored };
     }
     const deleted = options.dryRun ? old : (this.store.delete(this.kind.collection, namespace, name) ?? old);
     return { answer: this.kind.deleteAnswer(deleted), object: deleted };

@@ -13,7 +13,10 @@ export const systemPython = process.env['CONFORMANCE_PYTHON'] ?? '/usr/bin/pytho
 
 const driver = join(dirname(fileURLToPath(import.meta.url)), 'python', 'driver.py');
 
-/** A client call that returned, or the API error the client raised (ApiException), with what it carried. */
+/**
+ * A client call that returned, or the API error the client raised (ApiException), with what it carried;
+ * status 0 when no HTTP answer came at all (urllib3 raised: a reset connection, a timeout).
+ */
 export type Attempt<T = Record<string, unknown>> =
   | { ok: true; value: T; seconds: number }
   | {

@@ -339,3 +339,46 @@ describe('429 Too Many Requests with Retry-After (API Priority and Fairness)', (
     expect(gets).toEqual([429, 200]);
   });
 });
+
+describe('writes whose answer is lost after they were committed', () => {
+  it('a 504 Timeout answer: the client raises 504, and a read shows the write happened', async () => {
+    double.flinkDeployments.put(fd('lost-504', 2));
+    double.setFault({
+      kind: 'loseAnswer',
+      how: 'gatewayTimeout',
+      match: { verbs: ['patch'], resource: 'flinkdeployments', name: 'lost-504' },
+    });
+    const { status, body } = refused(
+      await py.step('flinkdeployments.mergePatch', {
+        name: 'lost-504',
+        body: { spec: { taskManager: { replicas: 5 } } },
+      }),
+    );
+    expect(status).toBe(504);
+    expect(body.reason).toBe('Timeout');
+    const read = succeeded<{ spec: { taskManager: { replicas: number } } }>(
+      await py.step('flinkdeployments.get', { name: 'lost-504' }),
+    );
+    expect(read.spec.taskManager.replicas).toBe(5);
+  });
+
+  it('a connection reset after the write: the client gets no answer, and a read shows the write happened', async () => {
+    double.flinkDeployments.put(fd('lost-reset', 2));
+    double.setFault({
+      kind: 'loseAnswer',
+      how: 'reset',
+      match: { verbs: ['patch'], resource: 'flinkdeployments', name: 'lost-reset' },
+    });
+    const { status } = refused(
+      await py.step('flinkdeployments.mergePatch', {
+        name: 'lost-reset',
+        body: { spec: { taskManager: { replicas: 6 } } },
+      }),
+    );
+    expect(status).toBe(0);
+    const read = succeeded<{ spec: { taskManager: { replicas: number } } }>(
+      await py.step('flinkdeployments.get', { name: 'lost-reset' }),
+    );
+    expect(read.spec.taskManager.replicas).toBe(6);
+  });
+});

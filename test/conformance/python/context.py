@@ -3,6 +3,7 @@
 import json
 import time
 
+import urllib3
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
@@ -55,6 +56,15 @@ class Context:
                 "reason": error.reason,
                 "body": parse_body(error.body),
                 "headers": lower_headers(error.headers),
+                "seconds": time.monotonic() - started,
+            }
+        except urllib3.exceptions.HTTPError as error:  # no HTTP answer at all (reset, timeout): status 0
+            return {
+                "ok": False,
+                "status": 0,
+                "reason": "%s: %s" % (type(error).__name__, error),
+                "body": None,
+                "headers": {},
                 "seconds": time.monotonic() - started,
             }
 

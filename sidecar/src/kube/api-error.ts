@@ -26,6 +26,8 @@ export interface KubeErrorDetails {
   mayHaveHappened?: boolean;
   /** How long the server asked to wait (Retry-After or the Status' `details.retryAfterSeconds`). */
   retryAfterSeconds?: number;
+  /** A stream (a watch) the other side cut after it had been open: the server may have restarted. */
+  dropped?: boolean;
 }
 
 export class KubeError extends Error {
@@ -33,12 +35,14 @@ export class KubeError extends Error {
   readonly status: number | undefined;
   readonly mayHaveHappened: boolean;
   readonly retryAfterSeconds?: number;
+  readonly dropped: boolean;
   constructor(failure: KubeFailure, message: string, status?: number, details: KubeErrorDetails = {}) {
     super(message);
     this.name = 'KubeError';
     this.failure = failure;
     this.status = status;
     this.mayHaveHappened = details.mayHaveHappened ?? false;
+    this.dropped = details.dropped ?? false;
     if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
   }
 }

@@ -416,8 +416,10 @@ export class KubeConnection {
         }
       } catch (error) {
         const failure = failed(error);
-        if (failure) throw failure;
-        return;
+        if (!failure) return;
+        // The server cut a watch that was open (a restart, a proxy, a reset): say so, unless we gave up on it.
+        if (idle || !(error instanceof Error) || error instanceof KubeError) throw failure;
+        throw new KubeError(failure.failure, failure.message, failure.status, { dropped: true });
       }
       if (idle) {
         const failure = failed(new Error('idle'));

@@ -32,6 +32,8 @@ export interface WatchOptions {
   idleTimeoutMs?: number;
   /** Server-side timeout of a watch; default random in [300, 600) like client-go. */
   watchTimeoutSeconds?: number;
+  /** After a watch was cut by the other side, come back within this many ms, at random (default 5 s). */
+  droppedSpreadMs?: number;
 }
 
 export interface WatchHandle {
@@ -55,6 +57,7 @@ export function keepWatching(options: WatchOptions): WatchHandle {
   const first = options.firstBackoffMs ?? 1000;
   const most = options.maxBackoffMs ?? 30_000;
   const idleTimeoutMs = options.idleTimeoutMs ?? 150_000;
+  const droppedSpreadMs = options.droppedSpreadMs ?? 5_000;
   const collection = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(target.namespace)}/${PLURAL}`;
   const fieldSelector = `metadata.name=${target.name}`;
   const what = `flinkdeployment ${target.namespace}/${target.name}`;
@@ -193,6 +196,14 @@ export function keepWatching(options: WatchOptions): WatchHandle {
         if (error instanceof KubeError && error.failure === 'expired') {
           log('info', 'the watched version has expired; listing again', { from, error: error.message });
           version = undefined;
+        } else if (error instanceof KubeError && error.dropped) {
+          // Most often an API server restart: its new watch cache no longer holds our version, so a
+          // re-watch would only earn a 410. List again (as cheap: one object), after a pause spread over
+          // droppedSpreadMs so that a fleet cut off at once does not come back at once.
+          log('info', 'the watch was cut; listing again', { from, error: error.message });
+          version = undefined;
+          await pause(Math.max(backoff(), random() * droppedSpreadMs));
+          continue;
         } else {
           log('warn', 'watch failed', { from, error: messageOf(error) });
         }

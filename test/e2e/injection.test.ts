@@ -94,7 +94,12 @@ async function apply(name: string, pod: Record<string, unknown>) {
   return JSON.parse(got.stdout) as {
     metadata: { annotations?: Record<string, string> };
     spec: {
-      containers: { name: string; image: string; volumeMounts?: { name: string; mountPath: string }[] }[];
+      containers: {
+        name: string;
+        image: string;
+        volumeMounts?: { name: string; mountPath: string }[];
+        env?: { name: string; valueFrom?: unknown }[];
+      }[];
       volumes?: { name: string }[];
     };
   };
@@ -107,6 +112,11 @@ describe('injection through the API server', () => {
     expect(pod.metadata.annotations?.['flink-autoscaler.io/injected']).toBe(
       'registry.example/flink-autoscaler:0.1.0',
     );
+    // Its pod name (Downward API) is the sidecar's identity in the FlinkDeployment's Lease.
+    // (the API server defaults fieldRef.apiVersion to v1)
+    expect(pod.spec.containers[1]?.env?.find((e) => e.name === 'POD_NAME')).toMatchObject({
+      valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+    });
   });
 
   it('a pod without the annotation comes back untouched', async () => {

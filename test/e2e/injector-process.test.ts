@@ -20,6 +20,8 @@ import { startInjector } from '../fixtures/injector.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const main = join(root, 'sidecar/dist/cli/main.js');
 const NS = 'streaming';
+/** A namespace the webhook may send pods from, where the injector serves no job: no Events there. */
+const OTHER = 'tenant-b';
 const SA = serviceAccount('flink-autoscaler', 'injector', 'injector-token');
 
 let kube: KubeDouble;
@@ -59,6 +61,7 @@ const first = selfSignedCertificate(undefined, { commonName: 'injector', ipAddre
 beforeAll(async () => {
   kube = await startKubeDouble({
     namespace: NS,
+    namespaces: [OTHER],
     users: [SA],
     rules: [
       {
@@ -81,6 +84,7 @@ beforeAll(async () => {
     ...['--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key')],
     ...['--kubeconfig', kube.kubeconfig({ token: SA.token }, { namespace: NS })],
     ...['--sidecar-image', 'registry.example/flink-autoscaler:0.1.0', '--scale-up-cpu', '0.85'],
+    ...['--namespaces', `${NS},jobs-2`],
   ]));
 }, 30_000);
 
@@ -108,6 +112,29 @@ describe('the injector process', () => {
         timeout: 5000,
       })
       .toContainEqual(['SidecarNotInjectedBadAnnotation', 'FlinkDeployment', 'orders']);
+  });
+
+  it('writes no Event in a namespace outside --namespaces (the pod is still answered), and counts it', async () => {
+    const pod = jobManagerPod('orders', { annotations: { 'flink-autoscaler.io/inject': 'ture' } });
+    const answer = await httpsPost(
+      `${webhook}/mutate`,
+      admissionReview(pod, { namespace: OTHER }),
+      first.cert,
+    );
+    expect(answer.status).toBe(200);
+    await expect
+      .poll(
+        async () =>
+          (await (await fetch(`${probes}/metrics`)).text()).match(
+            /events_suppressed_total\{reason="not-served"\} \d+/,
+          )?.[0],
+        {
+          timeout: 5000,
+        },
+      )
+      .toBe('events_suppressed_total{reason="not-served"} 1');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(kube.events(OTHER)).toEqual([]);
   });
 
   it('serves /metrics and /healthz on plain HTTP, and /mutate only over HTTPS', async () => {
@@ -158,6 +185,10 @@ describe('the injector process', () => {
     [['--sidecar-image', 'x', '--max-workers', '-3'], /--max-workers/],
     [[], /--sidecar-image is required/],
     [['--sidecar-image', 'x', '--tls-cert', '/nonexistent'], /cannot serve with \/nonexistent/],
+    [
+      ['--sidecar-image', 'x', '--namespaces', 'jobs,Bad_NS'],
+      /--namespaces must list Kubernetes namespaces.*Bad_NS/,
+    ],
   ])('refuses bad flags %j before it starts', (args, message) => {
     const run = spawnSync(
       process.execPath,

@@ -101,6 +101,7 @@ describe('the injector', () => {
     ]);
     expect(sidecar.env).toEqual([
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'FLINK_DEPLOYMENT_NAME', value: 'clickstream' },
       { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1 --jitless' },
     ]);

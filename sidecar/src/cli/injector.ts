@@ -6,6 +6,7 @@
 import { http, https } from '../http/node-http.js';
 import type { Command } from 'commander';
 import { hostPort, listen } from '../http/listen.js';
+import { EventGate, namespaceSet } from '../injector/event-gate.js';
 import { recordSkip } from '../injector/events.js';
 import { InjectorMetrics } from '../injector/metrics.js';
 import { createInjectorApp, createProbeApp } from '../injector/server.js';
@@ -41,6 +42,7 @@ interface InjectorOptions {
   sidecarMemoryLimit: string;
   sidecarPort: string;
   nativeSidecar?: boolean;
+  namespaces?: string;
   [policyFlag: string]: unknown;
 }
 
@@ -104,6 +106,10 @@ export function registerInjector(program: Command): void {
       String(DEFAULT_TLS_CHECK_SECONDS),
     )
     .option('--namespace <ns>', 'the injector’s namespace (env POD_NAMESPACE)', process.env.POD_NAMESPACE)
+    .option(
+      '--namespaces <list>',
+      'write Events about skipped pods only in these namespaces (the job namespaces), comma-separated; default: every namespace',
+    )
     .option('--kubeconfig <file>', 'a kubeconfig (default: in-cluster, or $KUBECONFIG)')
     .option('--sidecar-image <image>', 'the image of the sidecar container (required)')
     .option('--sidecar-image-pull-policy <policy>', 'Always, IfNotPresent or Never', 'IfNotPresent')
@@ -122,7 +128,9 @@ export function registerInjector(program: Command): void {
     let listenAt: { host: string; port: number };
     let metricsAt: { host: string; port: number };
     const checkSeconds = Number(opts.tlsCheckSeconds);
+    let served: Set<string> | undefined;
     try {
+      served = opts.namespaces === undefined ? undefined : namespaceSet(opts.namespaces);
       listenAt = hostPort('--listen', opts.listen);
       metricsAt = hostPort('--metrics-listen', opts.metricsListen);
       if (!Number.isFinite(checkSeconds) || checkSeconds < 1) {
@@ -167,6 +175,7 @@ export function registerInjector(program: Command): void {
       settings,
       metrics,
       recordSkip: (event) => recordSkip(connection, event, new Date()),
+      eventGate: new EventGate(served ? { namespaces: served } : {}),
       log: (fields) => log('info', 'request', fields),
     });
     const webhookServer = https.createServer({ cert: pair.cert, key: pair.key }, app);

@@ -32,10 +32,11 @@ export function flinkRestPort(pod: Pod): number {
 }
 
 /**
- * The container: runs `flink-autoscaler sidecar` against Flink on localhost, knows its namespace (Downward
- * API) and FlinkDeployment (the pod's `app` label), runs locked down (non-root, read-only root filesystem,
- * no privilege escalation, no capabilities). A liveness probe and no readiness probe: the sidecar must
- * never make the JobManager pod unready (its REST Service would lose the pod).
+ * The container: runs `flink-autoscaler sidecar` against Flink on localhost, knows its namespace and pod
+ * name (Downward API; the pod name is its identity in the FlinkDeployment's Lease) and FlinkDeployment (the
+ * pod's `app` label), runs locked down (non-root, read-only root filesystem, no privilege escalation, no
+ * capabilities). A liveness probe and no readiness probe: the sidecar must never make the JobManager pod
+ * unready (its REST Service would lose the pod).
  */
 export function sidecarContainer(
   settings: SidecarSettings,
@@ -60,6 +61,8 @@ export function sidecarContainer(
     ],
     env: [
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      // The sidecar's identity in its FlinkDeployment's Lease (one acting sidecar per job).
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'FLINK_DEPLOYMENT_NAME', value: deployment },
       { name: 'NODE_OPTIONS', value: SIDECAR_NODE_OPTIONS },
     ],

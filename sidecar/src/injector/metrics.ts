@@ -1,4 +1,7 @@
-/** The injector's Prometheus series: admissions by outcome and reason, their latency, certificate reloads. */
+/**
+ * The injector's Prometheus series: admissions by outcome and reason, their latency, Events not written or
+ * failed, certificate reloads.
+ */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class InjectorMetrics {
@@ -18,6 +21,14 @@ export class InjectorMetrics {
   readonly eventFailures = new Counter({
     name: 'flink_autoscaler_injector_event_failures_total',
     help: 'Kubernetes Events about skipped injections that could not be written.',
+    registers: [this.registry],
+  });
+  readonly eventsSuppressed = new Counter({
+    name: 'flink_autoscaler_injector_events_suppressed_total',
+    help:
+      'Events about skipped injections not written, by why: not-served (a namespace outside --namespaces), ' +
+      'duplicate (the same one written within the window), rate-limited (over the token bucket).',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
   readonly certificateReloads = new Counter({

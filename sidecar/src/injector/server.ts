@@ -2,13 +2,15 @@
  * The injector's HTTP surface: `POST /mutate` answers AdmissionReview v1 (always allowing the pod, with
  * the sidecar patch when it asked for it), `/healthz`, `/metrics`. A request that is not an AdmissionReview
  * gets a 4xx saying why; a failure inside lets the pod through unchanged. Skips a person should act on
- * become Events (not for dry runs).
+ * become Events (not for dry runs), within the EventGate's bounds: served namespaces, deduplicated,
+ * rate-limited.
  */
 import express, { type Express, type Request, type Response } from 'express';
 import { observe } from '../http/context.js';
 import { errorHandler, HttpError, methodNotAllowed, notFound } from '../http/errors.js';
 import { probeRoutes } from '../http/probe-routes.js';
 import { admit, type Admission } from './admit.js';
+import { EventGate, type EventVerdict } from './event-gate.js';
 import type { SkipEvent } from './events.js';
 import type { InjectorMetrics } from './metrics.js';
 import { admissionResponse, admissionReviewSchema } from './review.js';
@@ -22,6 +24,8 @@ export interface InjectorDeps {
   metrics: InjectorMetrics;
   /** Writes an Event about a skipped injection (best effort; failures are counted, never block). */
   recordSkip?: (event: SkipEvent) => Promise<void>;
+  /** Which of those Events are written (default: every namespace, deduplicated for 10 min, 10/min burst 20). */
+  eventGate?: EventGate;
   log?: (fields: Record<string, unknown>) => void;
   clock?: () => number;
 }
@@ -36,6 +40,7 @@ export function createInjectorApp(deps: InjectorDeps): Express {
   const { settings, metrics } = deps;
   const log = deps.log ?? (() => undefined);
   const clock = deps.clock ?? Date.now;
+  const gate = deps.eventGate ?? new EventGate({ clock });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -73,13 +78,8 @@ export function createInjectorApp(deps: InjectorDeps): Express {
       const reason = admission.outcome === 'injected' ? 'injected' : admission.reason;
       metrics.admissions.inc({ outcome: admission.outcome, reason });
       metrics.duration.observe((performance.now() - started) / 1000);
-      log({
-        msg: 'admission',
-        uid: request.uid,
-        namespace: request.namespace,
-        dryRun: request.dryRun === true,
-        ...describe(admission),
-      });
+      let event: SkipEvent | undefined;
+      let verdict: EventVerdict | undefined;
       if (
         admission.outcome === 'skipped' &&
         admission.notable &&
@@ -88,18 +88,29 @@ export function createInjectorApp(deps: InjectorDeps): Express {
       ) {
         const object = (request.object ?? {}) as { metadata?: { name?: string; generateName?: string } };
         const podName = object.metadata?.name || object.metadata?.generateName || undefined;
-        deps
-          .recordSkip({
-            namespace: request.namespace ?? 'default',
-            reason: admission.reason,
-            message: admission.message,
-            ...(admission.deployment ? { deployment: admission.deployment } : {}),
-            ...(podName ? { podName } : {}),
-          })
-          .catch((error: unknown) => {
-            metrics.eventFailures.inc();
-            log({ msg: 'event not written', level: 'warn', error: (error as Error).message });
-          });
+        event = {
+          namespace: request.namespace ?? 'default',
+          reason: admission.reason,
+          message: admission.message,
+          ...(admission.deployment ? { deployment: admission.deployment } : {}),
+          ...(podName ? { podName } : {}),
+        };
+        verdict = gate.admit(event);
+        if (verdict !== 'write') metrics.eventsSuppressed.inc({ reason: verdict });
+      }
+      log({
+        msg: 'admission',
+        uid: request.uid,
+        namespace: request.namespace,
+        dryRun: request.dryRun === true,
+        ...describe(admission),
+        ...(verdict !== undefined ? { event: verdict === 'write' ? 'written' : verdict } : {}),
+      });
+      if (event !== undefined && verdict === 'write' && deps.recordSkip) {
+        deps.recordSkip(event).catch((error: unknown) => {
+          metrics.eventFailures.inc();
+          log({ msg: 'event not written', level: 'warn', error: (error as Error).message });
+        });
       }
     },
   );

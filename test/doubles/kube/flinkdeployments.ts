@@ -3,7 +3,7 @@ import type { WriteOptions } from './http.js';
 import { pruneMetadata, validateMetadata } from './metadata.js';
 import { applyPatch, jsonPatch, mergePatch, type KindStrategy, type ResourceApi } from './resource-api.js';
 import type { CrdSchema, CustomResourceDefinition } from './schema.js';
-import { badRequest, conflict, invalid } from './status.js';
+import { badRequest, conflict, internalError, invalid, type FieldError } from './status.js';
 import { customResourceColumns, includeObjectOf, toTable } from './table.js';
 import { clone, isObject, type JsonObject, type KubeObject } from './types.js';
 
@@ -30,11 +30,41 @@ export function customResourceKind(crd: CustomResourceDefinition, schema: CrdSch
     validate: (object) => [
       ...validateMetadata(object.metadata, { nameRequired: true }),
       ...schema.validate(object),
+      ...scaleErrors(object, crd.scale),
     ],
     table: (objects, { includeObject, metadata }) =>
       toTable(objects, printing.columns, printing.cells, includeObjectOf(includeObject), metadata),
     deleteAnswer: (deleted) => deleted,
   };
+}
+
+/**
+ * customResourceValidator.ValidateScaleSpec and ValidateScaleStatus: run on every write of a custom resource
+ * whose CRD has a scale subresource, through the main resource as through /scale.
+ */
+function scaleErrors(object: KubeObject, scale: CustomResourceDefinition['scale']): FieldError[] {
+  if (scale === undefined) return [];
+  const errors: FieldError[] = [];
+  for (const path of [scale.specReplicasPath, scale.statusReplicasPath]) {
+    const replicas = valueAt(object, path);
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas)) continue;
+    if (replicas < 0) {
+      errors.push({
+        type: 'FieldValueInvalid',
+        field: path,
+        value: replicas,
+        detail: 'should be a non-negative integer',
+      });
+    } else if (replicas > 2 ** 31 - 1) {
+      errors.push({
+        type: 'FieldValueInvalid',
+        field: path,
+        value: replicas,
+        detail: `should be less than or equal to ${2 ** 31 - 1}`,
+      });
+    }
+  }
+  return errors;
 }
 
 /** The value at a CRD JSONPath such as `.spec.taskManager.replicas`. */
@@ -53,6 +83,9 @@ function setAt(object: JsonObject, jsonPath: string, value: unknown): void {
   }
   node[keys[keys.length - 1] ?? ''] = value;
 }
+
+/** What an update of /scale starts from when specReplicasPath is unset (math.MinInt32). */
+const unsetReplicas = -2147483648;
 
 /** An autoscaling/v1 Scale. */
 export interface Scale {
@@ -81,9 +114,21 @@ export class ScaleApi {
     this.#paths = crd.scale;
   }
 
-  /** scaleFromCustomResource: spec.replicas from specReplicasPath (0 when unset, then omitted), status from the status paths. */
-  scaleOf(object: KubeObject): Scale {
-    const specReplicas = valueAt(object, this.#paths.specReplicasPath);
+  /**
+   * scaleFromCustomResource: spec.replicas from specReplicasPath (omitted when 0), status from the status
+   * paths. When specReplicasPath is unset, a read is a 500 (ScaleREST.Get); an update starts from the
+   * smallest int32 (so a JSON Patch `replace` finds the path), which it must not keep.
+   */
+  scaleOf(object: KubeObject, purpose: 'read' | 'update' = 'read'): Scale {
+    let specReplicas = valueAt(object, this.#paths.specReplicasPath);
+    if (specReplicas === undefined) {
+      if (purpose === 'read') {
+        throw internalError(
+          `the spec replicas field ${JSON.stringify(this.#paths.specReplicasPath)} does not exist`,
+        );
+      }
+      specReplicas = unsetReplicas;
+    }
     const statusReplicas = valueAt(object, this.#paths.statusReplicasPath);
     const selector =
       this.#paths.labelSelectorPath === undefined
@@ -120,24 +165,17 @@ export class ScaleApi {
       );
     }
     const replicas = isObject(scale['spec']) ? (scale['spec']['replicas'] ?? 0) : 0;
-    if (
-      typeof replicas !== 'number' ||
-      !Number.isInteger(replicas) ||
-      replicas < 0 ||
-      replicas > 2 ** 31 - 1
-    ) {
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || Math.abs(replicas) > 2 ** 31) {
       throw invalid({ group: 'autoscaling', kind: 'Scale' }, name, [
-        {
-          type: 'FieldValueInvalid',
-          field: 'spec.replicas',
-          value: replicas,
-          detail:
-            typeof replicas === 'number' && replicas < 0
-              ? 'must be greater than or equal to 0'
-              : 'must be an int32',
-        },
+        { type: 'FieldValueInvalid', field: 'spec.replicas', value: replicas, detail: 'must be an int32' },
       ]);
     }
+    if (replicas === unsetReplicas) {
+      throw badRequest(
+        `the spec replicas field ${JSON.stringify(this.#paths.specReplicasPath)} cannot be empty`,
+      );
+    }
+    // A negative count goes on to the custom resource's validation (ValidateScaleSpec): 422 on its path.
     const old = this.api.current(namespace, name);
     const resourceVersion = metadata['resourceVersion'];
     if (
@@ -158,7 +196,11 @@ export class ScaleApi {
 
   patch(namespace: string, name: string, patchType: string, patchText: string, options: WriteOptions): Scale {
     this.api.acceptPatchType(patchType);
-    const patched = this.api.applyPatch(this.get(namespace, name), patchType, patchText);
+    const patched = this.api.applyPatch(
+      this.scaleOf(this.api.current(namespace, name), 'update'),
+      patchType,
+      patchText,
+    );
     return this.#write(namespace, name, patched, options);
   }
 }

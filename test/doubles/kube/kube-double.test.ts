@@ -769,7 +769,7 @@ describe('FlinkDeployments over the wire', () => {
       body: { ...scale, metadata: scaleMetadata, spec: { replicas: -1 } },
     });
     expect(negative.body['message']).toBe(
-      'Scale.autoscaling "conflict" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+      'FlinkDeployment.flink.apache.org "conflict" is invalid: .spec.taskManager.replicas: Invalid value: -1: should be a non-negative integer',
     );
   });
 

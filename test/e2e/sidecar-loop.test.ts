@@ -466,6 +466,22 @@ describe('manual scaling through the FlinkDeployment', () => {
     expect(w.replicas()).toBeLessThan(14);
   });
 
+  it('a kubectl scale while no sidecar watched is seen by the next one at its start', async () => {
+    const w = await world({ active: true, workers: 10, rate: 16_000 });
+    const first = await w.newSidecar();
+    for (let i = 0; i < 60 && w.replicas() === 10; i++) await w.run(first, 15);
+    await w.run(first, 120);
+    const scaled = w.replicas() ?? 0;
+    expect(scaled).toBeGreaterThan(10);
+    // the sidecar is gone (its pod restarts); a person scales meanwhile
+    await w.kubectl('scale', 'flinkdeployment', NAME, `--replicas=${scaled + 3}`);
+    const second = await w.newSidecar({ config: { manualHoldSeconds: 900 } });
+    await w.run(second, 300);
+    expect(w.replicas()).toBe(scaled + 3);
+    expect(w.saved().history.at(-1)).toMatchObject({ from: scaled, to: scaled + 3, trigger: 'manual' });
+    expect(w.kube.events(NS).filter((e) => e.reason === 'ManualScaleDetected')).toHaveLength(1);
+  });
+
   it('a hold annotation written with the count records its person and reason, and holds until its end', async () => {
     const w = await world({ active: true, workers: 10, rate: 3000 });
     const sidecar = await w.newSidecar();

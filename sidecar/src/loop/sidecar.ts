@@ -121,6 +121,8 @@ export class Sidecar implements SidecarApi {
   private knownReplicas: number | undefined;
   /** A scale this sidecar asked for whose new count the FlinkDeployment has not shown yet. */
   private intent: { from: number; to: number } | undefined;
+  /** A manual change seen and not recorded yet (recorded by the leader). */
+  private unrecorded: ManualChange | undefined;
   private paused = false;
   /** The paused state last announced (Event), undefined before the first look as leader. */
   private pauseAnnounced: boolean | undefined;
@@ -189,7 +191,9 @@ export class Sidecar implements SidecarApi {
     );
     this.savedText = deployment.metadata.annotations?.[STATE_ANNOTATION];
     this.savedKey = state && read.ok ? durableKey(state) : undefined;
-    this.knownReplicas = specReplicas(deployment);
+    // The count the sidecar last knew of: its last rescale's (its own or a manual one). A count changed while
+    // no sidecar watched (kubectl scale during a restart) is a manual change, seen at once.
+    this.knownReplicas = state?.rescale?.to ?? specReplicas(deployment);
     this.updateDeployment(deployment);
     this.leadershipChanged();
     this.refreshHealth();
@@ -231,11 +235,8 @@ export class Sidecar implements SidecarApi {
     if (replicas !== undefined) this.knownReplicas = replicas;
     if (change) {
       this.deps.log('info', 'manual scale detected', { ...change, leader: this.isLeader() });
-      if (this.isLeader()) {
-        void this.exclusive(() => this.recordManual(change)).catch((error: Error) =>
-          this.deps.log('warn', 'manual scale not recorded', { error: error.message }),
-        );
-      }
+      this.unrecorded = change;
+      this.recordManualChange();
     }
 
     // A hold annotation naming the count asked for now holds the policy until its end.
@@ -308,6 +309,29 @@ export class Sidecar implements SidecarApi {
     }
     this.deps.metrics.setLeader(leader);
     if (this.deployment && this.autoscaler) this.announcePause(this.deployment);
+    this.recordManualChange();
+  }
+
+  /**
+   * Records the last manual change seen, as the leader: at once, or when this sidecar takes the lead (a change
+   * seen while following, or at start before the Lease was held) unless another writer recorded it already.
+   */
+  private recordManualChange(): void {
+    const change = this.unrecorded;
+    if (!change || !this.isLeader() || !this.deployment) return;
+    this.unrecorded = undefined;
+    if (specReplicas(this.deployment) !== change.to) return;
+    const recorded = this.autoscaler?.state.history.at(-1);
+    if (
+      recorded &&
+      recorded.trigger === 'manual' &&
+      recorded.to === change.to &&
+      recorded.from === change.from
+    )
+      return;
+    void this.exclusive(() => this.recordManual(change)).catch((error: Error) =>
+      this.deps.log('warn', 'manual scale not recorded', { error: error.message }),
+    );
   }
 
   get mode(): Mode {

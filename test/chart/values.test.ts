@@ -7,9 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import { Command } from 'commander';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OPTION_SPECS, flagName, parseOptionText, type OptionSpec } from '@flink-autoscaler/shared';
+import { registerInjector } from '../../sidecar/src/cli/injector.js';
 import { SCHEMA_FILE, policySchema, withPolicy } from '../../scripts/chart-schema.js';
 import { CHART, ensureHelm } from './helm.js';
 import { CI_VALUES, RELEASE, containerOf, flag, helm, one, render, templateArgs } from './render.js';
@@ -129,6 +131,11 @@ describe('the injector flags', () => {
     }
   });
 
+  it('name the namespaces where the injector writes Events: the job namespaces, where its Role is', () => {
+    expect(flag(injectorArgs({}), '--namespaces')).toBe('');
+    expect(flag(injectorArgs({ values: ['jobs-values.yaml'] }), '--namespaces')).toBe('flink-jobs,analytics');
+  });
+
   it('pass the values of ci/jobs-values.yaml (numbers from a YAML file) unchanged', () => {
     const args = injectorArgs({ values: ['jobs-values.yaml'] });
     expect(flag(args, '--scale-up-cpu')).toBe('0.85');
@@ -164,6 +171,7 @@ describe('the injector flags', () => {
     const known = new Set([
       '--listen',
       '--metrics-listen',
+      '--namespaces',
       '--tls-cert',
       '--tls-key',
       '--self-managed-tls',
@@ -180,10 +188,19 @@ describe('the injector flags', () => {
       '--native-sidecar',
       ...OPTION_SPECS.map(flagName),
     ]);
+    const program = new Command();
+    registerInjector(program);
+    const options = new Set(
+      program.commands.find((c) => c.name() === 'injector')?.options.map((o) => o.long),
+    );
     for (const file of CI_VALUES) {
       const [command, ...rest] = injectorArgs({ values: [file] });
       expect(command).toBe('injector');
-      for (const arg of rest) expect(known.has(arg.split('=')[0] as string), `${file}: ${arg}`).toBe(true);
+      for (const arg of rest) {
+        const name = arg.split('=')[0] as string;
+        expect(known.has(name), `${file}: ${arg}`).toBe(true);
+        expect(options.has(name), `${file}: ${arg} is an option of flink-autoscaler injector`).toBe(true);
+      }
     }
     // The gateway's flags: test/chart/gateway.test.ts.
   });

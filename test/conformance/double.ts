@@ -12,6 +12,8 @@ export const ns = 'conformance';
 /** For beforeAll: starting the double (its TLS key) and the Python client can take seconds on a loaded machine. */
 export const startupTimeoutMs = 60_000;
 export const adminToken = 'conformance-admin-token';
+/** `viewer` may get, list and watch FlinkDeployments in the namespace, nothing else. */
+export const viewerToken = 'conformance-viewer-token';
 /** A service account token valid only for the audience `flink-autoscaler` (as a projected token would be). */
 export const boundToken = 'conformance-bound-token';
 export const boundUser = 'system:serviceaccount:monitoring:grafana';
@@ -21,6 +23,7 @@ export async function startConformanceDouble(options: KubeDoubleOptions = {}): P
     namespace: ns,
     users: [
       { token: adminToken, username: 'conformance-admin', groups: ['system:masters'] },
+      { token: viewerToken, username: 'viewer' },
       serviceAccount('monitoring', 'grafana', boundToken, { audiences: ['flink-autoscaler'] }),
     ],
     rules: [

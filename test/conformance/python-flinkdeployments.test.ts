@@ -236,6 +236,108 @@ describe('preconditions and generation', () => {
   });
 });
 
+describe('status subresource, dry run, schema', () => {
+  it('status sent to the main resource is ignored', async () => {
+    await create(fd('status-main', 2));
+    const reconciled = double.flinkDeployments.reconcile(ns, 'status-main');
+    const answer = succeeded<Fd>(
+      await py.step('flinkdeployments.mergePatch', {
+        name: 'status-main',
+        body: { status: { lifecycleState: 'FAILED' } },
+      }),
+    );
+    expect(answer.status?.lifecycleState).toBe(reconciled.status?.lifecycleState);
+    expect(double.flinkDeployments.get(ns, 'status-main')?.status).toEqual(reconciled.status);
+  });
+
+  it('spec and metadata sent to /status are ignored; status is written', async () => {
+    await create(fd('status-sub', 2));
+    double.flinkDeployments.reconcile(ns, 'status-sub');
+    succeeded(
+      await py.step('flinkdeployments.mergePatchStatus', {
+        name: 'status-sub',
+        body: {
+          metadata: { labels: { sneaked: 'in' } },
+          spec: { taskManager: { replicas: 9 } },
+          status: { lifecycleState: 'DEPLOYED' },
+        },
+      }),
+    );
+    const stored = double.flinkDeployments.get(ns, 'status-sub');
+    expect(stored?.spec.taskManager?.replicas).toBe(2);
+    expect(stored?.metadata.labels?.['sneaked']).toBeUndefined();
+    expect(stored?.status?.lifecycleState).toBe('DEPLOYED');
+  });
+
+  it('server-side dry run of a create: uid and creationTimestamp filled, nothing stored', async () => {
+    const answer = succeeded<Fd>(
+      await py.step('flinkdeployments.create', { body: fd('dry-created', 2), dryRun: true }),
+    );
+    expect(answer.metadata.uid).toEqual(expect.any(String));
+    expect(answer.metadata.creationTimestamp).toEqual(expect.any(String));
+    expect(refused(await py.step('flinkdeployments.get', { name: 'dry-created' })).status).toBe(404);
+  });
+
+  it('server-side dry run of a patch: the answer shows it, nothing stored, resourceVersion unchanged', async () => {
+    const created = await create(fd('dry-patched', 2));
+    const answer = succeeded<Fd>(
+      await py.step('flinkdeployments.mergePatch', {
+        name: 'dry-patched',
+        body: { spec: { taskManager: { replicas: 7 } } },
+        dryRun: true,
+      }),
+    );
+    expect(answer.spec.taskManager?.replicas).toBe(7);
+    const stored = double.flinkDeployments.get(ns, 'dry-patched');
+    expect(stored?.spec.taskManager?.replicas).toBe(2);
+    expect(stored?.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+  });
+
+  it('a CRD schema violation: 422 naming the field and the type it must be', async () => {
+    await create(fd('schema-violation', 2));
+    const { status, body } = refused(
+      await py.step('flinkdeployments.mergePatch', {
+        name: 'schema-violation',
+        body: { spec: { taskManager: { replicas: 'three' } } },
+      }),
+    );
+    expect(status).toBe(422);
+    expect(body.reason).toBe('Invalid');
+    expect(body.message).toContain(
+      'spec.taskManager.replicas: Invalid value: "string": spec.taskManager.replicas in body must be of type integer: "string"',
+    );
+  });
+});
+
+describe('who may do what', () => {
+  it('a user without the permission: 403 Forbidden with the RBAC sentence and details', async () => {
+    await create(fd('forbidden', 2));
+    const { status, body } = refused(
+      await py.step('flinkdeployments.mergePatch', {
+        kubeconfig: double.kubeconfig('viewer'),
+        name: 'forbidden',
+        body: { spec: { taskManager: { replicas: 3 } } },
+      }),
+    );
+    expect(status).toBe(403);
+    expect(body).toMatchObject({
+      reason: 'Forbidden',
+      message:
+        'flinkdeployments.flink.apache.org "forbidden" is forbidden: User "viewer" cannot patch resource "flinkdeployments" in API group "flink.apache.org" in the namespace "conformance"',
+      details: { name: 'forbidden', group: 'flink.apache.org', kind: 'flinkdeployments' },
+    });
+    expect(storedReplicas(double, 'forbidden')).toBe(2);
+  });
+
+  it('an unknown token: 401 Unauthorized', async () => {
+    const { status, body } = refused(
+      await py.step('flinkdeployments.list', { kubeconfig: double.kubeconfig({ token: 'no-such-token' }) }),
+    );
+    expect(status).toBe(401);
+    expect(body).toMatchObject({ reason: 'Unauthorized', message: 'Unauthorized', code: 401 });
+  });
+});
+
 describe('patch content types', () => {
   it('JSON Patch (application/json-patch+json) is applied', async () => {
     await create(fd('json-patch', 2));

@@ -35,8 +35,15 @@ for module in (steps_flinkdeployments, steps_watch, steps_core):
 
 def main():
     kubeconfig, namespace = sys.argv[1], sys.argv[2]
-    api_client = config.new_client_from_config(config_file=kubeconfig)
-    context = Context(api_client, namespace)
+    contexts = {}
+
+    def context_for(path):
+        """One client per kubeconfig (a step may run as another user by naming that user's kubeconfig)."""
+        if path not in contexts:
+            contexts[path] = Context(config.new_client_from_config(config_file=path), namespace)
+        return contexts[path]
+
+    context_for(kubeconfig)
     write({"ready": True, "clientVersion": client_version, "steps": sorted(STEPS)})
     for line in sys.stdin:
         if not line.strip():
@@ -49,7 +56,9 @@ def main():
 
         try:
             step = STEPS[request["step"]]
-            write({"id": step_id, "result": step(context, request.get("args", {}), progress)})
+            args = request.get("args", {})
+            context = context_for(args.get("kubeconfig", kubeconfig))
+            write({"id": step_id, "result": step(context, args, progress)})
         except Exception:  # reported to the test, which fails naming the step
             write({"id": step_id, "failed": traceback.format_exc()})
 

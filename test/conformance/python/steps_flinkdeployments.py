@@ -26,8 +26,14 @@ def list_(context, args, progress):
     return context.attempt(lambda: context.custom.list_namespaced_custom_object(**_ids(context), **options))
 
 
+def _dry_run(args):
+    return {"dry_run": "All"} if args.get("dryRun") else {}
+
+
 def create(context, args, progress):
-    return context.attempt(lambda: context.custom.create_namespaced_custom_object(body=args["body"], **_ids(context)))
+    return context.attempt(
+        lambda: context.custom.create_namespaced_custom_object(body=args["body"], **_ids(context), **_dry_run(args))
+    )
 
 
 def replace(context, args, progress):
@@ -39,7 +45,17 @@ def replace(context, args, progress):
 def merge_patch(context, args, progress):
     """patch_namespaced_custom_object: the client sends application/merge-patch+json."""
     return context.attempt(
-        lambda: context.custom.patch_namespaced_custom_object(name=args["name"], body=args["body"], **_ids(context))
+        lambda: context.custom.patch_namespaced_custom_object(
+            name=args["name"], body=args["body"], **_ids(context), **_dry_run(args)
+        )
+    )
+
+
+def merge_patch_status(context, args, progress):
+    return context.attempt(
+        lambda: context.custom.patch_namespaced_custom_object_status(
+            name=args["name"], body=args["body"], **_ids(context)
+        )
     )
 
 
@@ -81,6 +97,7 @@ STEPS = {
     "flinkdeployments.create": create,
     "flinkdeployments.replace": replace,
     "flinkdeployments.mergePatch": merge_patch,
+    "flinkdeployments.mergePatchStatus": merge_patch_status,
     "flinkdeployments.delete": delete,
     "flinkdeployments.patchAs": patch_as,
     "flinkdeployments.getScale": get_scale,

@@ -332,6 +332,16 @@ describe('"Scale to N" through Grafana’s app proxy and the real gateway', () =
     await page.getByTestId('fas-scale-reason').fill('e2e: drain the backlog');
     await page.getByTestId('fas-scale-hold').fill('10');
     await page.screenshot({ path: join(out, 'scale-dialog-allowed.png') });
+    // The gateway's own answer, in words: far more workers than the job's bounds.
+    await page.getByTestId('fas-scale-replicas').fill('50000');
+    await page.getByTestId('fas-scale-confirm').click();
+    const error = page.getByTestId('fas-scale-error');
+    await error.waitFor({ timeout: 20_000 });
+    expect(await error.textContent()).toMatch(
+      /Nothing was changed: that many workers is outside this job's bounds \(422: replicas must be from 1 to \d+/,
+    );
+    expect(deployment().spec?.taskManager?.replicas).toBe(4);
+    await page.getByTestId('fas-scale-replicas').fill('6');
     const before = kube.requests().length;
     await page.getByTestId('fas-scale-confirm').click();
     const result = page.getByTestId('fas-scale-result');
@@ -343,10 +353,10 @@ describe('"Scale to N" through Grafana’s app proxy and the real gateway', () =
 
     // The browser posted to Grafana's own origin, without any token.
     const posts = sent.filter((s) => s.body !== null);
-    expect(posts).toHaveLength(1);
-    expect(posts[0]?.url).toBe(`${host.url}/api/plugin-proxy/${APP_ID}/gateway/${JOB_PATH}/scale`);
-    expect(Object.keys(posts[0]?.headers ?? {}).map((h) => h.toLowerCase())).not.toContain('authorization');
-    expect(JSON.parse(posts[0]?.body ?? '{}')).toEqual({
+    expect(posts).toHaveLength(2);
+    expect(posts[1]?.url).toBe(`${host.url}/api/plugin-proxy/${APP_ID}/gateway/${JOB_PATH}/scale`);
+    expect(Object.keys(posts[1]?.headers ?? {}).map((h) => h.toLowerCase())).not.toContain('authorization');
+    expect(JSON.parse(posts[1]?.body ?? '{}')).toEqual({
       replicas: 6,
       reason: 'e2e: drain the backlog',
       holdSeconds: 600,

@@ -114,7 +114,23 @@ describe('a sidecar that cannot read its FlinkDeployment at start', () => {
     expect((await s.status()).notReady).toBeNull();
     expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
-  }, 90_000);
+
+    // deleted while it runs: the watch tells it, it says so, and it runs again when the FlinkDeployment is back
+    s.kube.flinkDeployments.delete(NS, NAME);
+    await until('not_ready says gone', 30, async () =>
+      (await s.metrics()).includes(`flink_autoscaler_not_ready{reason="flinkdeployment-gone",${labels}} 1`)
+        ? true
+        : undefined,
+    );
+    expect((await fetch(`${s.url}/readyz`)).status).toBe(503);
+    s.kube.flinkDeployments.put(
+      flinkDeployment({ name: NAME, namespace: NS, replicas: 2, slotsPerTaskManager: 1 }),
+    );
+    s.kube.flinkDeployments.reconcile(NS, NAME);
+    await until('ready again', 60, async () =>
+      (await fetch(`${s.url}/readyz`)).status === 200 ? true : undefined,
+    );
+  }, 120_000);
 
   it('keeps trying while its service account may not read it, and runs once RBAC allows it', async () => {
     const s = await start({ rules: false });

@@ -175,6 +175,8 @@ export function registerSidecar(program: Command): void {
         connection,
         target,
         onDeployment: (deployment) => sidecar.updateDeployment(deployment),
+        onGone: () => sidecar.deploymentGone(),
+        onStatus: (status) => sidecar.watchStatus(status),
         log,
       });
       timer = setInterval(() => void sidecar.tick(), baseConfig.intervalSeconds * 1000);

@@ -65,7 +65,7 @@ export interface Leadership {
 }
 
 /** Gates of the sidecar itself, on top of the autoscaler's. */
-export type SidecarGate = 'paused' | 'manual-hold' | 'not-leader';
+export type SidecarGate = 'paused' | 'manual-hold' | 'not-leader' | 'flinkdeployment-gone';
 
 export interface SidecarDeps {
   collector: Pick<FlinkCollector, 'collect' | 'drops'>;
@@ -123,6 +123,9 @@ export class Sidecar implements SidecarApi {
   private intent: { from: number; to: number } | undefined;
   /** A manual change seen and not recorded yet (recorded by the leader). */
   private unrecorded: ManualChange | undefined;
+  /** The watch says the FlinkDeployment was deleted (until a version shows up again). */
+  private gone = false;
+  private watching: { watching: boolean; error?: string } | undefined;
   private paused = false;
   /** The paused state last announced (Event), undefined before the first look as leader. */
   private pauseAnnounced: boolean | undefined;
@@ -204,6 +207,7 @@ export class Sidecar implements SidecarApi {
     const previous = this.deployment;
     if (previous && olderThan(deployment, previous)) return;
     this.deployment = deployment;
+    this.gone = false;
     const policy = policyOf(deployment, this.deps.baseConfig);
     this.config = policy.config;
     this.slotsFromAnnotation = policy.applied.includes('slotsPerWorker');
@@ -261,6 +265,18 @@ export class Sidecar implements SidecarApi {
       : 'the policy runs again (flink-autoscaler.io/paused removed)';
     this.deps.log('info', message, { reason: this.paused ? 'Paused' : 'Resumed' });
     this.sendEvent(deployment, 'Normal', this.paused ? 'Paused' : 'Resumed', message);
+  }
+
+  /** The watch saw the FlinkDeployment deleted: nothing to act on until it is back. */
+  deploymentGone(): void {
+    if (!this.gone) this.deps.log('warn', 'the FlinkDeployment was deleted; not acting until it is back');
+    this.gone = true;
+    this.refreshHealth();
+  }
+
+  /** What the watch reports about itself (for the status API). */
+  watchStatus(status: { watching: boolean; error?: string }): void {
+    this.watching = status;
   }
 
   /** The target of a rescale recorded in the state and not yet seen done. */
@@ -389,6 +405,7 @@ export class Sidecar implements SidecarApi {
       if (hold && evaluation.time < hold.until && !evaluation.gates.includes('manual-hold'))
         gates.push('manual-hold');
       if (!leader) gates.push('not-leader');
+      if (this.gone) gates.push('flinkdeployment-gone');
       if (gates.length > 0 && evaluation.action !== 'none') {
         evaluation = {
           ...evaluation,
@@ -661,6 +678,7 @@ export class Sidecar implements SidecarApi {
   private notReadyReason(): string | undefined {
     if (this.startFailure) return this.startFailure.reason;
     if (!this.deployment) return 'starting';
+    if (this.gone) return 'flinkdeployment-gone';
     if (!this.lastCollected) return 'flink-not-asked';
     if (this.lastCollected.jobState === undefined) return 'flink-unreachable';
     return undefined;
@@ -690,6 +708,7 @@ export class Sidecar implements SidecarApi {
       };
     }
     if (!this.deployment) return { ready: false, reason: 'the FlinkDeployment has not been read yet' };
+    if (this.gone) return { ready: false, reason: 'the FlinkDeployment was deleted' };
     if (!this.lastCollected) return { ready: false, reason: 'Flink has not been asked yet' };
     const reached = this.lastCollected.jobState !== undefined;
     return reached
@@ -729,6 +748,7 @@ export class Sidecar implements SidecarApi {
         identity: this.deps.identity ?? null,
         holder: this.deps.leadership ? (this.deps.leadership.holder() ?? null) : (this.deps.identity ?? null),
       },
+      watch: this.watching ?? null,
       mode: this.mode,
       paused: this.paused,
       jobState: this.lastCollected?.jobState ?? null,

@@ -13,8 +13,6 @@ interface StoredLease {
   [key: string]: unknown;
 }
 
-const failure = (kind: string) => kind as KubeError['failure'];
-
 export class FakeLeaseServer {
   readonly leases = new Map<string, StoredLease>();
   private version = 100;
@@ -35,13 +33,13 @@ export class FakeLeaseServer {
     const match = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(
       request.path,
     );
-    if (!match) throw new KubeError(failure('not-found'), `${request.what}: HTTP 404`, 404);
+    if (!match) throw new KubeError('not-found', `${request.what}: HTTP 404`, 404);
     const namespace = decodeURIComponent(match[1]!);
     const body = request.body as StoredLease | undefined;
     if (request.method === 'POST') {
       const key = `${namespace}/${body!.metadata.name}`;
       if (this.leases.has(key)) {
-        throw new KubeError(failure('conflict'), `${request.what}: HTTP 409: already exists`, 409);
+        throw new KubeError('conflict', `${request.what}: HTTP 409: already exists`, 409);
       }
       const stored = structuredClone(body!);
       stored.metadata = { ...stored.metadata, namespace, resourceVersion: String(++this.version) };
@@ -51,15 +49,15 @@ export class FakeLeaseServer {
     }
     const key = `${namespace}/${decodeURIComponent(match[2]!)}`;
     const stored = this.leases.get(key);
-    if (stored === undefined) throw new KubeError(failure('not-found'), `${request.what}: HTTP 404`, 404);
+    if (stored === undefined) throw new KubeError('not-found', `${request.what}: HTTP 404`, 404);
     if (request.method === 'GET') return structuredClone(stored);
     if (request.method === 'PUT') {
       if (body?.metadata.resourceVersion === undefined) {
-        throw new KubeError(failure('invalid'), `${request.what}: HTTP 422: resourceVersion required`, 422);
+        throw new KubeError('invalid', `${request.what}: HTTP 422: resourceVersion required`, 422);
       }
       if (body.metadata.resourceVersion !== stored.metadata.resourceVersion) {
         throw new KubeError(
-          failure('conflict'),
+          'conflict',
           `${request.what}: HTTP 409: the object has been modified; please apply your changes to the latest version and try again`,
           409,
         );
@@ -70,7 +68,7 @@ export class FakeLeaseServer {
       this.writes.push([name, String(next.spec.holderIdentity)]);
       return structuredClone(next);
     }
-    throw new KubeError(failure('invalid'), `${request.what}: HTTP 405`, 405);
+    throw new KubeError('invalid', `${request.what}: HTTP 405`, 405);
   }
 }
 
@@ -94,11 +92,13 @@ export class FakeConnection implements Pick<KubeConnection, 'json'> {
     this.requests.push(request);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     if (this.partitioned) {
-      throw new KubeError(failure('unreachable'), `${request.what}: connect ECONNREFUSED`);
+      throw new KubeError('unreachable', `${request.what}: connect ECONNREFUSED`);
     }
     const answer = this.server.handle(this.name, request);
     if (this.loseAnswers && request.method !== 'GET') {
-      throw new KubeError(failure('timeout'), `${request.what}: no answer within 15000 ms`);
+      throw new KubeError('timeout', `${request.what}: no answer within 15000 ms`, undefined, {
+        mayHaveHappened: true,
+      });
     }
     const spec = (answer as { spec?: { renewTime?: unknown; holderIdentity?: unknown } }).spec;
     this.answers.push({

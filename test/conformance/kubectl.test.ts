@@ -1,6 +1,6 @@
 /**
  * The double against the real kubectl: get, watch through an API server restart, scale with preconditions,
- * the three patch types, Events and Leases, each as kube-apiserver answers kubectl.
+ * the three patch types, Events, Leases and auth can-i, each as kube-apiserver answers kubectl.
  * (`kubectl create token` is not covered: the double serves no TokenRequest, serviceaccounts/token.)
  */
 import { spawn } from 'node:child_process';
@@ -31,6 +31,10 @@ afterAll(async () => {
 
 function kubectl(...args: string[]): Promise<KubectlResult> {
   return runKubectl(kubeconfig, args, { home: double.dir });
+}
+
+function kubectlAs(user: string, ...args: string[]): Promise<KubectlResult> {
+  return runKubectl(double.kubeconfig(user), args, { home: double.dir });
 }
 
 /** Writes a manifest into the double's directory for `kubectl create -f`. */
@@ -252,5 +256,20 @@ describe('kubectl and Events, Leases', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^NAME\s+HOLDER\s+AGE$/m);
     expect(stdout).toMatch(/^flink-autoscaler-k-get\s+k-get-jobmanager-0\s+\d+s$/m);
+  });
+});
+
+describe('kubectl auth can-i (a SelfSubjectAccessReview sent as protobuf)', () => {
+  it('yes for what the user may do', async () => {
+    const { code, stdout, stderr } = await kubectlAs('viewer', 'auth', 'can-i', 'get', 'flinkdeployments');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe('yes');
+  });
+
+  it('no (exit 1) for what it may not', async () => {
+    const { code, stdout } = await kubectlAs('viewer', 'auth', 'can-i', 'patch', 'flinkdeployments');
+    expect(code).toBe(1);
+    expect(stdout.trim()).toBe('no');
   });
 });

@@ -331,6 +331,30 @@ describe('LeaderElector: two sidecars, one Lease', () => {
     expect(spec(server).leaseTransitions).toBe(0);
   });
 
+  it('a deleted Lease: the leader creates it again; the follower waits out the holder it saw, never two leaders', async () => {
+    const server = new FakeLeaseServer();
+    const { a, b, ea, eb } = pair(server);
+    ea.elector.start();
+    await run(1, [ea.elector, eb.elector]);
+    eb.elector.start();
+    await run(100, [ea.elector, eb.elector]);
+    server.leases.delete(KEY);
+    await run(300, [ea.elector, eb.elector]);
+    expect(ea.elector.isLeader()).toBe(true);
+    expect(eb.changes).toEqual([]);
+    expect(a.requests.some((r) => r.method === 'POST')).toBe(true);
+    expect(b.requests.every((r) => r.method === 'GET')).toBe(true);
+
+    // Deleted while its holder is gone: the follower creates it only a lease duration after it last saw it.
+    a.partitioned = true;
+    server.leases.delete(KEY);
+    await run(400, [ea.elector, eb.elector]);
+    const sawLast = b.answers.filter((x) => x.holder === 'pod-a').at(-1)!.at;
+    const bUp = eb.changes.find(([, l]) => l)![0];
+    expect(bUp - sawLast).toBeGreaterThanOrEqual(120_000);
+    expect(spec(server).holderIdentity).toBe('pod-b');
+  });
+
   it('rejects a renew deadline not shorter than the lease duration', () => {
     const server = new FakeLeaseServer();
     expect(() =>

@@ -243,7 +243,8 @@ export class LeaderElector {
     if (this.isLeader() && this.lease !== undefined) {
       const result = await this.write(this.lease, sentAt);
       if (result !== 'conflict') return result;
-      // Someone else wrote (or our own earlier write whose answer was lost): read and decide again.
+      // Someone else wrote (or our own earlier write whose answer was lost), or deleted the Lease: read and
+      // decide again.
     }
 
     let current: Lease | undefined;
@@ -253,7 +254,15 @@ export class LeaderElector {
       this.warn('cannot read the lease', error);
       return 'failed';
     }
-    if (current === undefined) return this.create();
+    if (current === undefined) {
+      // Deleted (by a person: sidecars never delete it). If another holder was seen on it lately, it may still
+      // act until its lease runs out: create it only then, or two would lead.
+      const holder = this.holder();
+      if (holder !== undefined && holder !== this.identity) {
+        if (this.clock() < this.observedAt + this.observedDurationMs()) return 'follower';
+      }
+      return this.create();
+    }
     const readAt = this.clock();
 
     const holder = this.holder();
@@ -321,6 +330,7 @@ export class LeaderElector {
       return this.won(written, sentAt, ours);
     } catch (error) {
       if (error instanceof KubeError && error.failure === 'conflict') return 'conflict';
+      if (error instanceof KubeError && error.failure === 'not-found') return 'conflict';
       this.warn(ours ? 'cannot renew the lease' : 'cannot acquire the lease', error);
       return 'failed';
     }

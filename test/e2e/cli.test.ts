@@ -104,7 +104,10 @@ describe('flink-autoscaler (the installed bin)', () => {
     expect(code).toBe(0);
     const rows = JSON.parse(stdout) as { option: string; annotation: string }[];
     expect(rows.find((r) => r.option === 'maxWorkers')?.annotation).toBe('flink-autoscaler.io/max-workers');
-    expect(rows).toHaveLength(14);
+    expect(rows.find((r) => r.option === 'manualHoldSeconds')?.annotation).toBe(
+      'flink-autoscaler.io/manual-hold-seconds',
+    );
+    expect(rows).toHaveLength(15);
   });
 
   it('runs the demo on the simulator: the step at 1 h brings one scale-up', () => {

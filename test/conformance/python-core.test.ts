@@ -213,6 +213,17 @@ describe('Leases (CoordinationV1Api)', () => {
     expect(Number(renewed.metadata.resourceVersion)).toBeGreaterThan(Number(read.metadata.resourceVersion));
   });
 
+  it('replace without a resourceVersion: 422 "must be specified for an update" (no unconditional update)', async () => {
+    succeeded(await py.step('leases.create', { body: lease('l-unconditional', 'pod-a') }));
+    const { status, body } = refused(
+      await py.step('leases.replace', { name: 'l-unconditional', body: lease('l-unconditional', 'pod-b') }),
+    );
+    expect(status).toBe(422);
+    expect(body.message).toBe(
+      'Lease.coordination.k8s.io "l-unconditional" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+    );
+  });
+
   it('replace with a stale resourceVersion: 409 Conflict on leases.coordination.k8s.io', async () => {
     const created = succeeded<Lease>(await py.step('leases.create', { body: lease('l-stale', 'pod-a') }));
     succeeded(
@@ -296,6 +307,15 @@ describe('SubjectAccessReview (AuthorizationV1Api)', () => {
       }),
     );
     expect(denied.status.allowed).toBe(false);
+  });
+
+  it('a group alone is a subject: system:masters may do anything', async () => {
+    const review = succeeded<{ status: { allowed: boolean } }>(
+      await py.step('reviews.subjectAccess', {
+        body: { spec: { groups: ['system:masters'], resourceAttributes: attributes('delete') } },
+      }),
+    );
+    expect(review.status.allowed).toBe(true);
   });
 
   it('neither user nor group: 422 "at least one of user or group must be specified"', async () => {

@@ -79,6 +79,36 @@ describe('watch with kubernetes.watch.Watch', () => {
     expect(Number(outcome.events[0]?.object.metadata?.resourceVersion)).toBeGreaterThan(Number(version));
   });
 
+  it('with a label selector: an object entering it comes as ADDED, one leaving it as DELETED', async () => {
+    double.flinkDeployments.put(fd('w-enters', 2));
+    double.flinkDeployments.put(fd('w-leaves', 2, { conformance: 'selected' }));
+    const list = await py.step<Attempt<{ metadata: { resourceVersion: string } }>>('flinkdeployments.list', {
+      labelSelector: 'conformance=selected',
+    });
+    if (!list.ok) throw new Error(`list failed: ${list.status}`);
+    const relabel = (name: string, labels: Record<string, string>): void => {
+      const current = double.flinkDeployments.get(ns, name);
+      if (!current) throw new Error(`no FlinkDeployment ${name}`);
+      double.flinkDeployments.put({ ...current, metadata: { ...current.metadata, labels } });
+    };
+    relabel('w-enters', { conformance: 'selected' });
+    relabel('w-leaves', { conformance: 'elsewhere' });
+    const outcome = await py.step<WatchOutcome>(
+      'watch.flinkdeployments',
+      {
+        labelSelector: 'conformance=selected',
+        resourceVersion: list.value.metadata.resourceVersion,
+        timeoutSeconds: 5,
+        stopAfter: 2,
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(outcome.events.map((event) => `${event.type} ${event.object.metadata?.name ?? ''}`)).toEqual([
+      'ADDED w-enters',
+      'DELETED w-leaves',
+    ]);
+  });
+
   it('from a compacted resourceVersion: the client raises ApiException 410 "Expired: too old resource version"', async () => {
     double.flinkDeployments.put(fd('w-compacted', 2));
     const version = await listVersion('w-compacted');

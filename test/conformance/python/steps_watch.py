@@ -33,6 +33,8 @@ def watch_flinkdeployments(context, args, progress):
         options["allow_watch_bookmarks"] = True
     if "fieldSelector" in args:
         options["field_selector"] = args["fieldSelector"]
+    if "labelSelector" in args:
+        options["label_selector"] = args["labelSelector"]
     stop_after = args.get("stopAfter")
     events = []
     started = time.monotonic()

@@ -67,7 +67,7 @@ describe('the gateway flags', () => {
       '--user-prefix=grafana:',
       '--namespaces=',
       '--max-concurrent-reviews=16',
-      '--requests-per-minute=60',
+      '--requests-per-minute=600',
       '--max-hold-seconds=86400',
     ]);
   });

@@ -38,7 +38,8 @@ export { scalePermission };
 
 export const DEFAULT_AUDIENCE = 'flink-autoscaler-gateway';
 export const DEFAULT_MAX_CONCURRENT_REVIEWS = 16;
-export const DEFAULT_REQUESTS_PER_MINUTE = 60;
+/** Per caller IP: Grafana's server is one IP for all its people, and review answers are cached. */
+export const DEFAULT_REQUESTS_PER_MINUTE = 600;
 
 export interface GatewayDeps {
   connection: KubeConnection;

@@ -144,7 +144,12 @@ describe('kubectl scale with preconditions', () => {
   it('--resource-version that is stale: "Expected resource version to be …, was …", nothing written', async () => {
     seed('k-version', 2);
     const stale = double.flinkDeployments.get(ns, 'k-version')?.metadata.resourceVersion ?? '';
-    double.flinkDeployments.reconcile(ns, 'k-version', { jobState: 'RUNNING' });
+    const current = double.flinkDeployments.get(ns, 'k-version');
+    if (current === undefined) throw new Error('k-version is gone');
+    double.flinkDeployments.put({
+      ...current,
+      metadata: { ...current.metadata, labels: { changed: 'yes' } },
+    });
     const now = double.flinkDeployments.get(ns, 'k-version')?.metadata.resourceVersion ?? '';
     expect(now).not.toBe(stale);
     const { code, stderr } = await kubectl(

@@ -67,7 +67,7 @@ beforeAll(async () => {
   } as never);
   home = mkdtempSync(join(tmpdir(), 'fa-injection-'));
   kubeconfig = kube.kubeconfig({ token: ADMIN.token }, { namespace: NS });
-});
+}, 60_000); // the double validates against the CRD with Ajv: seconds on a loaded machine
 
 afterAll(async () => {
   await injector?.close();

@@ -1,0 +1,46 @@
+/**
+ * `npm run bench:chaos`: the chaos soak (test/chaos): real sidecar processes for 6 hours of job time (60×
+ * accelerated: about 6 minutes and a half of wall time) against the Flink and Kubernetes doubles with faults
+ * from the whole catalogue, seeded. Prints the table, merges the figures into test/bench/chaos.json and
+ * writes test/bench/chaos.md. Environment: CHAOS_SEED, CHAOS_HOURS, CHAOS_TIME_SCALE, CHAOS_SIDECARS,
+ * CHAOS_TRACE, CHAOS_TRACE_OFFSET_HOURS. Exits 1 when a zero target (wrong, double, lost) is missed.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { judge } from '../chaos/judge.js';
+import { figures, mergeFigures, table } from '../chaos/report.js';
+import { runSoakProcess, SOAK_DEFAULTS } from '../chaos/run-soak.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const env = process.env;
+const options = {
+  ...SOAK_DEFAULTS,
+  seed: Number(env.CHAOS_SEED ?? SOAK_DEFAULTS.seed),
+  hours: Number(env.CHAOS_HOURS ?? SOAK_DEFAULTS.hours),
+  timeScale: Number(env.CHAOS_TIME_SCALE ?? SOAK_DEFAULTS.timeScale),
+  sidecars: Number(env.CHAOS_SIDECARS ?? SOAK_DEFAULTS.sidecars),
+  trace: env.CHAOS_TRACE ?? SOAK_DEFAULTS.trace,
+  traceOffsetHours: Number(env.CHAOS_TRACE_OFFSET_HOURS ?? SOAK_DEFAULTS.traceOffsetHours),
+};
+const started = Date.now();
+const records = await runSoakProcess(options);
+const verdict = judge(records);
+const command = `npm run bench:chaos${
+  Object.entries(options)
+    .filter(
+      ([k, v]) =>
+        k in { seed: 1, hours: 1, timeScale: 1 } && v !== (SOAK_DEFAULTS as Record<string, unknown>)[k],
+    )
+    .map(([k, v]) => ` (${k} ${String(v)})`)
+    .join('') || ''
+}`;
+const own = figures(records, verdict);
+mergeFigures(join(root, 'test/bench/chaos.json'), own);
+const text = table(records, verdict, command);
+writeFileSync(join(root, 'test/bench/chaos.md'), text);
+process.stdout.write(text);
+process.stderr.write(
+  `${JSON.stringify({ source: 'bench-chaos', msg: 'done', wallSeconds: Math.round((Date.now() - started) / 1000), wrongScales: verdict.wrong.length, doubleScales: verdict.double.length, lostState: verdict.lost.length })}\n`,
+);
+if (verdict.wrong.length + verdict.double.length + verdict.lost.length > 0) process.exitCode = 1;

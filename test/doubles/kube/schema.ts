@@ -191,12 +191,19 @@ function toFieldError(error: ErrorObject): FieldError {
 /** A CRD version's schema, ready to prune and validate objects of that kind. */
 export class CrdSchema {
   readonly #schema: JsonObject;
-  readonly #validate: ValidateFunction;
+  #validator: ValidateFunction | undefined;
 
   constructor(crd: CustomResourceDefinition) {
     this.#schema = crd.schema;
-    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, verbose: true });
-    this.#validate = ajv.compile(toAjvSchema(crd.schema));
+  }
+
+  /** Ajv's validator, compiled at the first validation: seconds on a loaded machine, which a server start need not wait for. */
+  get #validate(): ValidateFunction {
+    if (this.#validator === undefined) {
+      const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, verbose: true });
+      this.#validator = ajv.compile(toAjvSchema(this.#schema));
+    }
+    return this.#validator;
   }
 
   /**

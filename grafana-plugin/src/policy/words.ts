@@ -63,8 +63,15 @@ export function reasonText(code: string, s: Snapshot): string {
   return make ? make(s) : code;
 }
 
+/** Gates the sidecar adds around the policy's (its `flink_autoscaler_gate{gate}` series). */
+const SIDECAR_GATES: Record<string, string> = {
+  paused: 'Paused: the FlinkDeployment has flink-autoscaler.io/paused: "true".',
+  'not-leader': 'This sidecar does not hold the job’s Lease: another one acts.',
+  'flinkdeployment-gone': 'The FlinkDeployment is gone.',
+};
+
 export function gateText(code: string): string {
-  return (GATES as Record<string, string | undefined>)[code] ?? code;
+  return (GATES as Record<string, string | undefined>)[code] ?? SIDECAR_GATES[code] ?? code;
 }
 
 export function modeText(mode: Snapshot['mode']): string {

@@ -407,3 +407,30 @@ describe('LeaderElector: at most one leader through random faults', () => {
     expect(after.every((l) => l !== undefined && l === after[0])).toBe(true);
   });
 });
+
+describe('LeaderElector: stop() during a hanging renew', () => {
+  it('releases after a bounded wait; the late renew meets a conflict and writes nothing more', async () => {
+    const server = new FakeLeaseServer();
+    const { a, ea, eb } = pair(server);
+    ea.elector.start();
+    await run(1, [ea.elector, eb.elector]);
+    eb.elector.start();
+    await run(58, [ea.elector, eb.elector]);
+    a.latencyMs = 3000; // the renew at 60 s hangs for 3 s: past stop()'s wait, before b's next poll (64 s)
+    await run(1, [ea.elector, eb.elector]);
+    let stopped = false;
+    const stopping = ea.elector.stop().then(() => (stopped = true));
+    a.latencyMs = 0; // the release itself goes through at once
+    await vi.advanceTimersByTimeAsync(2000 + 100); // the renew's answer (at 63 s) is not waited for
+    expect(stopped).toBe(true);
+    expect(spec(server).holderIdentity).toBe('');
+    await stopping;
+    await run(70, [ea.elector, eb.elector]);
+    expect(ea.changes.map(([, l]) => l)).toEqual([true, false]);
+    expect(eb.elector.isLeader()).toBe(true);
+    // a's writes: its acquire, renews; the release; nothing after the release but the late renew's refusal.
+    const lastOfA = server.writes.filter(([who]) => who === 'pod-a').at(-1);
+    expect(lastOfA).toEqual(['pod-a', '']);
+    expect(spec(server).holderIdentity).toBe('pod-b');
+  });
+});

@@ -74,6 +74,8 @@ interface Lease {
 
 /** A follower's poll is stretched by up to this fraction so sidecars started together spread out. */
 const FOLLOWER_JITTER = 0.1;
+/** How long stop() waits for an attempt under way before it releases. */
+const STOP_WAIT_MS = 2000;
 /** After a failed renew the leader tries again this much sooner than a retry period (within its deadline). */
 const RENEW_RETRY_FRACTION = 0.25;
 
@@ -158,7 +160,15 @@ export class LeaderElector {
     this.running = false;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.inFlight;
+    // Wait for an attempt under way, but not for a hanging one (the pod's grace period is short): every write
+    // carries a precondition, so a renew landing after the release meets a conflict, and a release meeting
+    // a renew's new version re-reads.
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.inFlight,
+      new Promise<void>((resolve) => (waited = setTimeout(resolve, STOP_WAIT_MS))),
+    ]);
+    clearTimeout(waited);
     this.setLeader(false);
     // Release whenever the Lease as we last saw it names us (also after a missed deadline: nobody has taken
     // it yet, and a precondition guards the write), so a follower need not wait out the lease duration.
@@ -304,6 +314,7 @@ export class LeaderElector {
 
   /** PUT our record onto `base` with its resourceVersion as precondition. */
   private async write(base: Lease, sentAt: number): Promise<Outcome | 'conflict'> {
+    if (!this.running) return 'follower'; // stopped while this attempt was under way: write nothing more
     const spec = base.spec ?? {};
     const ours = spec.holderIdentity === this.identity;
     const now = microTime(sentAt);
@@ -337,6 +348,7 @@ export class LeaderElector {
   }
 
   private async create(): Promise<Outcome> {
+    if (!this.running) return 'follower';
     const sentAt = this.clock();
     const now = microTime(sentAt);
     try {
@@ -372,6 +384,7 @@ export class LeaderElector {
 
   private won(lease: Lease, sentAt: number, renewed: boolean): Outcome {
     this.observe(lease, this.clock());
+    if (!this.running) return 'follower'; // stopped meanwhile: stop() releases what this wrote
     this.renewedAt = sentAt;
     if (!renewed || !this.leading) {
       this.log('info', 'acquired the lease: this sidecar acts', {

@@ -66,6 +66,11 @@ export interface SoakOptions {
   warmupSeconds: number;
   /** Manual hold after an unannotated replica change (the sidecar's --manual-hold-seconds). */
   manualHoldSeconds: number;
+  /**
+   * Break the rules on purpose (to show the judge and the short form can fail): while Flink answers NaN, a
+   * scale written with sidecar 0's credentials; later, the saved history wiped with sidecar 1's.
+   */
+  sabotage?: boolean;
   /** Progress lines on stderr. */
   progress: (fields: Record<string, unknown>) => void;
 }
@@ -273,7 +278,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
       if (!sidecar.killedByHarness && !stopping) {
         records.crashes.push({ sidecar: sidecar.index, at: Date.now(), code, log: sidecar.log.slice(-20) });
         options.progress({ msg: 'sidecar exited by itself', sidecar: sidecar.index, code, at: clock() });
-        setTimeout(() => launch(sidecar), 10_000);
+        // As the kubelet restarts a crashed container: 10 s, doubling, at most 5 minutes.
+        const crashes = records.crashes.filter((c) => c.sidecar === sidecar.index).length;
+        setTimeout(() => launch(sidecar), Math.min(300_000, 10_000 * 2 ** (crashes - 1)));
       }
     });
   };
@@ -560,6 +567,48 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
       );
     }, p.at * 1000),
   );
+
+  if (options.sabotage) {
+    const asSidecar = (index: number, path: string, contentType: string, body: unknown) =>
+      fetch(`${kube.url}/apis/flink.apache.org/v1beta1/namespaces/${NS}/flinkdeployments/${NAME}${path}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${accounts[index]?.token ?? ''}`, 'Content-Type': contentType },
+        body: JSON.stringify(body),
+      }).then((r) => r.status);
+    faultTimers.push(
+      setTimeout(() => {
+        void (async () => {
+          const record: FaultRecord = {
+            kind: 'sabotage:scale-on-nan',
+            target: 'flink',
+            start: Date.now(),
+            end: 0,
+          };
+          records.faults.push(record);
+          await flink.setFault('nan');
+          const asked = flink.requests.length;
+          while (!flink.requests.slice(asked).some((r) => r.fault === 'nan')) await sleep(1000);
+          const from = kube.flinkDeployments.get(NS, NAME)?.spec.taskManager?.replicas ?? 1;
+          const status = await asSidecar(0, '/scale', 'application/json-patch+json', [
+            { op: 'test', path: '/spec/replicas', value: from },
+            { op: 'replace', path: '/spec/replicas', value: from + 1 },
+          ]);
+          options.progress({ msg: 'sabotage: scaled while Flink answers NaN', at: clock(), from, status });
+          await sleep(30_000);
+          await flink.setFault('none');
+          record.end = Date.now();
+        })();
+      }, seconds * 400),
+      setTimeout(() => {
+        const text = kube.flinkDeployments.get(NS, NAME)?.metadata.annotations?.[STATE_ANNOTATION];
+        const saved = parseState(text);
+        if (!saved) return;
+        void asSidecar(1, '', 'application/merge-patch+json', {
+          metadata: { annotations: { [STATE_ANNOTATION]: JSON.stringify({ ...saved, history: [] }) } },
+        }).then((status) => options.progress({ msg: 'sabotage: saved history wiped', at: clock(), status }));
+      }, seconds * 700),
+    );
+  }
 
   const progressTimer = setInterval(() => {
     options.progress({

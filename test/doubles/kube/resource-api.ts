@@ -1,5 +1,5 @@
 /** Generic list/get/create/update/patch/delete of one kind over the store, following the apiserver's generic registry. */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FieldValidation, WriteOptions } from './http.js';
 import { applyJsonPatch, applyMergePatch, PatchApplyError, PatchDecodeError } from './json-patch.js';
 import { fieldValue, parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -347,7 +347,14 @@ export class ResourceApi {
   }
 
   #commit(stored: KubeObject, old: KubeObject | undefined, options: WriteOptions): KubeObject {
-    if (options.dryRun) return stored;
+    if (options.dryRun) {
+      // Nothing stored; a dry-run create still gets what BeforeCreate fills (uid, creationTimestamp).
+      if (old === undefined) {
+        stored.metadata.uid = randomUUID();
+        stored.metadata.creationTimestamp = kubeTimestamp();
+      }
+      return stored;
+    }
     if (old === undefined) return this.store.create(this.kind.collection, stored);
     if (stored.metadata.deletionTimestamp !== undefined && (stored.metadata.finalizers ?? []).length === 0) {
       // The last finalizer went from an object being deleted: the update deletes it (only a DELETED event).

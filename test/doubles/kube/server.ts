@@ -21,7 +21,7 @@ import {
   type FlinkDeploymentHelpers,
   type ReplicasChange,
 } from './helpers.js';
-import { jsonBody, queryOf, sendError } from './http.js';
+import { contentType, jsonBody, queryOf, sendError } from './http.js';
 import { apiServerAudience, Authenticator, type TokenUser } from './identity.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { Namespaces } from './namespaces.js';
@@ -30,6 +30,7 @@ import { maxWriteBytesKey } from './paced-writer.js';
 import { builtInPodAdmission } from './pod-defaults.js';
 import { podHelpers, webhookHelpers, type PodHelpers, type WebhookHelpers } from './pod-helpers.js';
 import { podKind } from './pods.js';
+import { decodeSelfSubjectAccessReview, protobufContentType } from './protobuf.js';
 import type { AccessRule } from './rbac.js';
 import { ResourceApi } from './resource-api.js';
 import {
@@ -207,6 +208,8 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   app.use(express.raw({ type: () => true, limit: '3mb' }));
   app.use((_req: Request, res: Response, next: NextFunction) => {
     res.locals[maxWriteBytesKey] = maxWriteBytes;
+    // The Go server sends no Keep-Alive header (Node's comes from this field; the socket's idle timeout stays).
+    (res as unknown as { _keepAliveTimeout: number })._keepAliveTimeout = 0;
     next();
   });
 
@@ -235,7 +238,14 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     subjectAccessReview(jsonBody(req), rules),
   );
   mountCreateOnly(app, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', (req, res) =>
-    selfSubjectAccessReview(jsonBody(req), callerOf(res), rules),
+    selfSubjectAccessReview(
+      // kubectl auth can-i sends it as protobuf.
+      contentType(req) === protobufContentType
+        ? decodeSelfSubjectAccessReview(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))
+        : jsonBody(req),
+      callerOf(res),
+      rules,
+    ),
   );
   mountCreateOnly(
     app,

@@ -130,9 +130,10 @@ export interface KubeDouble {
   /**
    * An API server restart: every open watch and keep-alive connection is dropped (sockets destroyed; a
    * connection a `silence` fault holds stays silent), the watch caches start empty at the current version
-   * (watches from an older one get an ERROR event with a 410 Expired Status); lists still work.
+   * (watches from an older one get an ERROR event with a 410 Expired Status); lists still work. With
+   * `downMs`, the server refuses connections that long (a restart, not an HA fail-over), on the same ports.
    */
-  restart(): void;
+  restart(options?: { downMs?: number }): void;
   /** The latest resourceVersion. */
   resourceVersion(): string;
   /** The directory of kubeconfig files (removed by close). */
@@ -287,6 +288,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
         }),
     ),
   );
+  let downTimer: NodeJS.Timeout | undefined;
   const url = `http://127.0.0.1:${ports[0] ?? 0}`;
   const httpsUrl = `https://127.0.0.1:${ports[1] ?? 0}`;
   address = `127.0.0.1:${ports[1] ?? 0}`;
@@ -307,6 +309,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     dir,
     close: async () => {
       clearInterval(compactionTimer);
+      clearTimeout(downTimer);
       for (const res of openWatches) res.end();
       for (const socket of sockets) socket.destroy();
       await Promise.all(
@@ -352,8 +355,18 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     addNamespace: (name, labels) => namespaces.add(name, labels),
     requests: () => records.map((r) => ({ ...r })),
     compact: () => store.compact(),
-    restart: () => {
+    restart: (restartOptions = {}) => {
       store.restartWatchCaches();
+      const downMs = restartOptions.downMs ?? 0;
+      if (downMs > 0) {
+        clearTimeout(downTimer);
+        for (const server of servers) if (server.listening) server.close();
+        downTimer = setTimeout(() => {
+          servers.forEach((server, i) => {
+            if (!server.listening) server.listen(ports[i] ?? 0, '127.0.0.1');
+          });
+        }, downMs);
+      }
       for (const res of openWatches) if (!isSilenced(res.socket)) res.socket?.destroy();
       for (const socket of sockets) if (!isSilenced(socket)) socket.destroy();
     },

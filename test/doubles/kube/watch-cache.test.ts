@@ -196,6 +196,30 @@ describe('restart()', () => {
   });
 });
 
+describe('restart({ downMs })', () => {
+  it('refuses connections for downMs, then serves on the same ports, the watch cache empty', async () => {
+    const double = await start({ compactionIntervalMs: 0 });
+    const version = seed(double, 'down-1');
+    seed(double, 'down-2');
+    double.restart({ downMs: 600 });
+    const refused = await fetch(`${double.url}/version`).then(
+      () => 'answered',
+      (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? error.message,
+    );
+    expect(refused).toBe('ECONNREFUSED');
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect((await request(double.url, '/version')).status).toBe(200);
+    expect(
+      (await request(double.httpsUrl.replace('https', 'http'), '/version').catch(() => undefined))?.status,
+    ).not.toBe(200); // the https port speaks TLS only
+    expectExpired(
+      await firstLine(double, `${fds}?watch=true&resourceVersion=${version}`),
+      version,
+      double.resourceVersion(),
+    );
+  });
+});
+
 describe('bookmarks', () => {
   it('every bookmarkIntervalMs: a custom resource’s is {kind, apiVersion, metadata: {resourceVersion}}; a built-in kind’s has creationTimestamp null', async () => {
     const double = await start({ bookmarkIntervalMs: 100 });

@@ -153,6 +153,19 @@ describe('core v1 Events', () => {
     expect(atLimit.status).toBe(201);
   });
 
+  it('eventTime is a MicroTime: exactly six fractional digits, or 400 as the decoder answers', async () => {
+    const millis = await post(core, coreEvent({ eventTime: '2030-01-02T03:04:05.678Z' }));
+    expect(millis.status).toBe(400);
+    expect(millis.body).toMatchObject({
+      reason: 'BadRequest',
+      message:
+        'Event in version "v1" cannot be handled as a Event: parsing time "2030-01-02T03:04:05.678Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".678Z" as ".000000"',
+    });
+    const offset = await post(core, coreEvent({ eventTime: '2030-01-02T05:04:05.678901+02:00' }));
+    expect(offset.status).toBe(201);
+    expect(offset.body['eventTime']).toBe('2030-01-02T03:04:05.678901Z');
+  });
+
   it('kubectl create shows the refusal in the apiserver’s words', async () => {
     const file = join(double.dir, 'event.json');
     writeFileSync(file, JSON.stringify(coreEvent({ metadata: { name: 'from-kubectl' }, action: '' })));

@@ -1,5 +1,6 @@
 /** Events in core `v1` and `events.k8s.io/v1`: one stored collection (core form), converted per API version as the apiserver does. */
 import { validateEvent } from './event-validation.js';
+import { parseMicroTime } from './leases.js';
 import { pruneTopLevel } from './metadata.js';
 import {
   deletedStatus,
@@ -8,6 +9,7 @@ import {
   strategicMergePatch,
   type KindStrategy,
 } from './resource-api.js';
+import { badRequest } from './status.js';
 import { printer, since, stringColumns } from './table.js';
 import type { CoreEvent, JsonObject, KubeObject, ObjectReference } from './types.js';
 
@@ -102,22 +104,27 @@ function toCoreV1(event: KubeObject): KubeObject {
   };
 }
 
-function reformat(value: unknown, micro: boolean): unknown {
+function reformat(value: unknown): unknown {
   if (typeof value !== 'string' || value === '') return value;
   const at = Date.parse(value);
   if (Number.isNaN(at)) return value;
-  const iso = new Date(at).toISOString();
-  return micro ? iso.replace(/\.(\d{3})Z$/, '.$1000Z') : iso.replace(/\.\d{3}Z$/, 'Z');
+  return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Timestamps as the apiserver re-encodes them: metav1.Time in seconds, MicroTime with six decimals. */
 function normalizeTimes(event: KubeObject): KubeObject {
   for (const key of ['firstTimestamp', 'lastTimestamp'])
-    if (event[key] !== undefined) event[key] = reformat(event[key], false);
-  if (event['eventTime'] !== undefined) event['eventTime'] = reformat(event['eventTime'], true);
+    if (event[key] !== undefined) event[key] = reformat(event[key]);
+  // MicroTime decodes strictly (exactly six fractional digits), as metav1.MicroTime.UnmarshalJSON does.
+  const decode = (message: string): never => {
+    throw badRequest(`Event in version "v1" cannot be handled as a Event: ${message}`);
+  };
+  const micro = (value: unknown): unknown =>
+    typeof value === 'string' ? parseMicroTime(value, decode) : value;
+  if (event['eventTime'] !== undefined) event['eventTime'] = micro(event['eventTime']);
   const series = event['series'];
   if (typeof series === 'object' && series !== null && 'lastObservedTime' in series) {
-    (series as JsonObject)['lastObservedTime'] = reformat((series as JsonObject)['lastObservedTime'], true);
+    (series as JsonObject)['lastObservedTime'] = micro((series as JsonObject)['lastObservedTime']);
   }
   return event;
 }

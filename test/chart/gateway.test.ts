@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { OPTION_SPECS, flagName, type OptionSpec } from '@flink-autoscaler/shared';
 import { registerGateway } from '../../sidecar/src/cli/gateway.js';
 import { ensureHelm } from './helm.js';
 import {
@@ -91,6 +92,27 @@ describe('the gateway flags', () => {
     expect(flag(args, '--audience')).toBe('flink-gateway.example.com');
     expect(flag(args, '--grafana-jwks-url')).toBeUndefined();
     expect(flag(args, '--client-ca-file')).toBeUndefined();
+  });
+
+  it("carry the policy values as the injector's do, the same list: a scale's bounds are the sidecar's", () => {
+    const policyFlags = new Set(OPTION_SPECS.map(flagName));
+    const policyArgs = (objects: K8sObject[], name: string, container: string) =>
+      (containerOf(one(objects, 'Deployment', name), container).args ?? []).filter((a) =>
+        policyFlags.has(a.split('=')[0] as string),
+      );
+    const same = (options: RenderOptions) => {
+      const objects = render(options);
+      const gateway = policyArgs(objects, GATEWAY, 'gateway');
+      expect(gateway).toEqual(policyArgs(objects, INJECTOR, 'injector'));
+      return gateway;
+    };
+    expect(same({})).toEqual([]);
+    expect(flag(same({ values: ['jobs-values.yaml'] }), '--max-workers')).toBe('40');
+    const everyOption = OPTION_SPECS.map(({ path, range }: OptionSpec) => {
+      const value = range.max === undefined ? range.min + 1 : (range.min + range.max) / 2;
+      return `policy.${path}=${value}`;
+    });
+    expect(new Set(same({ setJson: everyOption }).map((a) => a.split('=')[0]))).toEqual(policyFlags);
   });
 
   it('are options of `flink-autoscaler gateway`, in --flag=value form for those that take one; nothing of the old gateway', () => {

@@ -2,7 +2,8 @@
  * The gateway command as the chart runs it: `flink-autoscaler gateway` over HTTPS with the chart's flags
  * against the Kubernetes double; a client certificate signed by --client-ca-file authenticates the caller
  * (its CN is the user, its O the groups), one from another CA does not; the serving certificate is
- * reloaded when its files change; without TLS files or --insecure-http it refuses to start.
+ * reloaded when its files change; a scale's bounds come from its policy flags; without TLS files or
+ * --insecure-http it refuses to start.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -126,6 +127,8 @@ beforeAll(async () => {
       '--max-concurrent-reviews=16',
       '--requests-per-minute=60',
       '--max-hold-seconds=86400',
+      // A policy flag, as the chart passes policy.maxWorkers to the injector (for the sidecars) and to the gateway.
+      '--max-workers=200',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -148,7 +151,7 @@ afterAll(async () => {
 
 function call(
   path: string,
-  options: { cert?: string; key?: string; headers?: Record<string, string> } = {},
+  options: { cert?: string; key?: string; headers?: Record<string, string>; body?: unknown } = {},
 ): Promise<{ status: number; body: string }> {
   return new Promise((done, fail) => {
     const req = request(
@@ -156,7 +159,11 @@ function call(
       {
         ca: serving.cert,
         ...(options.cert ? { cert: options.cert, key: options.key } : {}),
-        headers: options.headers ?? {},
+        method: options.body === undefined ? 'GET' : 'POST',
+        headers: {
+          ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...options.headers,
+        },
       },
       (res) => {
         let body = '';
@@ -165,7 +172,7 @@ function call(
       },
     );
     req.on('error', fail);
-    req.end();
+    req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
   });
 }
 
@@ -207,6 +214,24 @@ describe('flink-autoscaler gateway (process)', () => {
       asked.some((r) => r.spec.user === 'grafana-client' && r.spec.groups.includes('grafana-servers')),
     ).toBe(true);
     expect(logs.join('')).not.toContain(GATEWAY_SA.token);
+  });
+
+  it('takes a scale’s bounds from its policy flags (--max-workers=200): 150 on a job without annotations', async () => {
+    const path = `/api/v1/namespaces/${NS}/flinkdeployments/orders/scale`;
+    const answer = await call(path, {
+      cert: trusted.cert,
+      key: trusted.key,
+      headers: { 'X-Grafana-Id': await signer.sign({ login: 'alice' }) },
+      body: { replicas: 150, reason: 'peak' },
+    });
+    expect(answer.status, answer.body).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ from: 3, to: 150, by: 'grafana:alice' });
+    expect(kube.flinkDeployments.get(NS, 'orders')?.spec.taskManager?.replicas).toBe(150);
+    const refused = spawnSync(process.execPath, [main, 'gateway', '--insecure-http', '--max-workers=0'], {
+      encoding: 'utf8',
+    });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('--max-workers: must be a whole number at least 1');
   });
 
   it('reloads its serving certificate when the files change', async () => {

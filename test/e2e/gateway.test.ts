@@ -7,6 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { namespaceList } from '../../sidecar/src/cli/gateway.js';
+import { policyFromFlags } from '../../sidecar/src/cli/policy-flags.js';
 import { HOLD_ANNOTATION, PAUSED_ANNOTATION, parseHold } from '../../sidecar/src/kube/manual-hold.js';
 import {
   apiServerAudience,
@@ -166,6 +167,36 @@ describe('POST …/scale', () => {
     expect((await scale('bounded', await asGrafana('alice'), { replicas: 8, reason: 'max' })).status).toBe(
       200,
     );
+  });
+
+  it('takes its bounds from the policy flags the sidecar runs with (--max-workers 200); an annotation narrows them', async () => {
+    job('wide', 100);
+    // The defaults (maxWorkers 100) are not what the sidecar runs with when the chart sets policy.maxWorkers.
+    expect((await scale('wide', await asGrafana('alice'), { replicas: 150, reason: 'x' })).status).toBe(422);
+    const wide = await startGateway(kube, {
+      grafanaJwksUrl: signer.jwksUrl,
+      policy: policyFromFlags({ maxWorkers: '200' }),
+    });
+    try {
+      const scaleAt = async (name: string, replicas: number) => {
+        const res = await fetch(url(name, 'scale', NS, wide.url), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...(await asGrafana('alice')) },
+          body: JSON.stringify({ replicas, reason: 'peak' }),
+        });
+        return { status: res.status, body: (await res.json()) as { error?: { message: string } } };
+      };
+      expect((await scaleAt('wide', 150)).status).toBe(200);
+      expect(replicasOf('wide')).toBe(150);
+      job('narrowed', 100, { 'flink-autoscaler.io/max-workers': '120' });
+      const narrowed = await scaleAt('narrowed', 150);
+      expect(narrowed.status).toBe(422);
+      expect(narrowed.body.error?.message).toContain('from 1 to 120');
+      expect(replicasOf('narrowed')).toBe(100);
+      expect((await scaleAt('narrowed', 120)).status).toBe(200);
+    } finally {
+      await wide.close();
+    }
   });
 
   it('refuses while the autoscaler’s own rescale is in progress (409)', async () => {

@@ -116,8 +116,9 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{/*
-The policy values as injector flags, only those set: policy.scaleUp.cpu → --scale-up-cpu=0.9. The schema
-allows only the options of the shared table, so the flag name follows from the path (names.ts kebabName).
+The policy values as flags, only those set: policy.scaleUp.cpu → --scale-up-cpu=0.9. The schema allows
+only the options of the shared table, so the flag name follows from the path (names.ts kebabName). The
+injector passes them to every sidecar, and the gateway gets the same (a manual scale's bounds).
 */}}
 {{- define "flink-autoscaler.policyArgs" -}}
 {{- range $key, $value := .Values.policy }}

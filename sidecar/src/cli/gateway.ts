@@ -18,6 +18,7 @@ import { hostPort } from '../http/listen.js';
 import { CliError } from './exit.js';
 import { connectFromFlags } from './kube-connection.js';
 import { jsonLogger } from './logger.js';
+import { addPolicyFlags, policyFromFlags } from './policy-flags.js';
 
 interface GatewayOptions {
   listen: string;
@@ -36,6 +37,8 @@ interface GatewayOptions {
   maxConcurrentReviews: string;
   requestsPerMinute: string;
   maxHoldSeconds: string;
+  /** The policy flags (--max-workers …): the sidecar's base policy, where a scale's bounds come from. */
+  [policyFlag: string]: unknown;
 }
 
 /** The namespaces of --namespaces (empty: none served); a name that cannot be a namespace is a CliError. */
@@ -95,7 +98,7 @@ export function checkMapping(prefix: string, groups: readonly string[]): void {
 }
 
 export function registerGateway(program: Command): void {
-  program
+  const command = program
     .command('gateway')
     .summary('decide and write manual scales for Grafana (the person’s own Kubernetes rights decide)')
     .description(
@@ -103,7 +106,9 @@ export function registerGateway(program: Command): void {
         'The caller (Grafana’s server) is authenticated by a TokenReview for --audience or a client certificate; ' +
         'the person comes from Grafana’s signed ID token (X-Grafana-Id); a SubjectAccessReview asks whether that ' +
         'person may update flinkdeployments/scale on the job; the gateway then writes the replicas and the hold ' +
-        'to the FlinkDeployment in one patch and records an Event. It never contacts a pod. Logs are JSON on stderr.',
+        'to the FlinkDeployment in one patch and records an Event. It never contacts a pod. A scale must keep to ' +
+        'the job’s bounds: its flink-autoscaler.io/ annotations on the policy flags, which must be the ' +
+        'sidecar’s (the chart passes the same to the injector and the gateway). Logs are JSON on stderr.',
     )
     .option('--listen <host:port>', 'where the gateway answers', '0.0.0.0:8443')
     .option('--tls-cert-file <file>', 'serving certificate (PEM), re-read when it changes')
@@ -145,95 +150,93 @@ export function registerGateway(program: Command): void {
       '--max-hold-seconds <n>',
       'the longest hold a person may ask for',
       String(DEFAULT_MAX_HOLD_SECONDS),
-    )
-    .action(async (opts: GatewayOptions) => {
-      let at: { host: string; port: number };
-      try {
-        at = hostPort('--listen', opts.listen);
-      } catch (error) {
-        throw new CliError((error as Error).message);
-      }
-      const tlsGiven = opts.tlsCertFile !== undefined || opts.tlsKeyFile !== undefined;
-      if (opts.insecureHttp && tlsGiven) {
-        throw new CliError('give either --tls-cert-file and --tls-key-file, or --insecure-http, not both');
-      }
-      if (!opts.insecureHttp && (opts.tlsCertFile === undefined || opts.tlsKeyFile === undefined)) {
-        throw new CliError(
-          'the gateway serves HTTPS: give --tls-cert-file and --tls-key-file (or --insecure-http for a local test)',
-        );
-      }
-      if (opts.clientCaFile !== undefined && opts.insecureHttp) {
-        throw new CliError('--client-ca-file needs HTTPS (--tls-cert-file and --tls-key-file)');
-      }
-      const maxConcurrentReviews = wholeNumber('--max-concurrent-reviews', opts.maxConcurrentReviews, 1);
-      const requestsPerMinute = wholeNumber('--requests-per-minute', opts.requestsPerMinute, 1);
-      const maxHoldSeconds = wholeNumber('--max-hold-seconds', opts.maxHoldSeconds, 0);
-      const grafanaJwksUrl =
-        opts.grafanaJwksUrl === undefined ? undefined : httpUrl('--grafana-jwks-url', opts.grafanaJwksUrl);
-      const namespaces = opts.namespaces === undefined ? undefined : namespaceList(opts.namespaces);
-      if (opts.audience.trim() === '') throw new CliError('--audience must not be empty');
-      checkMapping(opts.userPrefix, opts.group);
-      const log = jsonLogger('flink-autoscaler-gateway');
-      const connection = await connectFromFlags(opts.kubeconfig);
-      const app = createGatewayApp({
-        connection,
-        audience: opts.audience,
-        ...(namespaces !== undefined ? { namespaces } : {}),
-        ...(grafanaJwksUrl !== undefined ? { grafanaJwksUrl } : {}),
-        ...(opts.grafanaIssuer !== undefined ? { grafanaIssuer: opts.grafanaIssuer } : {}),
-        trustGrafanaUserHeader: opts.trustGrafanaUserHeader === true,
-        userPrefix: opts.userPrefix,
-        groups: opts.group,
-        maxConcurrentReviews,
-        requestsPerMinute,
-        maxHoldSeconds,
-        processMetrics: true,
-        log: (fields) => log('info', 'request', fields),
-        warn: (message, fields) => log('warn', message, fields),
-      });
-      let server;
-      try {
-        server = await serveGateway(app, {
-          host: at.host,
-          port: at.port,
-          ...(opts.insecureHttp || opts.tlsCertFile === undefined || opts.tlsKeyFile === undefined
-            ? {}
-            : {
-                tls: {
-                  certFile: opts.tlsCertFile,
-                  keyFile: opts.tlsKeyFile,
-                  ...(opts.clientCaFile === undefined ? {} : { clientCaFile: opts.clientCaFile }),
-                },
-              }),
-          log: (level, message, fields) => log(level, message, fields),
-        });
-      } catch (error) {
-        connection.close();
-        throw new CliError(`cannot serve: ${(error as Error).message}`, 1);
-      }
-      log('info', 'listening', {
-        url: server.url,
-        namespaces: namespaces ? [...namespaces] : 'all',
-        audience: opts.audience,
-        grafanaIdTokens: grafanaJwksUrl !== undefined,
-        trustGrafanaUserHeader: opts.trustGrafanaUserHeader === true,
-        clientCertificates: opts.clientCaFile !== undefined,
-      });
-      if (grafanaJwksUrl === undefined && !opts.trustGrafanaUserHeader) {
-        log(
-          'warn',
-          'no way to learn the person: give --grafana-jwks-url (or --trust-grafana-user-header)',
-          {},
-        );
-      }
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          log('info', 'stopping', { signal });
-          void server.close().then(() => resolve());
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
-      connection.close();
+    );
+  addPolicyFlags(command).action(async (opts: GatewayOptions) => {
+    let at: { host: string; port: number };
+    try {
+      at = hostPort('--listen', opts.listen);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+    const tlsGiven = opts.tlsCertFile !== undefined || opts.tlsKeyFile !== undefined;
+    if (opts.insecureHttp && tlsGiven) {
+      throw new CliError('give either --tls-cert-file and --tls-key-file, or --insecure-http, not both');
+    }
+    if (!opts.insecureHttp && (opts.tlsCertFile === undefined || opts.tlsKeyFile === undefined)) {
+      throw new CliError(
+        'the gateway serves HTTPS: give --tls-cert-file and --tls-key-file (or --insecure-http for a local test)',
+      );
+    }
+    if (opts.clientCaFile !== undefined && opts.insecureHttp) {
+      throw new CliError('--client-ca-file needs HTTPS (--tls-cert-file and --tls-key-file)');
+    }
+    const maxConcurrentReviews = wholeNumber('--max-concurrent-reviews', opts.maxConcurrentReviews, 1);
+    const requestsPerMinute = wholeNumber('--requests-per-minute', opts.requestsPerMinute, 1);
+    const maxHoldSeconds = wholeNumber('--max-hold-seconds', opts.maxHoldSeconds, 0);
+    const policy = policyFromFlags(opts);
+    const grafanaJwksUrl =
+      opts.grafanaJwksUrl === undefined ? undefined : httpUrl('--grafana-jwks-url', opts.grafanaJwksUrl);
+    const namespaces = opts.namespaces === undefined ? undefined : namespaceList(opts.namespaces);
+    if (opts.audience.trim() === '') throw new CliError('--audience must not be empty');
+    checkMapping(opts.userPrefix, opts.group);
+    const log = jsonLogger('flink-autoscaler-gateway');
+    const connection = await connectFromFlags(opts.kubeconfig);
+    const app = createGatewayApp({
+      connection,
+      audience: opts.audience,
+      ...(namespaces !== undefined ? { namespaces } : {}),
+      ...(grafanaJwksUrl !== undefined ? { grafanaJwksUrl } : {}),
+      ...(opts.grafanaIssuer !== undefined ? { grafanaIssuer: opts.grafanaIssuer } : {}),
+      trustGrafanaUserHeader: opts.trustGrafanaUserHeader === true,
+      userPrefix: opts.userPrefix,
+      groups: opts.group,
+      maxConcurrentReviews,
+      requestsPerMinute,
+      maxHoldSeconds,
+      policy,
+      processMetrics: true,
+      log: (fields) => log('info', 'request', fields),
+      warn: (message, fields) => log('warn', message, fields),
     });
+    let server;
+    try {
+      server = await serveGateway(app, {
+        host: at.host,
+        port: at.port,
+        ...(opts.insecureHttp || opts.tlsCertFile === undefined || opts.tlsKeyFile === undefined
+          ? {}
+          : {
+              tls: {
+                certFile: opts.tlsCertFile,
+                keyFile: opts.tlsKeyFile,
+                ...(opts.clientCaFile === undefined ? {} : { clientCaFile: opts.clientCaFile }),
+              },
+            }),
+        log: (level, message, fields) => log(level, message, fields),
+      });
+    } catch (error) {
+      connection.close();
+      throw new CliError(`cannot serve: ${(error as Error).message}`, 1);
+    }
+    log('info', 'listening', {
+      url: server.url,
+      namespaces: namespaces ? [...namespaces] : 'all',
+      audience: opts.audience,
+      grafanaIdTokens: grafanaJwksUrl !== undefined,
+      trustGrafanaUserHeader: opts.trustGrafanaUserHeader === true,
+      clientCertificates: opts.clientCaFile !== undefined,
+    });
+    if (grafanaJwksUrl === undefined && !opts.trustGrafanaUserHeader) {
+      log('warn', 'no way to learn the person: give --grafana-jwks-url (or --trust-grafana-user-header)', {});
+    }
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log('info', 'stopping', { signal });
+        void server.close().then(() => resolve());
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    connection.close();
+  });
 }

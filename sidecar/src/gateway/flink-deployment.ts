@@ -1,11 +1,12 @@
 /**
  * The gateway's only channel to a job: its FlinkDeployment. Read it, judge a manual scale against it (the
- * policy's bounds from its annotations on the defaults, no rescale in progress per its state annotation;
+ * policy's bounds from its annotations on the base policy, which is the sidecar's: the same policy flags,
+ * passed by the chart to both; no rescale in progress per its state annotation;
  * `paused` does not block a person and is reported), project its status for the panel, and write a
  * scale as ONE merge patch: `metadata.resourceVersion` (the precondition), `spec.taskManager.replicas`
  * and the hold annotation.
  */
-import { DEFAULT_CONFIG, RESCALE_TIMEOUT_MS, type RescaleRecord } from '@flink-autoscaler/shared';
+import { RESCALE_TIMEOUT_MS, type PolicyConfig, type RescaleRecord } from '@flink-autoscaler/shared';
 import type { KubeConnection } from '../kube/connection.js';
 import {
   modeOf,
@@ -36,9 +37,12 @@ export async function readDeployment(
   });
 }
 
-/** The replica bounds of the job's policy (annotations on the defaults, capped by max parallelism). */
-export function boundsOf(deployment: FlinkDeployment): { min: number; max: number } {
-  const c = policyOf(deployment, DEFAULT_CONFIG).config;
+/**
+ * The replica bounds of the job's policy: its annotations on `base` (the policy flags the sidecar runs with),
+ * capped by max parallelism.
+ */
+export function boundsOf(deployment: FlinkDeployment, base: PolicyConfig): { min: number; max: number } {
+  const c = policyOf(deployment, base).config;
   const byParallelism =
     c.maxParallelism === undefined
       ? Number.POSITIVE_INFINITY
@@ -59,14 +63,19 @@ export function rescaleInProgress(
 }
 
 /** Why this scale may not be written now (an HttpError), or nothing. */
-export function judgeScale(deployment: FlinkDeployment, replicas: number, now: number): void {
-  const { min, max } = boundsOf(deployment);
+export function judgeScale(
+  deployment: FlinkDeployment,
+  replicas: number,
+  now: number,
+  base: PolicyConfig,
+): void {
+  const { min, max } = boundsOf(deployment, base);
   if (replicas < min || replicas > max) {
     throw new HttpError(
       422,
       'out-of-bounds',
       `replicas must be from ${min} to ${max} for this job (its policy's bounds: the flink-autoscaler.io/ ` +
-        `annotations on the defaults, with max parallelism); ${replicas} is outside`,
+        `annotations on the autoscaler's policy settings, with max parallelism); ${replicas} is outside`,
     );
   }
   const busy = rescaleInProgress(deployment, now);

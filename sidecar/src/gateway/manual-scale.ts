@@ -4,6 +4,7 @@
  * again, judge again and write once more (a second conflict is the caller's 409); a write whose answer was
  * lost is read back before it counts as failed. Then an Event naming the person and the reason.
  */
+import type { PolicyConfig } from '@flink-autoscaler/shared';
 import { KubeError } from '../kube/api-error.js';
 import type { KubeConnection } from '../kube/connection.js';
 import { specReplicas, type FlinkDeployment } from '../kube/deployment.js';
@@ -18,6 +19,8 @@ export interface ManualScale {
   namespace: string;
   name: string;
   body: ScaleBody;
+  /** The base policy (the sidecar's policy flags), under the job's annotations: its bounds. */
+  policy: PolicyConfig;
   /** The Kubernetes user the scale was decided for. */
   by: string;
   clock: () => number;
@@ -78,7 +81,7 @@ export async function carryOut(scale: ManualScale): Promise<ScaleDone> {
   };
 
   let deployment = await read();
-  judgeScale(deployment, body.replicas, now);
+  judgeScale(deployment, body.replicas, now, scale.policy);
   let hold = holdFor(deployment);
   if (!body.dryRun) {
     try {
@@ -88,7 +91,7 @@ export async function carryOut(scale: ManualScale): Promise<ScaleDone> {
         throw kubeFailure(error, namespace, name);
       // Someone wrote in between: judge the new version and write once more.
       deployment = await read();
-      judgeScale(deployment, body.replicas, scale.clock());
+      judgeScale(deployment, body.replicas, scale.clock(), scale.policy);
       hold = holdFor(deployment);
       try {
         deployment = await write(deployment, hold);

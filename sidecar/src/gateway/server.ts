@@ -11,12 +11,13 @@
  * 401), the person (Grafana's signed ID token, or X-Grafana-User when trusted: 401), whether the caller may
  * speak for people (SubjectAccessReview `assert` `people`: 403), whether the person may `update`
  * `flinkdeployments/scale` on that job (403 naming the permission), then the FlinkDeployment itself:
- * the bounds (422), a rescale in progress (409), ONE merge patch with the resourceVersion, the replicas and
+ * the bounds (422: its annotations on the policy flags, as the sidecar has them), a rescale in progress (409), ONE merge patch with the resourceVersion, the replicas and
  * the hold (a conflict is re-read and retried once), and an Event naming the person. The gateway never
  * contacts a pod and never forwards a credential.
  */
 import { hostname } from 'node:os';
 import express, { type Express, type Request, type Response } from 'express';
+import { DEFAULT_CONFIG, type PolicyConfig } from '@flink-autoscaler/shared';
 import type { JWTVerifyGetKey } from 'jose';
 import { contextOf, observe } from '../http/context.js';
 import { methodNotAllowed, notFound } from '../http/errors.js';
@@ -59,6 +60,11 @@ export interface GatewayDeps {
   maxConcurrentReviews?: number;
   requestsPerMinute?: number;
   maxHoldSeconds?: number;
+  /**
+   * The base policy a scale's bounds come from (under the job's annotations): the sidecar's, from the same
+   * policy flags (the chart passes its policy values to both). Default: the policy's defaults.
+   */
+  policy?: PolicyConfig;
   clock?: () => number;
   /** One structured line per request. */
   log?: (fields: Record<string, unknown>) => void;
@@ -80,6 +86,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const connection = deps.connection;
   const metrics = new GatewayMetrics(deps.processMetrics ?? false);
   const maxHoldSeconds = deps.maxHoldSeconds ?? DEFAULT_MAX_HOLD_SECONDS;
+  const policy = deps.policy ?? DEFAULT_CONFIG;
   const limiter = new RateLimiter(deps.requestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE, clock);
   const reviews = new Reviews({
     connection,
@@ -166,7 +173,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
       try {
         const subject = await authorizer.identify(req, res);
         await authorizer.requireScale(subject, namespace, name);
-        done = await carryOut({ connection, namespace, name, body, by: subject.username, clock });
+        done = await carryOut({ connection, namespace, name, body, policy, by: subject.username, clock });
       } catch (error) {
         metrics.scales.inc({ outcome: 'refused' });
         throw error;

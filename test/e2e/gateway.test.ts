@@ -92,6 +92,9 @@ async function scale(name: string, headers: Record<string, string>, body: unknow
 const replicasOf = (name: string) => kube.flinkDeployments.get(NS, name)?.spec.taskManager?.replicas;
 const patchesOf = (name: string) =>
   kube.requests().filter((r) => r.verb === 'patch' && r.resource === 'flinkdeployments' && r.name === name);
+const readsOf = (name: string) =>
+  kube.requests().filter((r) => r.verb === 'get' && r.resource === 'flinkdeployments' && r.name === name)
+    .length;
 
 describe('POST …/scale', () => {
   it('writes the replicas and the hold in one patch with the resourceVersion, then an Event naming the person', async () => {
@@ -236,22 +239,55 @@ describe('POST …/scale', () => {
 
   it('reads back a write whose answer was lost (5xx): found not written, it is a 503 saying to check', async () => {
     job('lost', 2);
-    const reads = () =>
-      kube
-        .requests()
-        .filter((r) => r.verb === 'get' && r.resource === 'flinkdeployments' && r.name === 'lost').length;
     kube.setFault({
       kind: 'internalError',
       times: 1,
       match: { verbs: ['patch'], resource: 'flinkdeployments', name: 'lost' },
     });
-    const before = reads();
+    const before = readsOf('lost');
     const answer = await scale('lost', await asGrafana('alice'), { replicas: 3, reason: 'lost answer' });
     expect(answer.status).toBe(503);
     expect(answer.body.error?.['message']).toContain('read the FlinkDeployment before trying again');
-    expect(reads() - before).toBe(2); // the judgement, and the read-back that found no hold
+    expect(readsOf('lost') - before).toBe(2); // the judgement, and the read-back that found no hold
     expect(replicasOf('lost')).toBe(2);
   });
+
+  it.each(['reset', 'gatewayTimeout'] as const)(
+    'reads back a write committed whose answer was lost (%s): 200, the hold and replicas there, one Event, no second write',
+    async (how) => {
+      const name = `committed-${how.toLowerCase()}`;
+      job(name, 2);
+      kube.setFault({
+        kind: 'loseAnswer',
+        how,
+        match: { verbs: ['patch'], resource: 'flinkdeployments', name },
+      });
+      const answer = await scale(name, await asGrafana('alice'), { replicas: 3, reason: 'answer lost' });
+      expect(answer).toMatchObject({
+        status: 200,
+        body: { from: 2, to: 3, by: 'grafana:alice', dryRun: false },
+      });
+      expect(readsOf(name)).toBe(2); // the judgement, and the read-back that found the hold
+      expect(patchesOf(name)).toHaveLength(1);
+      const written = kube.flinkDeployments.get(NS, name);
+      expect(written?.spec.taskManager?.replicas).toBe(3);
+      expect(parseHold(written?.metadata.annotations?.[HOLD_ANNOTATION] ?? '')).toMatchObject({
+        ok: true,
+        hold: {
+          replicas: 3,
+          from: 2,
+          by: 'grafana:alice',
+          reason: 'answer lost',
+          until: answer.body['holdUntil'],
+        },
+      });
+      const events = kube
+        .events(NS)
+        .filter((e) => e.involvedObject.name === name && e.reason === 'ManualScale');
+      expect(events).toHaveLength(1);
+      expect(events[0]?.message).toContain('from 2 to 3');
+    },
+  );
 
   it('a caller that names no person is checked itself: a script with its own right scales', async () => {
     job('scripted', 2);

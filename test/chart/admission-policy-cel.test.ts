@@ -114,7 +114,7 @@ describe('the job service account may', () => {
     ['change the TaskManager replicas', (d) => void (d.spec.taskManager.replicas = 5)],
     [
       'write the state annotation',
-      (d) => void (d.metadata.annotations['flink-autoscaler.io/state' as 'x'] = '{}'),
+      (d) => void ((d.metadata.annotations as Record<string, string>)['flink-autoscaler.io/state'] = '{}'),
     ],
     [
       'remove one of our annotations',
@@ -147,7 +147,11 @@ describe('the job service account may not', () => {
     ],
     ['add a spec field', (d) => void ((d.spec as Record<string, unknown>)['podTemplate'] = {}), SPEC],
     ['remove a spec field', (d) => void delete (d.spec as Record<string, unknown>)['job'], SPEC],
-    ['change the Flink configuration', (d) => void (d.spec.flinkConfiguration['a' as 'x'] = 'b'), SPEC],
+    [
+      'change the Flink configuration',
+      (d) => void ((d.spec.flinkConfiguration as Record<string, string>)['a'] = 'b'),
+      SPEC,
+    ],
     [
       'turn its autoscaling label off',
       (d) => void (d.metadata.labels['flink-autoscaler.io/enabled'] = 'false'),
@@ -165,7 +169,7 @@ describe('the job service account may not', () => {
     ],
     [
       'add another annotation',
-      (d) => void (d.metadata.annotations['example.com/x' as 'x'] = 'y'),
+      (d) => void ((d.metadata.annotations as Record<string, string>)['example.com/x'] = 'y'),
       'a job service account may change only flink-autoscaler.io/ annotations of a FlinkDeployment',
     ],
     [

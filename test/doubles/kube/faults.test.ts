@@ -139,6 +139,25 @@ describe('silence: open, never an answer, never closed', () => {
   });
 });
 
+describe('every fault can aim at watches (verb watch)', () => {
+  it('internalError, conflict and delay on a watch; a list is not a watch', async () => {
+    double.setFault({ kind: 'internalError', match: { verbs: ['watch'] } });
+    expect((await request(double.url, fd())).status).toBe(200); // a list: not matched
+    expect((await request(double.url, `${fd()}?watch=true`)).status).toBe(500);
+    double.setFault({ kind: 'conflict', match: { verbs: ['watch'] } });
+    expect(
+      (await request(double.url, `/apis/flink.apache.org/v1beta1/watch/namespaces/${ns}/flinkdeployments`))
+        .status,
+    ).toBe(409);
+    double.setFault({ kind: 'delay', ms: 300, match: { verbs: ['watch'] } });
+    const started = Date.now();
+    const stream = await openWatch(`${double.url}${fd()}?watch=1&timeoutSeconds=1`);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(stream.response.status).toBe(200);
+    stream.close();
+  });
+});
+
 describe('tooManyRequests as API Priority and Fairness sends it', () => {
   it('plain text with Retry-After (what APF writes), or a Status with Retry-After and details.retryAfterSeconds; watches too', async () => {
     double.setFault({ kind: 'tooManyRequests', retryAfterSeconds: 3, match: { verbs: ['watch'] } });

@@ -7,17 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRule } from '../doubles/kube/index.js';
-import {
-  gatewayRules as gatewayRulesOfItsTests,
-  asserterRule as asserterRuleOfItsTests,
-} from '../fixtures/gateway.js';
-import {
-  gatewayRules,
-  grafanaAsserterRule,
-  injectorRules,
-  scalerRules,
-  sidecarRules,
-} from '../fixtures/rbac.js';
+import { gatewayRules, injectorRules, scalerRules, sidecarRules } from '../fixtures/rbac.js';
 import { ensureHelm } from './helm.js';
 import { NAMESPACE, RELEASE, at, ofKind, render, type K8sObject } from './render.js';
 
@@ -151,16 +141,6 @@ describe('RBAC with two job namespaces (ci/jobs-values.yaml)', () => {
   it('with gateway.scope cluster, the same rights for the gateway in every namespace', () => {
     const cluster = render({ values: ['jobs-values.yaml'], set: ['gateway.scope=cluster'] });
     expect(sorted(grants(cluster, GATEWAY))).toEqual(sorted(expand(gatewayRules(undefined, GATEWAY.user))));
-  });
-
-  it("the gateway's rights are those its own tests run with (test/fixtures/gateway.ts)", () => {
-    expect(sorted(expand(gatewayRulesOfItsTests(['a', 'b'], GATEWAY.user)))).toEqual(
-      sorted(expand(gatewayRules(['a', 'b'], GATEWAY.user))),
-    );
-    const grafana = 'system:serviceaccount:monitoring:grafana';
-    expect(sorted(expand([asserterRuleOfItsTests(grafana)]))).toEqual(
-      sorted(expand([grafanaAsserterRule(grafana)])),
-    );
   });
 
   it("lets Grafana's named service account speak for people (the virtual assert on people), and nothing else", () => {

@@ -7,6 +7,7 @@ import {
   type KubeDouble,
   type KubeDoubleOptions,
 } from '../doubles/kube/index.js';
+import type { PythonClient } from './python-client.js';
 
 export const ns = 'conformance';
 /** For beforeAll: starting the double (its TLS key) and the Python client can take seconds on a loaded machine. */
@@ -18,9 +19,22 @@ export const viewerToken = 'conformance-viewer-token';
 export const boundToken = 'conformance-bound-token';
 export const boundUser = 'system:serviceaccount:monitoring:grafana';
 
+/** Changes each kind's watch cache holds in the conformance double (the API server's default is 100). */
+export const watchCacheSize = 20;
+/** BOOKMARK interval of the conformance double (the API server's is a minute). */
+export const bookmarkIntervalMs = 100;
+
+/** What the Python cases run against: set by python.test.ts's beforeAll, before any case's. */
+export interface Conformance {
+  double: KubeDouble;
+  py: PythonClient;
+}
+
 export async function startConformanceDouble(options: KubeDoubleOptions = {}): Promise<KubeDouble> {
   return startKubeDouble({
     namespace: ns,
+    watchCacheSize,
+    bookmarkIntervalMs,
     users: [
       { token: adminToken, username: 'conformance-admin', groups: ['system:masters'] },
       { token: viewerToken, username: 'viewer' },

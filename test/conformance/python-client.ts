@@ -1,7 +1,7 @@
 /**
  * The official Kubernetes Python client (Debian's python3-kubernetes for /usr/bin/python3) as a step runner:
- * one process per test file, one JSON line per step (python/driver.py), the step's outcome as the client
- * surfaced it. A missing python3-kubernetes fails the tests: it is never a reason to skip.
+ * one process for all the Python cases (python.test.ts), one JSON line per step (python/driver.py), each
+ * step's outcome as the client surfaced it. A missing python3-kubernetes fails the tests, never skips them.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -182,7 +182,7 @@ export async function startPythonClient(kubeconfig: string, namespace: string): 
 }
 
 /**
- * startPythonClient for a test file's beforeAll: when the client cannot start (python3-kubernetes missing),
+ * startPythonClient for a beforeAll: when the client cannot start (python3-kubernetes missing),
  * every step rejects with that reason, so each test fails naming it (a failing beforeAll would only mark
  * the tests skipped).
  */

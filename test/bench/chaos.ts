@@ -3,7 +3,7 @@
  * accelerated: about 6 minutes and a half of wall time) against the Flink and Kubernetes doubles with faults
  * from the whole catalogue, seeded. Prints the table, merges the figures into test/bench/chaos.json and
  * writes test/bench/chaos.md. Environment: CHAOS_SEED, CHAOS_HOURS, CHAOS_TIME_SCALE, CHAOS_SIDECARS,
- * CHAOS_TRACE, CHAOS_TRACE_OFFSET_HOURS. Exits 1 when a zero target (wrong, double, lost) is missed.
+ * CHAOS_TRACE, CHAOS_TRACE_OFFSET_HOURS; CHAOS_RECORDS=FILE keeps the raw records. Exits 1 when a zero target (wrong, double, lost) is missed.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,6 +25,7 @@ const options = {
 };
 const started = Date.now();
 const records = await runSoakProcess(options);
+if (env.CHAOS_RECORDS) writeFileSync(env.CHAOS_RECORDS, JSON.stringify(records));
 const verdict = judge(records);
 const command = `npm run bench:chaos${
   Object.entries(options)

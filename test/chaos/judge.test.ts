@@ -262,19 +262,26 @@ describe('recoveries', () => {
     seen(T0 + 10 * MIN + 5 * S, 1, 60);
     seen(T0 + 10 * MIN + 30 * S, 1, 60.001);
     records.faults.push({ kind: 'flink:down', target: 'flink', start: T0 + 20 * MIN, end: T0 + 25 * MIN });
-    records.faults.push({ kind: 'flink:nan', target: 'flink', start: T0 + 40 * MIN, end: T0 + 41 * MIN });
+    records.faults.push({ kind: 'flink:empty', target: 'flink', start: T0 + 30 * MIN, end: T0 + 31 * MIN });
+    records.faults.push({ kind: 'flink:nan', target: 'flink', start: T0 + 32 * MIN, end: T0 + 41 * MIN });
     seen(T0 + 25 * MIN + 60 * S, 0, 60.001, false);
     seen(T0 + 25 * MIN + 125 * S, 0, 60.001, true);
     expect(recoveries(records).map((r) => [r.kind, r.seconds])).toEqual([
       ['kube:restart', 30],
       ['flink:down', 125],
+      ['flink:empty', undefined],
       ['flink:nan', undefined],
     ]);
+    expect(summarizeRecoveries(recoveries(records))['flink:empty']).toMatchObject({
+      unrecovered: 0,
+      interrupted: 1,
+    });
     expect(summarizeRecoveries(recoveries(records))['flink:nan']).toEqual({
       count: 1,
       medianSeconds: null,
       maxSeconds: null,
       unrecovered: 1,
+      interrupted: 0,
     });
   });
 });
@@ -317,6 +324,9 @@ describe('schedule', () => {
       }
     }
     expect(Math.min(...planned.map((p) => p.at))).toBeGreaterThanOrEqual(600);
+    const quiet = schedule({ ...options, quiet: [9000, 12_600] });
+    expect(quiet.filter((p) => p.at + p.seconds >= 9000 && p.at < 12_600)).toEqual([]);
+    expect(quiet.some((p) => p.at >= 12_600)).toBe(true);
     expect(Math.max(...planned.map((p) => p.at))).toBeLessThan(6 * 3600 - 600);
   });
 });

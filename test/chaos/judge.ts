@@ -343,6 +343,8 @@ export interface Recovery {
   at: number;
   /** Seconds from the fault's end until every sidecar saw the probe (Kubernetes, sidecar faults) or one could decide again (Flink), or undefined if never. */
   seconds: number | undefined;
+  /** The next fault on the same target began before it recovered (not measured). */
+  interrupted?: boolean;
 }
 
 /** Recovery after each fault: watching again (a change made after it seen by every sidecar) or deciding again (Flink). */
@@ -363,14 +365,23 @@ export function recoveries(records: SoakRecords): Recovery[] {
       seconds: all ? secondsOf(Math.max(...(seen as number[])) - probe.at) : undefined,
     });
   }
-  for (const fault of records.faults.filter((f: FaultRecord) => f.target === 'flink')) {
+  const flink = records.faults.filter((f: FaultRecord) => f.target === 'flink');
+  for (const [i, fault] of flink.entries()) {
+    // Until the next Flink fault begins: a recovery it cuts short is not measured (interrupted).
+    const next = flink[i + 1]?.start ?? Infinity;
     const back = records.observations.find(
-      (o) => o.at >= fault.end && o.signals && o.lastCycleAt !== undefined && o.lastCycleAt >= fault.end,
+      (o) =>
+        o.at >= fault.end &&
+        o.at < next &&
+        o.signals &&
+        o.lastCycleAt !== undefined &&
+        o.lastCycleAt >= fault.end,
     );
     result.push({
       kind: fault.kind,
       at: fault.end,
       seconds: back ? secondsOf(back.at - fault.end) : undefined,
+      ...(back === undefined && next < records.end ? { interrupted: true } : {}),
     });
   }
   return result.sort((a, b) => a.at - b.at);
@@ -382,6 +393,8 @@ export interface RecoverySummary {
   maxSeconds: number | null;
   /** Faults after which the sidecars never recovered before the run ended. */
   unrecovered: number;
+  /** Faults whose recovery the next fault cut short (not measured). */
+  interrupted: number;
 }
 
 export function summarizeRecoveries(list: readonly Recovery[]): Record<string, RecoverySummary> {
@@ -394,7 +407,8 @@ export function summarizeRecoveries(list: readonly Recovery[]): Record<string, R
       count: items.length,
       medianSeconds: seconds.length === 0 ? null : (seconds[Math.floor((seconds.length - 1) / 2)] as number),
       maxSeconds: seconds.length === 0 ? null : (seconds.at(-1) as number),
-      unrecovered: items.length - seconds.length,
+      unrecovered: items.filter((r) => r.seconds === undefined && r.interrupted !== true).length,
+      interrupted: items.filter((r) => r.interrupted === true).length,
     };
   }
   return summary;

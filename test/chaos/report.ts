@@ -29,7 +29,13 @@ export function figures(records: SoakRecords, verdict: Verdict): Record<string, 
     recoverySeconds: Object.fromEntries(
       Object.entries(verdict.recoveries).map(([kind, r]) => [
         kind,
-        { count: r.count, median: r.medianSeconds, max: r.maxSeconds, unrecovered: r.unrecovered },
+        {
+          count: r.count,
+          median: r.medianSeconds,
+          max: r.maxSeconds,
+          unrecovered: r.unrecovered,
+          interrupted: r.interrupted,
+        },
       ]),
     ),
     chaosSoak: {
@@ -87,7 +93,7 @@ export function table(records: SoakRecords, verdict: Verdict, command: string): 
   ];
   const recovery = Object.entries(verdict.recoveries).map(
     ([kind, r]) =>
-      `| ${kind} | ${r.count} | ${r.medianSeconds ?? '–'} | ${r.maxSeconds ?? '–'} | ${r.unrecovered} |`,
+      `| ${kind} | ${r.count} | ${r.medianSeconds ?? '–'} | ${r.maxSeconds ?? '–'} | ${r.unrecovered} | ${r.interrupted} |`,
   );
   const findings = [
     ...verdict.wrong.map((x) => ['wrong', x] as const),
@@ -113,8 +119,8 @@ export function table(records: SoakRecords, verdict: Verdict, command: string): 
     '',
     'Kubernetes faults, sidecar kills and restarts: seconds of job time from the fault’s end (an API server restart or compaction: the fault itself) until every sidecar shows a policy annotation changed just after it (it watches again). Flink faults: until a sidecar has a full window again and completed a cycle after the fault (it can decide again). Status polled every 5 s.',
     '',
-    '| fault | times | median s | max s | never recovered |',
-    '| --- | --- | --- | --- | --- |',
+    '| fault | times | median s | max s | never recovered | cut short by the next fault |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...recovery,
     '',
     '## Findings',

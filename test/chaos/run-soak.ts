@@ -24,6 +24,7 @@ export const SOAK_DEFAULTS: SoakProcessOptions = {
   traceOffsetHours: 7,
   meanGapSeconds: { kube: 360, flink: 480, other: 2400 },
   warmupSeconds: 600,
+  quietHours: [2.5, 3.5],
   manualHoldSeconds: 1200,
 };
 

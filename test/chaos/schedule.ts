@@ -59,7 +59,10 @@ export const CATALOGUE: Record<'kube' | 'flink' | 'other', Record<string, Draw>>
       },
     }),
     'kube:500': (r) => ({ seconds: 300, detail: { times: Math.ceil(between(r, 1, 5)) } }),
-    'kube:conflict': (r) => ({ seconds: 900, detail: { times: Math.ceil(between(r, 1, 3)) } }),
+    'kube:conflict': (r) => ({
+      seconds: 900,
+      detail: { times: Math.ceil(between(r, 1, 3)), resource: pick(r, ['flinkdeployments', 'leases']) },
+    }),
     'kube:delay': (r) => ({
       seconds: 300,
       detail: { times: Math.ceil(between(r, 2, 8)), ms: Math.round(between(r, 1000, 10_000)) },
@@ -100,6 +103,8 @@ export interface ScheduleOptions {
   cooldownSeconds: number;
   /** Mean gap between faults per track, virtual seconds. */
   meanGapSeconds: { kube: number; flink: number; other: number };
+  /** [from, to) virtual seconds with no fault active: the steady state the request budget is measured in. */
+  quiet?: readonly [number, number];
 }
 
 /** Faults in time order, drawn from the seed; a track's next fault starts after the previous one ended. */
@@ -113,6 +118,11 @@ export function schedule(options: ScheduleOptions): PlannedFault[] {
     for (;;) {
       t += -Math.log(1 - random()) * options.meanGapSeconds[track];
       if (t >= options.seconds - options.cooldownSeconds) break;
+      const quiet = options.quiet;
+      if (quiet !== undefined && t < quiet[1] && t >= quiet[0]) {
+        t = quiet[1];
+        continue;
+      }
       if (deck.length === 0) {
         deck = [...kinds];
         for (let i = deck.length - 1; i > 0; i--) {
@@ -123,6 +133,11 @@ export function schedule(options: ScheduleOptions): PlannedFault[] {
       const kind = deck.pop() as string;
       const draw = CATALOGUE[track][kind] as Draw;
       const { seconds, detail } = draw(random);
+      if (quiet !== undefined && t < quiet[0] && t + seconds >= quiet[0]) {
+        deck.push(kind);
+        t = quiet[1];
+        continue;
+      }
       const target = kind.split(':')[0] as PlannedFault['target'];
       planned.push({ kind, target, at: Math.round(t), seconds: Math.round(seconds), detail });
       t += seconds;

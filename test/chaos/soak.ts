@@ -64,6 +64,8 @@ export interface SoakOptions {
   /** Mean gap between faults per track, virtual seconds. */
   meanGapSeconds: { kube: number; flink: number; other: number };
   warmupSeconds: number;
+  /** [from, to) hours of the run without faults (the steady state); none when absent. */
+  quietHours?: [number, number];
   /** Manual hold after an unannotated replica change (the sidecar's --manual-hold-seconds). */
   manualHoldSeconds: number;
   /**
@@ -415,6 +417,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
     warmupSeconds: options.warmupSeconds,
     cooldownSeconds: 600,
     meanGapSeconds: options.meanGapSeconds,
+    ...(options.quietHours
+      ? { quiet: [options.quietHours[0] * 3600, options.quietHours[1] * 3600] as const }
+      : {}),
   });
   options.progress({
     msg: 'soak planned',
@@ -454,7 +459,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
       case 'kube:500':
         return { kind: 'internalError', times };
       case 'kube:conflict':
-        return { kind: 'conflict', times, match: { resource: 'flinkdeployments' } };
+        return { kind: 'conflict', times, match: { resource: String(d['resource'] ?? 'flinkdeployments') } };
       case 'kube:delay':
         return { kind: 'delay', times, ms: Number(d['ms']) };
       default:

@@ -4,7 +4,6 @@
  * writes the scale and the hold to the FlinkDeployment itself; it never contacts a pod.
  */
 import type { Command } from 'commander';
-import { NAME } from '../gateway/names.js';
 import { DEFAULT_USER_PREFIX } from '../gateway/person.js';
 import { DEFAULT_MAX_HOLD_SECONDS } from '../gateway/scale-body.js';
 import { serveGateway } from '../gateway/serve.js';
@@ -15,6 +14,7 @@ import {
   DEFAULT_REQUESTS_PER_MINUTE,
 } from '../gateway/server.js';
 import { hostPort } from '../http/listen.js';
+import { namespaceSet } from '../injector/event-gate.js';
 import { CliError } from './exit.js';
 import { connectFromFlags } from './kube-connection.js';
 import { jsonLogger } from './logger.js';
@@ -43,17 +43,11 @@ interface GatewayOptions {
 
 /** The namespaces of --namespaces (empty: none served); a name that cannot be a namespace is a CliError. */
 export function namespaceList(text: string): Set<string> {
-  const names = text
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
-  const bad = names.filter((name) => !NAME.test(name) || name.length > 63);
-  if (bad.length > 0) {
-    throw new CliError(
-      `--namespaces must list Kubernetes namespaces, comma-separated; not: ${bad.join(', ')}`,
-    );
+  try {
+    return namespaceSet(text);
+  } catch (error) {
+    throw new CliError((error as Error).message);
   }
-  return new Set(names);
 }
 
 function wholeNumber(flag: string, text: string, min: number): number {

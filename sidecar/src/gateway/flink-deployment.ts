@@ -6,7 +6,12 @@
  * scale as ONE merge patch: `metadata.resourceVersion` (the precondition), `spec.taskManager.replicas`
  * and the hold annotation.
  */
-import { RESCALE_TIMEOUT_MS, type PolicyConfig, type RescaleRecord } from '@flink-autoscaler/shared';
+import {
+  RESCALE_TIMEOUT_MS,
+  workerBounds,
+  type PolicyConfig,
+  type RescaleRecord,
+} from '@flink-autoscaler/shared';
 import type { KubeConnection } from '../kube/connection.js';
 import {
   modeOf,
@@ -42,12 +47,8 @@ export async function readDeployment(
  * capped by max parallelism.
  */
 export function boundsOf(deployment: FlinkDeployment, base: PolicyConfig): { min: number; max: number } {
-  const c = policyOf(deployment, base).config;
-  const byParallelism =
-    c.maxParallelism === undefined
-      ? Number.POSITIVE_INFINITY
-      : Math.floor(c.maxParallelism / c.slotsPerWorker);
-  return { min: c.minWorkers, max: Math.max(c.minWorkers, Math.min(c.maxWorkers, byParallelism)) };
+  const { min, max } = workerBounds(policyOf(deployment, base).config);
+  return { min, max };
 }
 
 /** The rescale the autoscaler started and has not seen settle (within its timeout), if any. */

@@ -59,21 +59,6 @@ export function fd(name: string, replicas = 2, labels?: Record<string, string>):
   return flinkDeployment({ name, namespace: ns, replicas, ...(labels === undefined ? {} : { labels }) });
 }
 
-/**
- * `double.restart()`: the API server restarting (every watch and connection dropped, the watch cache empty).
- * The unkind-double work of issue 10 adds it to the double; while it is missing the calling test fails here,
- * before it starts anything.
- */
-export function apiServerRestart(double: KubeDouble): () => Promise<void> {
-  const restart = (double as Partial<Record<'restart', () => unknown>>).restart;
-  if (typeof restart !== 'function') {
-    throw new Error('the kube double has no restart(): an API server restart cannot be played (issue 10)');
-  }
-  return async () => {
-    await restart.call(double);
-  };
-}
-
 /** The Status message of a 409 for a stale resourceVersion, as the registry words it. */
 export function conflictMessage(groupResource: string, name: string): string {
   return `Operation cannot be fulfilled on ${groupResource} "${name}": the object has been modified; please apply your changes to the latest version and try again`;

@@ -8,14 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectlBinary, runKubectl, type KubeDouble, type KubectlResult } from '../doubles/kube/index.js';
-import {
-  apiServerRestart,
-  fd,
-  ns,
-  startConformanceDouble,
-  storedReplicas,
-  startupTimeoutMs,
-} from './double.js';
+import { fd, ns, startConformanceDouble, storedReplicas, startupTimeoutMs } from './double.js';
 
 let double: KubeDouble;
 let kubeconfig: string;
@@ -60,7 +53,6 @@ describe('kubectl get and watch', () => {
   });
 
   it('get -w --output-watch-events prints ADDED and MODIFIED, and ends when the API server restarts', async () => {
-    const restart = apiServerRestart(double);
     seed('k-watch', 2);
     const child = spawn(
       kubectlBinary,
@@ -99,7 +91,7 @@ describe('kubectl get and watch', () => {
         metadata: { ...current.metadata, labels: { changed: 'yes' } },
       });
       await waitFor(/^MODIFIED\s+k-watch\s/m);
-      await restart();
+      double.restart();
       const ended = await Promise.race([
         exited.then(() => true),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000)),

@@ -6,9 +6,10 @@
  */
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OPTION_SPECS, flagName, type OptionSpec } from '@flink-autoscaler/shared';
+import { OPTION_SPECS, flagName } from '@flink-autoscaler/shared';
 import { registerGateway } from '../../sidecar/src/cli/gateway.js';
 import { ensureHelm } from './helm.js';
+import { everyPolicyValue, policyArgs } from './policy-args.js';
 import {
   NAMESPACE,
   RELEASE,
@@ -95,24 +96,18 @@ describe('the gateway flags', () => {
   });
 
   it("carry the policy values as the injector's do, the same list: a scale's bounds are the sidecar's", () => {
-    const policyFlags = new Set(OPTION_SPECS.map(flagName));
-    const policyArgs = (objects: K8sObject[], name: string, container: string) =>
-      (containerOf(one(objects, 'Deployment', name), container).args ?? []).filter((a) =>
-        policyFlags.has(a.split('=')[0] as string),
-      );
     const same = (options: RenderOptions) => {
       const objects = render(options);
-      const gateway = policyArgs(objects, GATEWAY, 'gateway');
-      expect(gateway).toEqual(policyArgs(objects, INJECTOR, 'injector'));
+      const gateway = policyArgs(gatewayOf(objects).args ?? []);
+      expect(gateway).toEqual(
+        policyArgs(containerOf(one(objects, 'Deployment', INJECTOR), 'injector').args ?? []),
+      );
       return gateway;
     };
     expect(same({})).toEqual([]);
     expect(flag(same({ values: ['jobs-values.yaml'] }), '--max-workers')).toBe('40');
-    const everyOption = OPTION_SPECS.map(({ path, range }: OptionSpec) => {
-      const value = range.max === undefined ? range.min + 1 : (range.min + range.max) / 2;
-      return `policy.${path}=${value}`;
-    });
-    expect(new Set(same({ setJson: everyOption }).map((a) => a.split('=')[0]))).toEqual(policyFlags);
+    const every = same({ setJson: everyPolicyValue() }).map((a) => a.split('=')[0]);
+    expect(new Set(every)).toEqual(new Set(OPTION_SPECS.map(flagName)));
   });
 
   it('are options of `flink-autoscaler gateway`, in --flag=value form for those that take one; nothing of the old gateway', () => {

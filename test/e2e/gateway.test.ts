@@ -77,8 +77,9 @@ async function asGrafana(login: string): Promise<Record<string, string>> {
   return { Authorization: `Bearer ${GRAFANA_SA.token}`, 'X-Grafana-Id': await signer.sign({ login }) };
 }
 
-async function scale(name: string, headers: Record<string, string>, body: unknown) {
-  const res = await fetch(url(name, 'scale'), {
+/** POST …/scale, to the shared gateway or to the one at `at`. */
+async function scale(name: string, headers: Record<string, string>, body: unknown, at = gateway.url) {
+  const res = await fetch(url(name, 'scale', NS, at), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -181,20 +182,14 @@ describe('POST …/scale', () => {
       policy: policyFromFlags({ maxWorkers: '200' }),
     });
     try {
-      const scaleAt = async (name: string, replicas: number) => {
-        const res = await fetch(url(name, 'scale', NS, wide.url), {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', ...(await asGrafana('alice')) },
-          body: JSON.stringify({ replicas, reason: 'peak' }),
-        });
-        return { status: res.status, body: (await res.json()) as { error?: { message: string } } };
-      };
+      const scaleAt = async (name: string, replicas: number) =>
+        scale(name, await asGrafana('alice'), { replicas, reason: 'peak' }, wide.url);
       expect((await scaleAt('wide', 150)).status).toBe(200);
       expect(replicasOf('wide')).toBe(150);
       job('narrowed', 100, { 'flink-autoscaler.io/max-workers': '120' });
       const narrowed = await scaleAt('narrowed', 150);
       expect(narrowed.status).toBe(422);
-      expect(narrowed.body.error?.message).toContain('from 1 to 120');
+      expect(narrowed.body.error?.['message']).toContain('from 1 to 120');
       expect(replicasOf('narrowed')).toBe(100);
       expect((await scaleAt('narrowed', 120)).status).toBe(200);
     } finally {
@@ -341,15 +336,9 @@ describe('POST …/scale', () => {
     const fresh = await startGateway(kube, { grafanaJwksUrl: signer.jwksUrl });
     try {
       kube.setFault({ kind: 'internalError', times: Infinity, match: { resource: 'tokenreviews' } });
-      const res = await fetch(url('closed', 'scale', NS, fresh.url), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...(await asGrafana('alice')) },
-        body: JSON.stringify({ replicas: 3, reason: 'x' }),
-      });
+      const res = await scale('closed', await asGrafana('alice'), { replicas: 3, reason: 'x' }, fresh.url);
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { error: { reason: string } }).error.reason).toBe(
-        'kubernetes-unavailable',
-      );
+      expect(res.body.error?.['reason']).toBe('kubernetes-unavailable');
       expect(replicasOf('closed')).toBe(2);
     } finally {
       await fresh.close();

@@ -18,6 +18,7 @@ import {
   type AutoscalerState,
   type Evaluation,
   type PolicyConfig,
+  workerBounds,
 } from '@flink-autoscaler/shared';
 import type { Collected, FlinkCollector } from '../flink/collect.js';
 import { KubeError, type KubeClient } from '../kube/client.js';
@@ -692,12 +693,8 @@ export class Sidecar implements SidecarApi {
   // SidecarApi
 
   bounds(): { min: number; max: number } {
-    const c = this.lastEvaluation?.config ?? this.config;
-    const byParallelism =
-      c.maxParallelism === undefined
-        ? Number.POSITIVE_INFINITY
-        : Math.floor(c.maxParallelism / c.slotsPerWorker);
-    return { min: c.minWorkers, max: Math.max(c.minWorkers, Math.min(c.maxWorkers, byParallelism)) };
+    const { min, max } = workerBounds(this.lastEvaluation?.config ?? this.config);
+    return { min, max };
   }
 
   ready(): { ready: boolean; reason: string } {

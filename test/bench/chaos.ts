@@ -3,7 +3,8 @@
  * accelerated: about 6 minutes and a half of wall time) against the Flink and Kubernetes doubles with faults
  * from the whole catalogue, seeded. Prints the table, merges the figures into test/bench/chaos.json and
  * writes test/bench/chaos.md. Environment: CHAOS_SEED, CHAOS_HOURS, CHAOS_TIME_SCALE, CHAOS_SIDECARS,
- * CHAOS_TRACE, CHAOS_TRACE_OFFSET_HOURS; CHAOS_RECORDS=FILE keeps the raw records. Exits 1 when a zero target (wrong, double, lost) is missed.
+ * CHAOS_TRACE, CHAOS_TRACE_OFFSET_HOURS; CHAOS_RECORDS=FILE keeps the raw records; CHAOS_SIDECAR_LOG=warn relays
+ * the sidecars' warnings and errors. Exits 1 when a zero target (wrong, double, lost) is missed.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -42,6 +43,6 @@ const text = table(records, verdict, command);
 writeFileSync(join(root, 'test/bench/chaos.md'), text);
 process.stdout.write(text);
 process.stderr.write(
-  `${JSON.stringify({ source: 'bench-chaos', msg: 'done', wallSeconds: Math.round((Date.now() - started) / 1000), wrongScales: verdict.wrong.length, doubleScales: verdict.double.length, lostState: verdict.lost.length })}\n`,
+  `${JSON.stringify({ source: 'bench-chaos', msg: 'done', wallSeconds: Math.round((Date.now() - started) / 1000), ...verdict.counts })}\n`,
 );
 if (verdict.wrong.length + verdict.double.length + verdict.lost.length > 0) process.exitCode = 1;

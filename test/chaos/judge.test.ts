@@ -110,6 +110,31 @@ describe('wrongScales', () => {
     expect(wrongScales(records).map((f) => f.rule)).toEqual(['untrusted-tick']);
   });
 
+  it('judges a scale by the answers its own sidecar had, not the other one’s', () => {
+    const records = withScale(clean(), T0 + 60 * MIN);
+    records.flinkAnswers.push({ at: T0 + 60 * MIN - 4 * S, fault: 'restarting', sidecar: 1 });
+    expect(wrongScales(records)).toEqual([]);
+    records.flinkAnswers.push({ at: T0 + 60 * MIN - 3 * S, fault: 'restarting', sidecar: 0 });
+    expect(wrongScales(records).map((f) => f.rule)).toEqual(['untrusted-tick', 'untrusted-window']);
+    expect(judge(records).counts.wrongScales).toBe(1);
+  });
+
+  it('looks at the answers before the decision (the state write), not those between it and the scale', () => {
+    const records = withScale(clean(), T0 + 60 * MIN);
+    records.kubeRequests.push({
+      at: T0 + 60 * MIN - 10 * S,
+      sidecar: 0,
+      verb: 'patch',
+      resource: 'flinkdeployments',
+      subresource: '',
+      status: 200,
+    });
+    records.flinkAnswers.push({ at: T0 + 60 * MIN - 4 * S, fault: 'restarting', sidecar: 0 });
+    expect(wrongScales(records)).toEqual([]);
+    records.flinkAnswers.push({ at: T0 + 60 * MIN - 12 * S, fault: 'nan', sidecar: 0 });
+    expect(wrongScales(records).map((f) => f.rule)).toEqual(['untrusted-tick']);
+  });
+
   it('calls a scale whose window saw the job RESTARTING wrong (untrusted-window)', () => {
     const records = withScale(clean(), T0 + 60 * MIN);
     records.flinkAnswers.push({ at: T0 + 60 * MIN - 90 * S, fault: 'restarting' });
@@ -291,6 +316,7 @@ describe('judge', () => {
     const records = withScale(clean(), T0 + 60 * MIN, 25);
     const verdict = judge(records);
     expect([verdict.wrong.length, verdict.double.length, verdict.lost.length]).toEqual([1, 0, 0]);
+    expect(verdict.counts).toEqual({ wrongScales: 1, doubleScales: 0, lostState: 0 });
     expect(verdict.scales).toEqual({ bySidecars: 1, byPeople: 0 });
   });
 });

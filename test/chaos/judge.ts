@@ -52,29 +52,55 @@ export function settledAt(
   return truth.find((t) => t.at >= at && t.at <= until && t.status === 'RUNNING' && t.active === to)?.at;
 }
 
+/**
+ * When a sidecar decided a scale: its last write of the FlinkDeployment (the rescale recorded in the state)
+ * within the minute before the scale write that made the change; the change itself when there is none.
+ */
+export function decisionTime(records: SoakRecords, change: ReplicaChangeRecord): number {
+  const requests = records.kubeRequests.filter((r) => r.sidecar === change.by && r.at <= change.at);
+  const scale = requests.filter((r) => r.subresource === 'scale' && r.replicas === change.to).at(-1);
+  const until = scale?.at ?? change.at;
+  const state = requests
+    .filter(
+      (r) =>
+        r.resource === 'flinkdeployments' &&
+        r.subresource === '' &&
+        (r.verb === 'patch' || r.verb === 'update') &&
+        r.at <= until &&
+        r.at >= until - 60_000,
+    )
+    .at(-1);
+  return state?.at ?? change.at;
+}
+
 /** Wrong scales: each sidecar-made replica change checked against the bounds, Flink's trust, pauses, holds and the true load. */
 export function wrongScales(records: SoakRecords): Finding[] {
   const { policy } = records;
   const findings: Finding[] = [];
   const intervalMs = policy.intervalSeconds * 1000;
   const windowMs = policy.windowSeconds * 1000;
-  const answers = records.flinkAnswers;
   for (const change of sidecarChanges(records)) {
     const { at, from, to } = change;
+    // What this sidecar was told (answers to the other sidecar are not what it decided on).
+    const answers = records.flinkAnswers.filter((a) => a.sidecar === undefined || a.sidecar === change.by);
     const what = `sidecar ${String(change.by)} scaled ${from} → ${to}`;
     const add = (rule: string, message: string) =>
       findings.push({ at, rule, message: `${what}: ${message}` });
     if (to === undefined || to < policy.minWorkers || to > policy.maxWorkers) {
       add('out-of-bounds', `outside [${policy.minWorkers}, ${policy.maxWorkers}]`);
     }
-    const tick = answers.filter((a) => a.at >= at - intervalMs && a.at <= at && UNTRUSTED_FLINK.has(a.fault));
+    // Decided when it recorded the rescale in the saved state (written before the scale), else at the scale.
+    const decided = decisionTime(records, change);
+    const tick = answers.filter(
+      (a) => a.at >= decided - intervalMs && a.at <= decided && UNTRUSTED_FLINK.has(a.fault),
+    );
     if (tick.length > 0) {
       add(
         'untrusted-tick',
         `Flink answered ${[...new Set(tick.map((a) => a.fault))].join(', ')} in the cycle it was decided on`,
       );
     }
-    const window = answers.filter((a) => a.at >= at - windowMs && a.at <= at);
+    const window = answers.filter((a) => a.at >= decided - windowMs && a.at <= decided);
     const breaking = window.filter((a) => WINDOW_BREAKING_FLINK.has(a.fault));
     const untrusted = window.filter((a) => UNTRUSTED_FLINK.has(a.fault));
     if (breaking.length > 0) {
@@ -415,6 +441,8 @@ export function summarizeRecoveries(list: readonly Recovery[]): Record<string, R
 }
 
 export interface Verdict {
+  /** Scales with at least one wrong finding, scales doubled, state items lost. */
+  counts: { wrongScales: number; doubleScales: number; lostState: number };
   wrong: Finding[];
   double: Finding[];
   lost: Finding[];
@@ -428,10 +456,15 @@ export interface Verdict {
 
 export function judge(records: SoakRecords): Verdict {
   const answers: FlinkAnswerRecord[] = records.flinkAnswers;
+  const wrong = wrongScales(records);
+  const double = doubleScales(records);
+  const lost = lostState(records);
+  const distinct = (findings: Finding[]) => new Set(findings.map((f) => f.at)).size;
   return {
-    wrong: wrongScales(records),
-    double: doubleScales(records),
-    lost: lostState(records),
+    counts: { wrongScales: distinct(wrong), doubleScales: distinct(double), lostState: lost.length },
+    wrong,
+    double,
+    lost,
     requests: requestFigures(records),
     recoveries: summarizeRecoveries(recoveries(records)),
     scales: {

@@ -77,10 +77,12 @@ export interface KubeRequestRecord {
   replicas?: number;
 }
 
-/** A Flink REST answer: when, and the fault mode the double answered it in. */
+/** A Flink REST request: when, the fault mode the double was in, and which sidecar asked. */
 export interface FlinkAnswerRecord {
   at: number;
   fault: string;
+  /** The sidecar that asked (each asks through its own proxy); undefined when not known. */
+  sidecar?: number;
 }
 
 /** A change the harness made (a policy annotation's value) after a fault, to time when sidecars see changes again. */

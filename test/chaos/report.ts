@@ -21,9 +21,9 @@ const round = (n: number, digits = 2) =>
 export function figures(records: SoakRecords, verdict: Verdict): Record<string, unknown> {
   const firstMinute = verdict.requests.firstMinuteAfterRestart;
   return {
-    wrongScales: verdict.wrong.length,
-    doubleScales: verdict.double.length,
-    lostState: verdict.lost.length,
+    wrongScales: verdict.counts.wrongScales,
+    doubleScales: verdict.counts.doubleScales,
+    lostState: verdict.counts.lostState,
     steadyRequestsPerMinutePerSidecar: round(verdict.requests.steadyPerMinutePerSidecar),
     firstMinuteRequestsAfterRestartPerSidecar: firstMinute.length === 0 ? null : Math.max(...firstMinute),
     recoverySeconds: Object.fromEntries(
@@ -75,9 +75,9 @@ export function table(records: SoakRecords, verdict: Verdict, command: string): 
   const steady = f['steadyRequestsPerMinutePerSidecar'] as number | null;
   const first = f['firstMinuteRequestsAfterRestartPerSidecar'] as number | null;
   const rows = [
-    ['wrong scales', String(verdict.wrong.length), '0', mark(verdict.wrong.length === 0)],
-    ['double scales', String(verdict.double.length), '0', mark(verdict.double.length === 0)],
-    ['lost state', String(verdict.lost.length), '0', mark(verdict.lost.length === 0)],
+    ['wrong scales', String(verdict.counts.wrongScales), '0', mark(verdict.counts.wrongScales === 0)],
+    ['double scales', String(verdict.counts.doubleScales), '0', mark(verdict.counts.doubleScales === 0)],
+    ['lost state', String(verdict.counts.lostState), '0', mark(verdict.counts.lostState === 0)],
     [
       'API requests per minute per sidecar, steady state (no Events, no scales)',
       `${steady ?? 'n/a'} (by sidecar: ${verdict.requests.steadyPerSidecar.map((n) => round(n)).join(', ')}; busiest minute ${verdict.requests.steadyMaxMinute}; ${verdict.requests.steadyMinutes} steady minutes)`,

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import { tmpdir } from 'node:os';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -238,6 +239,43 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
   for (let index = 0; index < options.sidecars; index++) {
     sidecars.push({ index, port: await freePort(), child: undefined, log: [], killedByHarness: false });
   }
+  // Each sidecar asks Flink through its own proxy, so every Flink answer is known by who asked (the judge
+  // checks a scale against the answers its own sidecar had). The proxy is down while Flink is.
+  const proxies = sidecars.map((sidecar) => {
+    const server = createHttpServer((req, res) => {
+      records.flinkAnswers.push({ at: Date.now(), fault: flink.fault, sidecar: sidecar.index });
+      const upstream = httpRequest(
+        { host: '127.0.0.1', port: flink.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => req.socket.destroy());
+      res.on('close', () => upstream.destroy());
+      req.pipe(upstream);
+    });
+    return { server, port: 0 };
+  });
+  const listen = (proxy: { server: Server; port: number }) =>
+    new Promise<void>((done) => proxy.server.listen(proxy.port, '127.0.0.1', () => done()));
+  for (const proxy of proxies) {
+    await listen(proxy);
+    proxy.port = (proxy.server.address() as { port: number }).port;
+  }
+  const setFlinkFault = async (mode: FaultMode, faultOptions: { slowMs?: number } = {}) => {
+    await setFlinkFault(mode, faultOptions);
+    for (const proxy of proxies) {
+      if (mode === 'down' && proxy.server.listening) {
+        await new Promise<void>((done) => {
+          proxy.server.close(() => done());
+          proxy.server.closeAllConnections();
+        });
+      } else if (mode !== 'down' && !proxy.server.listening) {
+        await listen(proxy);
+      }
+    }
+  };
   const launch = (sidecar: SidecarProcess) => {
     const sa = accounts[sidecar.index];
     if (!sa) throw new Error(`no account for sidecar ${sidecar.index}`);
@@ -249,7 +287,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
         preload,
         join(root, 'sidecar/dist/cli/main.js'),
         'sidecar',
-        ...['--flink-url', flink.url, '--namespace', NS, '--name', NAME],
+        ...['--flink-url', `http://127.0.0.1:${proxies[sidecar.index]?.port ?? flink.port}`],
+        ...['--namespace', NS, '--name', NAME],
         ...['--kubeconfig', kube.kubeconfig({ token: sa.token }, { namespace: NS })],
         ...['--listen', `127.0.0.1:${sidecar.port}`],
         ...['--max-workers', String(policy.maxWorkers), '--min-workers', String(policy.minWorkers)],
@@ -270,7 +309,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
       for (const line of lines) {
         sidecar.log.push(line);
         if (sidecar.log.length > 60) sidecar.log.shift();
-        if (/"level":"(warn|error)"/.test(line) && process.env.CHAOS_SIDECAR_LOG === 'warn') {
+        if (/"level":(40|50)\b/.test(line) && process.env.CHAOS_SIDECAR_LOG === 'warn') {
           options.progress({ msg: 'sidecar log', sidecar: sidecar.index, line: line.slice(0, 400) });
         }
       }
@@ -501,14 +540,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
       case 'flink': {
         const mode = p.kind.slice('flink:'.length);
         if (mode === 'slow-timeout') {
-          await flink.setFault('slow', { slowMs: FLINK_TIMEOUT_REAL_MS * 1.5 * options.timeScale });
+          await setFlinkFault('slow', { slowMs: FLINK_TIMEOUT_REAL_MS * 1.5 * options.timeScale });
         } else {
-          await flink.setFault(
+          await setFlinkFault(
             mode as FaultMode,
             mode === 'slow' ? { slowMs: Number(p.detail['slowMs']) } : {},
           );
         }
-        await finish(() => flink.setFault('none'), false);
+        await finish(() => setFlinkFault('none'), false);
         pendingUntil = Math.max(pendingUntil, Date.now() + 900_000);
         return;
       }
@@ -590,7 +629,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
             end: 0,
           };
           records.faults.push(record);
-          await flink.setFault('nan');
+          await setFlinkFault('nan');
           const asked = flink.requests.length;
           while (!flink.requests.slice(asked).some((r) => r.fault === 'nan')) await sleep(1000);
           const from = kube.flinkDeployments.get(NS, NAME)?.spec.taskManager?.replicas ?? 1;
@@ -600,7 +639,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
           ]);
           options.progress({ msg: 'sabotage: scaled while Flink answers NaN', at: clock(), from, status });
           await sleep(30_000);
-          await flink.setFault('none');
+          await setFlinkFault('none');
           record.end = Date.now();
         })();
       }, seconds * 400),
@@ -666,7 +705,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
       ...(replicas !== undefined ? { replicas } : {}),
     };
   });
-  records.flinkAnswers = flink.requests.map((r) => ({ at: flinkZero + r.time * 1000, fault: r.fault }));
+  for (const proxy of proxies) {
+    proxy.server.close();
+    proxy.server.closeAllConnections();
+  }
   await Promise.all([kube.close(), flink.close()]);
   return records;
 }

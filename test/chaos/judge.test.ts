@@ -69,6 +69,7 @@ function clean(): SoakRecords {
     probes: [],
     observations: [],
     crashes: [],
+    harnessErrors: [],
   };
 }
 

@@ -139,4 +139,6 @@ export interface SoakRecords {
   observations: StatusObservation[];
   /** Sidecar processes that exited on their own (not killed by the harness): index, code, last log lines. */
   crashes: { sidecar: number; at: number; code: number | null; log: string[] }[];
+  /** Faults the harness failed to inject (the run is then not what it claims). */
+  harnessErrors: string[];
 }

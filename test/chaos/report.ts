@@ -126,6 +126,9 @@ export function table(records: SoakRecords, verdict: Verdict, command: string): 
     '## Findings',
     '',
     ...(findings.length === 0 ? ['None.'] : findings),
+    ...(records.harnessErrors.length === 0
+      ? []
+      : ['', '## Faults the harness failed to inject', '', ...records.harnessErrors.map((e) => `- ${e}`)]),
     ...(verdict.crashes.length === 0
       ? []
       : [

@@ -196,6 +196,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
     probes: [],
     observations: [],
     crashes: [],
+    harnessErrors: [],
   };
 
   // The operator: a new replica count restarts the simulated job with that many TaskManagers.
@@ -264,7 +265,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
     proxy.port = (proxy.server.address() as { port: number }).port;
   }
   const setFlinkFault = async (mode: FaultMode, faultOptions: { slowMs?: number } = {}) => {
-    await setFlinkFault(mode, faultOptions);
+    await flink.setFault(mode, faultOptions);
     for (const proxy of proxies) {
       if (mode === 'down' && proxy.server.listening) {
         await new Promise<void>((done) => {
@@ -606,9 +607,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
   };
   const faultTimers = planned.map((p) =>
     setTimeout(() => {
-      void inject(p).catch((error: Error) =>
-        options.progress({ msg: 'fault failed', kind: p.kind, error: error.message }),
-      );
+      void inject(p).catch((error: Error) => {
+        records.harnessErrors.push(`${p.kind}: ${error.message}`);
+        options.progress({ msg: 'fault failed', kind: p.kind, error: error.message });
+      });
     }, p.at * 1000),
   );
 

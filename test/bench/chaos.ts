@@ -3,14 +3,15 @@
  * accelerated: about 6 minutes and a half of wall time) against the Flink and Kubernetes doubles with faults
  * from the whole catalogue, seeded. Prints the table, merges the figures into test/bench/chaos.json and
  * writes test/bench/chaos.md. Environment: CHAOS_SEED, CHAOS_HOURS, CHAOS_TIME_SCALE, CHAOS_SIDECARS,
- * CHAOS_TRACE, CHAOS_TRACE_OFFSET_HOURS; CHAOS_RECORDS=FILE keeps the raw records; CHAOS_SIDECAR_LOG=warn relays
+ * CHAOS_TRACE, CHAOS_TRACE_OFFSET_HOURS; CHAOS_RECORDS=FILE keeps the raw records (CHAOS_FROM_RECORDS=FILE judges them again); CHAOS_SIDECAR_LOG=warn relays
  * the sidecars' warnings and errors. Exits 1 when a zero target (wrong, double, lost) is missed.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { judge } from '../chaos/judge.js';
 import { figures, mergeFigures, table } from '../chaos/report.js';
+import type { SoakRecords } from '../chaos/records.js';
 import { runSoakProcess, SOAK_DEFAULTS } from '../chaos/run-soak.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,7 +26,10 @@ const options = {
   traceOffsetHours: Number(env.CHAOS_TRACE_OFFSET_HOURS ?? SOAK_DEFAULTS.traceOffsetHours),
 };
 const started = Date.now();
-const records = await runSoakProcess(options);
+// CHAOS_FROM_RECORDS=FILE judges the records of an earlier run (kept with CHAOS_RECORDS) again, without running.
+const records = env.CHAOS_FROM_RECORDS
+  ? (JSON.parse(readFileSync(env.CHAOS_FROM_RECORDS, 'utf8')) as SoakRecords)
+  : await runSoakProcess(options);
 if (env.CHAOS_RECORDS) writeFileSync(env.CHAOS_RECORDS, JSON.stringify(records));
 const verdict = judge(records);
 const command = `npm run bench:chaos${

@@ -371,6 +371,20 @@ export interface Recovery {
   seconds: number | undefined;
   /** The next fault on the same target began before it recovered (not measured). */
   interrupted?: boolean;
+  /** Other faults active between the fault's end and the recovery (they may have slowed it). */
+  overlapping?: string[];
+}
+
+/** Faults other than `self` active in [from, to]. */
+function overlapping(
+  records: SoakRecords,
+  self: { kind: string; at: number },
+  from: number,
+  to: number,
+): string[] {
+  return records.faults
+    .filter((f) => f.start <= to && f.end >= from && !(f.kind === self.kind && f.end === self.at))
+    .map((f) => f.kind);
 }
 
 /** Recovery after each fault: watching again (a change made after it seen by every sidecar) or deciding again (Flink). */
@@ -410,6 +424,12 @@ export function recoveries(records: SoakRecords): Recovery[] {
       ...(back === undefined && next < records.end ? { interrupted: true } : {}),
     });
   }
+  for (const r of result) {
+    if (r.seconds !== undefined) {
+      const others = overlapping(records, r, r.at, r.at + r.seconds * 1000);
+      if (others.length > 0) r.overlapping = others;
+    }
+  }
   return result.sort((a, b) => a.at - b.at);
 }
 
@@ -421,6 +441,8 @@ export interface RecoverySummary {
   unrecovered: number;
   /** Faults whose recovery the next fault cut short (not measured). */
   interrupted: number;
+  /** The slowest recovery's overlapping faults, if any. */
+  slowestOverlapping?: string[];
 }
 
 export function summarizeRecoveries(list: readonly Recovery[]): Record<string, RecoverySummary> {
@@ -436,6 +458,10 @@ export function summarizeRecoveries(list: readonly Recovery[]): Record<string, R
       unrecovered: items.filter((r) => r.seconds === undefined && r.interrupted !== true).length,
       interrupted: items.filter((r) => r.interrupted === true).length,
     };
+    const slowest = items
+      .filter((r) => r.seconds !== undefined)
+      .sort((a, b) => (b.seconds as number) - (a.seconds as number))[0];
+    if (slowest?.overlapping) (summary[kind] as RecoverySummary).slowestOverlapping = slowest.overlapping;
   }
   return summary;
 }

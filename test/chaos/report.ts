@@ -93,7 +93,7 @@ export function table(records: SoakRecords, verdict: Verdict, command: string): 
   ];
   const recovery = Object.entries(verdict.recoveries).map(
     ([kind, r]) =>
-      `| ${kind} | ${r.count} | ${r.medianSeconds ?? '–'} | ${r.maxSeconds ?? '–'} | ${r.unrecovered} | ${r.interrupted} |`,
+      `| ${kind} | ${r.count} | ${r.medianSeconds ?? '–'} | ${r.maxSeconds ?? '–'}${r.slowestOverlapping ? ` (with ${[...new Set(r.slowestOverlapping)].join(', ')})` : ''} | ${r.unrecovered} | ${r.interrupted} |`,
   );
   const findings = [
     ...verdict.wrong.map((x) => ['wrong', x] as const),
@@ -117,7 +117,7 @@ export function table(records: SoakRecords, verdict: Verdict, command: string): 
     '',
     '## Recovery per fault kind',
     '',
-    'Kubernetes faults, sidecar kills and restarts: seconds of job time from the fault’s end (an API server restart or compaction: the fault itself) until every sidecar shows a policy annotation changed just after it (it watches again). Flink faults: until a sidecar has a full window again and completed a cycle after the fault (it can decide again). Status polled every 5 s.',
+    'Kubernetes faults, sidecar kills and restarts: seconds of job time from the fault’s end (an API server restart or compaction: the fault itself) until every sidecar shows a policy annotation changed just after it (it watches again). Flink faults: until a sidecar has a full window again and completed a cycle after the fault (it can decide again). Status polled every 5 s. A sidecar’s status shows a changed annotation only after its next evaluation cycle (every 15 s), so a recovery measured while Flink is slow (whose request timeouts stay real, 3 s of wall time = 3 minutes of job time at 60×) includes that slow cycle; a maximum names the other faults active during it.',
     '',
     '| fault | times | median s | max s | never recovered | cut short by the next fault |',
     '| --- | --- | --- | --- | --- | --- |',

@@ -32,17 +32,19 @@ const records = env.CHAOS_FROM_RECORDS
   : await runSoakProcess(options);
 if (env.CHAOS_RECORDS) writeFileSync(env.CHAOS_RECORDS, JSON.stringify(records));
 const verdict = judge(records);
-const command = `npm run bench:chaos${
-  Object.entries(options)
-    .filter(
-      ([k, v]) =>
-        k in { seed: 1, hours: 1, timeScale: 1 } && v !== (SOAK_DEFAULTS as Record<string, unknown>)[k],
-    )
-    .map(([k, v]) => ` (${k} ${String(v)})`)
-    .join('') || ''
-}`;
+const command = `${[
+  ['CHAOS_SEED', options.seed, SOAK_DEFAULTS.seed],
+  ['CHAOS_HOURS', options.hours, SOAK_DEFAULTS.hours],
+  ['CHAOS_TIME_SCALE', options.timeScale, SOAK_DEFAULTS.timeScale],
+  ['CHAOS_SIDECARS', options.sidecars, SOAK_DEFAULTS.sidecars],
+  ['CHAOS_TRACE', options.trace, SOAK_DEFAULTS.trace],
+  ['CHAOS_TRACE_OFFSET_HOURS', options.traceOffsetHours, SOAK_DEFAULTS.traceOffsetHours],
+]
+  .filter(([, value, standard]) => value !== standard)
+  .map(([name, value]) => `${String(name)}=${String(value)} `)
+  .join('')}npm run bench:chaos`;
 const own = figures(records, verdict);
-mergeFigures(join(root, 'test/bench/chaos.json'), own);
+await mergeFigures(join(root, 'test/bench/chaos.json'), own);
 const text = table(records, verdict, command);
 writeFileSync(join(root, 'test/bench/chaos.md'), text);
 process.stdout.write(text);

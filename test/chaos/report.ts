@@ -3,6 +3,7 @@
  * fleet's keys stay) and the table of test/bench/chaos.md.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { format } from 'prettier';
 import type { Verdict } from './judge.js';
 import type { SoakRecords } from './records.js';
 
@@ -57,13 +58,19 @@ export function figures(records: SoakRecords, verdict: Verdict): Record<string, 
   };
 }
 
-/** Merges the soak's figures into the JSON file (other keys, such as the fleet's, are kept). */
-export function mergeFigures(file: string, own: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Merges the soak's figures into the JSON file (other keys, such as the fleet's, are kept), formatted as
+ * Prettier would (the repository's format check reads it).
+ */
+export async function mergeFigures(
+  file: string,
+  own: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const existing = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
     : {};
   const merged = { ...existing, ...own };
-  writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
+  writeFileSync(file, await format(JSON.stringify(merged), { parser: 'json' }));
   return merged;
 }
 

@@ -40,6 +40,8 @@ export async function runSoakProcess(
     const child = spawn(
       process.execPath,
       [
+        // stripTypeScriptTypes (soak.ts makes the sidecars' preload with it) warns that it is experimental
+        '--disable-warning=ExperimentalWarning',
         '--import',
         'tsx',
         '--import',

@@ -49,17 +49,7 @@ it('two sidecar processes on one FlinkDeployment: one leads and scales once, the
   kube = await startKubeDouble({
     namespace: NS,
     users: [SA],
-    rules: [
-      ...sidecarRules(NS, SA.username),
-      {
-        name: 'sidecar-leases',
-        users: [SA.username],
-        verbs: ['get', 'create', 'update'],
-        apiGroups: ['coordination.k8s.io'],
-        resources: ['leases'],
-        namespaces: [NS],
-      },
-    ],
+    rules: [...sidecarRules(NS, SA.username)],
   });
   const k = kube;
   k.flinkDeployments.put(

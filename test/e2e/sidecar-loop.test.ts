@@ -27,7 +27,6 @@ import {
   runKubectl,
   serviceAccount,
   startKubeDouble,
-  type AccessRule,
   type Fault,
   type KubeDouble,
 } from '../doubles/kube/index.js';
@@ -38,18 +37,6 @@ const SA = serviceAccount(NS, 'flink', 'sidecar-token');
 /** A person allowed to scale (kubectl scale) and to annotate the FlinkDeployment. */
 const ALICE = { token: 'alice-token', username: 'alice' };
 const T0 = Date.UTC(2026, 0, 1);
-
-/** The sidecar's Lease rights (architecture: leases get/create/update in the job's namespace). */
-function leaseRule(user: string): AccessRule {
-  return {
-    name: 'sidecar-leases',
-    users: [user],
-    verbs: ['get', 'create', 'update'],
-    apiGroups: ['coordination.k8s.io'],
-    resources: ['leases'],
-    namespaces: [NS],
-  };
-}
 
 let flink: FlinkDouble | undefined;
 let kube: KubeDouble | undefined;
@@ -104,7 +91,6 @@ async function world(options: {
     users: [SA, ALICE],
     rules: [
       ...sidecarRules(NS, SA.username),
-      leaseRule(SA.username),
       {
         name: 'alice',
         users: [ALICE.username],

@@ -41,17 +41,7 @@ beforeAll(async () => {
   kube = await startKubeDouble({
     namespace: NS,
     users: [SA],
-    rules: [
-      ...sidecarRules(NS, SA.username),
-      {
-        name: 'sidecar-leases',
-        users: [SA.username],
-        verbs: ['get', 'create', 'update'],
-        apiGroups: ['coordination.k8s.io'],
-        resources: ['leases'],
-        namespaces: [NS],
-      },
-    ],
+    rules: [...sidecarRules(NS, SA.username)],
   });
   kube.flinkDeployments.put(
     flinkDeployment({ name: NAME, namespace: NS, replicas: 4, slotsPerTaskManager: 1 }),

@@ -7,8 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, type Answer } from './test-client.js';
-import { runKubectl, startKubeDouble, type KubeDouble } from './index.js';
+import { request, type Answer, startAdminDouble } from './test-client.js';
+import { runKubectl, type KubeDouble } from './index.js';
 
 const ns = 'jobs';
 const core = `/api/v1/namespaces/${ns}/events`;
@@ -23,10 +23,7 @@ const involvedObject = {
 let double: KubeDouble;
 
 beforeAll(async () => {
-  double = await startKubeDouble({
-    namespace: ns,
-    users: [{ token: 'admin-token', username: 'admin', groups: ['system:masters'] }],
-  });
+  double = await startAdminDouble(ns);
 }, 60_000);
 
 afterAll(async () => {

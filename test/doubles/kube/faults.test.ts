@@ -4,8 +4,8 @@
  * as API Priority and Fairness sends it; each can be aimed at watches (verb `watch`).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openWatch, request, type Answer } from './test-client.js';
-import { flinkDeployment, startKubeDouble, type KubeDouble } from './index.js';
+import { openWatch, request, type Answer, startAdminDouble } from './test-client.js';
+import { flinkDeployment, type KubeDouble } from './index.js';
 
 const ns = 'jobs';
 const fd = (name = '', sub = '') =>
@@ -14,10 +14,7 @@ const fd = (name = '', sub = '') =>
 let double: KubeDouble;
 
 beforeAll(async () => {
-  double = await startKubeDouble({
-    namespace: ns,
-    users: [{ token: 'admin-token', username: 'admin', groups: ['system:masters'] }],
-  });
+  double = await startAdminDouble(ns);
 }, 60_000);
 
 afterAll(async () => {

@@ -4,8 +4,8 @@
  * finalizers, and is deleted (a DELETED event) by the write that removes the last one.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openWatch, request } from './test-client.js';
-import { flinkDeployment, runKubectl, startKubeDouble, type KubeDouble } from './index.js';
+import { openWatch, request, startAdminDouble } from './test-client.js';
+import { flinkDeployment, runKubectl, type KubeDouble } from './index.js';
 
 const ns = 'jobs';
 const fds = `/apis/flink.apache.org/v1beta1/namespaces/${ns}/flinkdeployments`;
@@ -14,10 +14,7 @@ const finalizer = 'flink.apache.org/finalizer';
 let double: KubeDouble;
 
 beforeAll(async () => {
-  double = await startKubeDouble({
-    namespace: ns,
-    users: [{ token: 'admin-token', username: 'admin', groups: ['system:masters'] }],
-  });
+  double = await startAdminDouble(ns);
 }, 60_000);
 
 afterAll(async () => {

@@ -4,8 +4,8 @@
  * resource and /scale) and on Leases; the same version applies; no version applies to the fresh object.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, type Answer } from './test-client.js';
-import { flinkDeployment, startKubeDouble, type KubeDouble } from './index.js';
+import { request, type Answer, startAdminDouble } from './test-client.js';
+import { flinkDeployment, type KubeDouble } from './index.js';
 
 const ns = 'jobs';
 const fd = (name: string, sub = '') =>
@@ -16,10 +16,7 @@ const lease = (name = '') =>
 let double: KubeDouble;
 
 beforeAll(async () => {
-  double = await startKubeDouble({
-    namespace: ns,
-    users: [{ token: 'admin-token', username: 'admin', groups: ['system:masters'] }],
-  });
+  double = await startAdminDouble(ns);
 }, 60_000);
 
 afterAll(async () => {

@@ -4,14 +4,8 @@
  * on `.spec.taskManager.replicas`, through /scale and through the FlinkDeployment itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, type Answer } from './test-client.js';
-import {
-  flinkDeployment,
-  runKubectl,
-  startKubeDouble,
-  type FlinkDeployment,
-  type KubeDouble,
-} from './index.js';
+import { request, type Answer, startAdminDouble } from './test-client.js';
+import { flinkDeployment, runKubectl, type FlinkDeployment, type KubeDouble } from './index.js';
 
 const ns = 'jobs';
 const fd = (name = '', sub = '') =>
@@ -21,10 +15,7 @@ const negative = '.spec.taskManager.replicas: Invalid value: -1: should be a non
 let double: KubeDouble;
 
 beforeAll(async () => {
-  double = await startKubeDouble({
-    namespace: ns,
-    users: [{ token: 'admin-token', username: 'admin', groups: ['system:masters'] }],
-  });
+  double = await startAdminDouble(ns);
 }, 60_000);
 
 afterAll(async () => {

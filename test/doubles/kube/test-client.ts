@@ -1,4 +1,5 @@
 /** What the double's own tests use to talk to it over the wire: JSON requests with a bearer token, and watches. */
+import { startKubeDouble, type KubeDouble } from './server.js';
 
 export interface Answer {
   status: number;
@@ -80,4 +81,12 @@ export async function openWatch<E = { type: string; object: Record<string, unkno
     ended = true;
   })();
   return { response, events, ended: () => ended, close: () => controller.abort() };
+}
+
+/** A Kubernetes double in `namespace` whose token `admin-token` is a cluster admin (`system:masters`). */
+export function startAdminDouble(namespace: string): Promise<KubeDouble> {
+  return startKubeDouble({
+    namespace,
+    users: [{ token: 'admin-token', username: 'admin', groups: ['system:masters'] }],
+  });
 }

@@ -12,6 +12,19 @@ export interface SourceSample {
   rate: number;
   /** Units waiting at the source, summed over its subtasks. */
   backlog: number;
+  /**
+   * Cumulative units read by the source, summed over its subtasks, from a Flink counter
+   * (`numRecordsOut`, else `numRecordsIn`, else Beam's `source_elements_read`; for bytes `numBytesIn` or
+   * `source_bytes_read`). Counters restart at zero with the tasks. Absent when Flink has no counter.
+   */
+  count?: number;
+  /**
+   * For per-split backlog gauges: split gauges read, split gauges Flink listed at the last re-resolution,
+   * and how many of those reported -1 (unknown).
+   */
+  splits?: { found: number; expected: number; unknown: number };
+  /** 0..1: the share of the backlog that is an estimate (unknown splits); absent or 0 when none. */
+  estimatedShare?: number;
 }
 
 /** One trusted sample of a RUNNING job. */

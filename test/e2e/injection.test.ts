@@ -92,7 +92,7 @@ async function apply(name: string, pod: Record<string, unknown>) {
   const got = await runKubectl(kubeconfig, ['get', 'pod', name, '-o', 'json'], { home });
   expect(got.code).toBe(0);
   return JSON.parse(got.stdout) as {
-    metadata: { annotations?: Record<string, string> };
+    metadata: { annotations?: Record<string, string>; labels?: Record<string, string> };
     spec: {
       containers: {
         name: string;
@@ -112,6 +112,8 @@ describe('injection through the API server', () => {
     expect(pod.metadata.annotations?.['flink-autoscaler.io/injected']).toBe(
       'registry.example/flink-autoscaler:0.1.0',
     );
+    // The label the chart's NetworkPolicy selects on: only injected pods.
+    expect(pod.metadata.labels?.['flink-autoscaler.io/injected']).toBe('true');
     // Its pod name (Downward API) is the sidecar's identity in the FlinkDeployment's Lease.
     // (the API server defaults fieldRef.apiVersion to v1)
     expect(pod.spec.containers[1]?.env?.find((e) => e.name === 'POD_NAME')).toMatchObject({
@@ -123,6 +125,7 @@ describe('injection through the API server', () => {
     const pod = await apply('orders-jm', jobManagerPod('orders', { annotations: null }));
     expect(pod.spec.containers.map((c) => c.name)).toEqual(['flink-main-container']);
     expect(pod.metadata.annotations?.['flink-autoscaler.io/injected']).toBeUndefined();
+    expect(pod.metadata.labels?.['flink-autoscaler.io/injected']).toBeUndefined();
   });
 
   it('a TaskManager pod is never sent to the injector (object selector)', async () => {

@@ -84,6 +84,13 @@ describe('the injector', () => {
       'flink-autoscaler.io/inject': 'true',
       'flink-autoscaler.io/injected': SETTINGS.image,
     });
+    // The label the chart's NetworkPolicy selects on (only injected pods), beside Flink's own labels.
+    expect(pod.metadata.labels).toEqual({
+      app: 'clickstream',
+      component: 'jobmanager',
+      type: 'flink-native-kubernetes',
+      'flink-autoscaler.io/injected': 'true',
+    });
     expect(pod.spec.containers.map((c: Json) => c.name)).toEqual([
       'flink-main-container',
       'flink-autoscaler',
@@ -179,13 +186,22 @@ describe('the injector', () => {
     const pod = { metadata: {}, spec: { containers: [{ name: 'main' }] } };
     const fresh = injectionPatch(pod, container, false, 'img');
     expect(applyJsonPatch(pod, JSON.stringify(fresh))).toEqual({
-      metadata: { annotations: { 'flink-autoscaler.io/injected': 'img' } },
+      metadata: {
+        annotations: { 'flink-autoscaler.io/injected': 'img' },
+        labels: { 'flink-autoscaler.io/injected': 'true' },
+      },
       spec: { containers: [{ name: 'main' }, container] },
     });
     const annotated = { metadata: { annotations: { a: 'b' } }, spec: { containers: [] } };
     expect(injectionPatch(annotated, container, false, 'img')[0]?.path).toBe(
       '/metadata/annotations/flink-autoscaler.io~1injected',
     );
+    const labelled = { metadata: { labels: { component: 'jobmanager' } }, spec: { containers: [] } };
+    const patch = injectionPatch(labelled, container, false, 'img');
+    expect(patch.map((op) => op.path)).toContain('/metadata/labels/flink-autoscaler.io~1injected');
+    expect(applyJsonPatch(labelled, JSON.stringify(patch))).toMatchObject({
+      metadata: { labels: { component: 'jobmanager', 'flink-autoscaler.io/injected': 'true' } },
+    });
   });
 
   it('leaves pods that did not ask untouched, quietly', async () => {

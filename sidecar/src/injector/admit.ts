@@ -6,7 +6,13 @@
 import { serviceAccountMount, sidecarContainer } from './container.js';
 import type { AdmissionReview, JsonPatchOperation, Pod } from './review.js';
 import { podSchema } from './review.js';
-import { INJECT_ANNOTATION, SIDECAR_CONTAINER, STATUS_ANNOTATION, type SidecarSettings } from './settings.js';
+import {
+  INJECTED_LABEL,
+  INJECT_ANNOTATION,
+  SIDECAR_CONTAINER,
+  STATUS_ANNOTATION,
+  type SidecarSettings,
+} from './settings.js';
 
 export type SkipReason =
   | 'not-a-pod-create'
@@ -38,7 +44,7 @@ function skip(reason: SkipReason, message: string, notable: boolean, deployment?
   return { outcome: 'skipped', reason, message, notable, ...(deployment ? { deployment } : {}) };
 }
 
-/** The JSON Patch that adds the sidecar and marks the pod. */
+/** The JSON Patch that adds the sidecar and marks the pod (status annotation, injected label). */
 export function injectionPatch(pod: Pod, container: Record<string, unknown>, native: boolean, mark: string) {
   const patch: JsonPatchOperation[] = [];
   if (pod.metadata?.annotations === undefined) {
@@ -49,6 +55,11 @@ export function injectionPatch(pod: Pod, container: Record<string, unknown>, nat
       path: `/metadata/annotations/${pointerSegment(STATUS_ANNOTATION)}`,
       value: mark,
     });
+  }
+  if (pod.metadata?.labels === undefined) {
+    patch.push({ op: 'add', path: '/metadata/labels', value: { [INJECTED_LABEL]: 'true' } });
+  } else {
+    patch.push({ op: 'add', path: `/metadata/labels/${pointerSegment(INJECTED_LABEL)}`, value: 'true' });
   }
   if (!native) patch.push({ op: 'add', path: '/spec/containers/-', value: container });
   else if (pod.spec?.initContainers === undefined) {

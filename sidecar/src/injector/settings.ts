@@ -21,6 +21,11 @@ export const SIDECAR_CONTAINER = 'flink-autoscaler';
 export const INJECT_ANNOTATION = 'flink-autoscaler.io/inject';
 /** The status annotation the injector leaves on the pods it injects. */
 export const STATUS_ANNOTATION = 'flink-autoscaler.io/injected';
+/**
+ * The label the injector puts on every pod it injects (value "true"), so that selectors (the chart's
+ * NetworkPolicy) can pick exactly the injected pods; annotations cannot be selected on.
+ */
+export const INJECTED_LABEL = 'flink-autoscaler.io/injected';
 /** The sidecar's port name (the gateway and the PodMonitor find the port by it). */
 export const SIDECAR_PORT_NAME = 'autoscaler';
 /**

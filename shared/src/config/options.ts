@@ -153,6 +153,16 @@ export const OPTION_SPECS = [
     unit: 's',
     doc: 'After a replica change the sidecar did not make (kubectl scale, GitOps) and no hold annotation names, the policy holds this long.',
   },
+  {
+    path: 'maxUnknownSplitShare',
+    kind: 'number',
+    // Not in policy.md: issue 12. Beam reports -1 for a split whose backlog it does not know; those splits are
+    // estimated as the mean of the known ones, and a sample with more unknown splits than this is not trusted.
+    default: 0.5,
+    range: { min: 0, max: 1 },
+    unit: 'fraction',
+    doc: 'Largest share of per-split backlog gauges that may report -1 (unknown, estimated from the known splits) in a trusted sample.',
+  },
 ] as const satisfies readonly OptionSpec[];
 
 export type OptionPath = (typeof OPTION_SPECS)[number]['path'];

@@ -29,6 +29,7 @@ export interface PolicyConfig {
   windowSeconds: number;
   cooldownSeconds: number;
   manualHoldSeconds: number;
+  maxUnknownSplitShare: number;
 }
 
 /** Overrides nested as in PolicyConfig, every field optional. */
@@ -44,6 +45,7 @@ export interface PolicyOverrides {
   windowSeconds?: number;
   cooldownSeconds?: number;
   manualHoldSeconds?: number;
+  maxUnknownSplitShare?: number;
 }
 
 /** One problem with a config: the option's dotted path and what is wrong, in words. */

@@ -1,6 +1,8 @@
 /**
  * Reads a job's shape from Flink's answers: the sources (plan nodes without inputs), the slots a worker
- * has, the largest useful parallelism, and whether the job runs in Reactive Mode.
+ * has, the largest useful parallelism, and whether the job runs in Reactive Mode. Configuration is read as
+ * Flink reads it: keys verbatim (Configuration looks them up case-sensitively), enum and boolean values in
+ * any case and untrimmed (ConfigurationUtils.convertToEnum and convertToBoolean compare upper-cased text).
  */
 import type { JobDetails } from './wire.js';
 
@@ -16,7 +18,14 @@ export interface Topology {
    * it / slotsPerWorker would idle. Undefined when Flink does not say.
    */
   maxParallelism: number | undefined;
-  /** The scheduler mode, from the JobManager's configuration. */
+  /** `scheduler-mode` as the JobManager's configuration has it (undefined when not set). */
+  schedulerMode: string | undefined;
+  /**
+   * Whether `execution.target` names a native deployment (kubernetes-application, kubernetes-session, yarn);
+   * the operator sets "remote" on a standalone one.
+   */
+  nativeTarget: boolean;
+  /** Reactive Mode: `scheduler-mode` is reactive (in any case) on a standalone deployment. */
   reactive: boolean;
   /** Why the job is not in Reactive Mode on a standalone deployment, when it is not. */
   notReactiveBecause: string | undefined;
@@ -28,6 +37,17 @@ export function configValue(
   key: string,
 ): string | undefined {
   return config.find((entry) => entry.key === key)?.value;
+}
+
+/** A boolean as Flink reads one: `true` or `false` in any case; anything else is no boolean (undefined). */
+export function flinkBoolean(text: string | undefined): boolean | undefined {
+  const upper = text?.toUpperCase();
+  return upper === 'TRUE' ? true : upper === 'FALSE' ? false : undefined;
+}
+
+/** Whether a configuration value names the enum constant `name`, as Flink compares them (in any case). */
+export function flinkEnumIs(text: string | undefined, name: string): boolean {
+  return text !== undefined && text.toUpperCase() === name.toUpperCase();
 }
 
 export function readTopology(job: JobDetails, config: readonly { key: string; value: string }[]): Topology {
@@ -42,12 +62,13 @@ export function readTopology(job: JobDetails, config: readonly { key: string; va
   const mode = configValue(config, 'scheduler-mode');
   const target =
     configValue(config, 'execution.target') ?? configValue(config, 'kubernetes.deployment.target');
+  const nativeTarget = target !== undefined && /kubernetes-application|kubernetes-session|yarn/.test(target);
   let notReactiveBecause: string | undefined;
-  if (mode !== 'reactive') {
+  if (!flinkEnumIs(mode, 'reactive')) {
     notReactiveBecause =
       `scheduler-mode is ${mode === undefined ? 'not set' : JSON.stringify(mode)}, not "reactive": a replica ` +
       'change will not rescale the running job in place but redeploy it';
-  } else if (target !== undefined && /kubernetes-application|kubernetes-session|yarn/.test(target)) {
+  } else if (nativeTarget) {
     notReactiveBecause = `Reactive Mode needs a standalone deployment, but execution.target is ${JSON.stringify(target)}`;
   }
   return {
@@ -56,6 +77,8 @@ export function readTopology(job: JobDetails, config: readonly { key: string; va
     sources,
     slotsPerWorker: Number.isSafeInteger(slots) && slots > 0 ? slots : 1,
     maxParallelism,
+    schedulerMode: mode,
+    nativeTarget,
     reactive: notReactiveBecause === undefined,
     notReactiveBecause,
   };

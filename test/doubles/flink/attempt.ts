@@ -16,6 +16,8 @@ export class Attempt {
   readonly parallelism: number;
   /** Splits (Kafka partitions, Beam splits) each source subtask reads: split k goes to subtask k mod p. */
   readonly splits: readonly (readonly number[])[];
+  /** How many splits the source has in this attempt. */
+  readonly splitCount: number;
   /** Share of the records each source subtask processes (the first one is the hot one under skew). */
   readonly weights: readonly number[];
   readonly maxWeight: number;
@@ -30,6 +32,7 @@ export class Attempt {
     const splits: number[][] = Array.from({ length: parallelism }, () => []);
     for (let k = 0; k < splitCount; k++) splits[k % parallelism]?.push(k);
     this.splits = splits;
+    this.splitCount = splitCount;
     const raw = splits.map((s, i) => s.length * (i === 0 && parallelism > 1 ? 1 + skew : 1));
     const total = raw.reduce((a, b) => a + b, 0);
     this.weights = raw.map((r) => (total > 0 ? r / total : 0));

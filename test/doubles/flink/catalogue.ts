@@ -28,7 +28,7 @@ export function fetchMetrics(
   const jitter = jitterWith(noise);
   const tasks = new Map<string, Map<number, MetricMap>>();
   const attempt = cluster.attempt;
-  if (attempt !== undefined) {
+  if (attempt !== undefined && registered(cluster, attempt)) {
     tasks.set(topo.source.id, sourceSubtasks(cluster, topo, attempt, jitter));
     const io = middleIo(cluster, attempt);
     for (const vertex of topo.middle)
@@ -42,6 +42,11 @@ export function fetchMetrics(
     jobs: new Map([[o.jobId, jobMetrics(cluster)]]),
     tasks: new Map([[o.jobId, tasks]]),
   };
+}
+
+/** Whether the attempt's task metrics are registered by now (`metricsRegistrationSeconds` after its start). */
+function registered(cluster: SimulatedCluster, attempt: Attempt): boolean {
+  return cluster.now - attempt.start >= cluster.options.metricsRegistrationSeconds;
 }
 
 /** Slots the running job holds: one per subtask index (both vertices share a slot sharing group). */
@@ -70,22 +75,21 @@ function taskManagerMetrics(
   const cpu = cluster.job.cpu;
   const result = new Map<string, MetricMap>();
   for (const tm of cluster.taskManagers) {
-    result.set(
-      tm.id,
-      new Map([
-        ['Status.JVM.CPU.Load', double(Math.min(1, Math.max(0, jitter(cpu))))],
-        ['Status.JVM.CPU.Time', long(Math.floor(tm.cpuSeconds * 1e9))],
-        ['Status.JVM.Memory.Heap.Used', long(Math.round((256 + 512 * cpu) * MiB))],
-        ['Status.JVM.Memory.Heap.Committed', long(1024 * MiB)],
-        ['Status.JVM.Memory.Heap.Max', long(1024 * MiB)],
-        ['Status.JVM.Memory.NonHeap.Used', long(120 * MiB)],
-        ['Status.JVM.Threads.Count', long(60 + 10 * cluster.options.slots)],
-        ['Status.JVM.GarbageCollector.All.Count', long(Math.floor(tm.cpuSeconds / 2))],
-        ['Status.JVM.GarbageCollector.All.Time', long(Math.floor(tm.cpuSeconds * 5))],
-        ['Status.Flink.Memory.Managed.Used', long(0)],
-        ['Status.Flink.Memory.Managed.Total', long(1024 * MiB)],
-      ]),
-    );
+    const metrics: MetricMap = new Map([
+      ['Status.JVM.CPU.Load', double(Math.min(1, Math.max(0, jitter(cpu))))],
+      ['Status.JVM.CPU.Time', long(Math.floor(tm.cpuSeconds * 1e9))],
+      ['Status.JVM.Memory.Heap.Used', long(Math.round((256 + 512 * cpu) * MiB))],
+      ['Status.JVM.Memory.Heap.Committed', long(1024 * MiB)],
+      ['Status.JVM.Memory.Heap.Max', long(1024 * MiB)],
+      ['Status.JVM.Memory.NonHeap.Used', long(120 * MiB)],
+      ['Status.JVM.Threads.Count', long(60 + 10 * cluster.options.slots)],
+      ['Status.JVM.GarbageCollector.All.Count', long(Math.floor(tm.cpuSeconds / 2))],
+      ['Status.JVM.GarbageCollector.All.Time', long(Math.floor(tm.cpuSeconds * 5))],
+      ['Status.Flink.Memory.Managed.Used', long(0)],
+      ['Status.Flink.Memory.Managed.Total', long(1024 * MiB)],
+    ]);
+    if (!cluster.options.cpuTime) metrics.delete('Status.JVM.CPU.Time');
+    result.set(tm.id, metrics);
   }
   return result;
 }
@@ -183,7 +187,7 @@ function sourceSubtasks(
       [metricId(src, 'numRecordsOutPerSecond'), double(io.rate)],
       [metricId(src, 'currentOutputWatermark'), long(watermark)],
     ]);
-    addBacklog(m, cluster, src, attempt.splits[i] ?? [], io.count);
+    addBacklog(m, cluster, src, attempt.splits[i] ?? [], attempt.splitCount, io.count);
     m.set(metricId(work, 'numRecordsIn'), long(io.count));
     m.set(metricId(work, 'numRecordsInPerSecond'), double(io.rate));
     m.set(metricId(work, 'numRecordsOut'), long(io.count));
@@ -203,11 +207,12 @@ function addBacklog(
   cluster: SimulatedCluster,
   src: string,
   splits: readonly number[],
+  splitCount: number,
   read: number,
 ): void {
   const o = cluster.options;
   if (splits.length === 0 || o.backlog === 'none') return;
-  const perSplit = cluster.job.backlog / o.splits;
+  const perSplit = cluster.job.backlog / splitCount;
   const known = splits.filter((k) => !o.unknownSplits.has(k));
   const readCounters = () => {
     m.set(metricId(src, 'source.elements_read'), long(read));
@@ -217,7 +222,7 @@ function addBacklog(
     case 'flip33':
       m.set(metricId(src, 'pendingRecords'), long(Math.round(perSplit * splits.length)));
       for (const k of splits) {
-        const offset = Math.floor(cluster.totalProcessed / o.splits);
+        const offset = Math.floor(cluster.totalProcessed / splitCount);
         m.set(
           metricId(src, 'KafkaSourceReader', 'topic', o.topic, 'partition', String(k), 'currentOffset'),
           long(offset),

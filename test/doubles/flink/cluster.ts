@@ -150,12 +150,9 @@ export class SimulatedCluster {
   }
 
   private newAttempt(start: number): Attempt {
-    return new Attempt(
-      start,
-      this.parallelismFor(this.job.active),
-      this.options.splits,
-      this.options.shape.skew,
-    );
+    const parallelism = this.parallelismFor(this.job.active);
+    const splits = this.options.splitsFollowParallelism ? parallelism : this.options.splits;
+    return new Attempt(start, parallelism, splits, this.options.shape.skew);
   }
 
   /**

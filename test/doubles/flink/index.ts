@@ -1,5 +1,11 @@
 /** The Flink REST double for tests of the sidecar: start it, drive the job in virtual time, inject faults. */
-export { startFlinkDouble, type FlinkDouble, type RecordedRequest } from './server.js';
+export { startFlinkDouble, type FetchTruth, type FlinkDouble, type RecordedRequest } from './server.js';
+export {
+  DEFAULT_TRANSIENT_ENDPOINTS,
+  TRANSIENT_KINDS,
+  type TransientFailures,
+  type TransientKind,
+} from './transient.js';
 export {
   BACKLOG_METRICS,
   BEAM_KAFKA_SOURCE,

@@ -4,6 +4,7 @@
 import { DEFAULT_RESTART_COSTS, capacity, type RestartCosts } from '../../../sidecar/src/simulation/job.js';
 import { jobShapeSchema, rateAt, type JobShape, type Trace } from '../../../sidecar/src/simulation/trace.js';
 import { hexId } from './ids.js';
+import { validTransientFailures, type TransientFailures } from './transient.js';
 
 /**
  * Which backlog metric the source reports (notes §4.2, §5.4): FLIP-33 `pendingRecords` (Flink KafkaSource),
@@ -92,6 +93,13 @@ export interface FlinkDoubleOptions {
    */
   splits?: number;
   /**
+   * Beam splits made anew at every (re)start, one per source subtask (the runner splits the source to the
+   * parallelism the job runs with), instead of N fixed at submission (notes §5.5). Split k runs on subtask k,
+   * so after a rescale from 4 to 17 the ids of splits 0..3 answer as before and 4..16 are new: a cached list
+   * of ids stays valid but incomplete, and no `[]` warns of it (notes §2.3). Default false.
+   */
+  splitsFollowParallelism?: boolean;
+  /**
    * Beam splits whose backlog gauges report -1 (unknown). Default: every fourth split (3, 7, 11, …) in the
    * Beam and bytes modes.
    */
@@ -112,6 +120,22 @@ export interface FlinkDoubleOptions {
    * convenience, not Flink).
    */
   fetchIntervalSeconds?: number;
+  /**
+   * Seconds after the tasks start RUNNING before their metrics are registered (operators open, Beam's gauges
+   * are set at the first `advance()`/checkpoint): a fetch before that finds none of the new attempt's
+   * subtask metrics, so metric queries answer `[]` and list mode lists nothing. Default 0.
+   */
+  metricsRegistrationSeconds?: number;
+  /**
+   * TaskManagers report `Status.JVM.CPU.Time` (default true). False: they report the CPU load only, as
+   * Flink does when the JVM's OperatingSystemMXBean cannot give the process CPU time.
+   */
+  cpuTime?: boolean;
+  /**
+   * Transient failures of single endpoints at a rate, seeded (see transient.ts): a 500 or 503 with Flink's
+   * error body, or a connection reset. Default: none. Changeable at run time (`setTransientFailures`).
+   */
+  transientFailures?: TransientFailures;
   /** Seconds of a restart shown as RESTARTING before the job shows CREATED. Default 5. */
   restartingSeconds?: number;
   /** `jobmanager.scheduler`. Default 'adaptive'. */
@@ -154,6 +178,7 @@ export interface ResolvedOptions {
   middleVertices: number;
   topic: string;
   splits: number;
+  splitsFollowParallelism: boolean;
   unknownSplits: ReadonlySet<number>;
   legacySource: boolean;
   recordBytes: number;
@@ -161,6 +186,9 @@ export interface ResolvedOptions {
   middleBusyRatio: number;
   fetchIntervalSeconds: number;
   restartingSeconds: number;
+  metricsRegistrationSeconds: number;
+  cpuTime: boolean;
+  transientFailures: TransientFailures | undefined;
   scheduler: string;
   schedulerMode: string | null;
   config: Record<string, string>;
@@ -211,9 +239,12 @@ export function resolveOptions(options: FlinkDoubleOptions): ResolvedOptions {
   const slots = positiveInt('slotsPerTaskManager', options.slotsPerTaskManager ?? 2);
   const maxParallelism = positiveInt('maxParallelism', options.maxParallelism ?? 128);
   const splits = positiveInt('splits', options.splits ?? shape.partitions ?? maxParallelism);
+  const splitsFollowParallelism = options.splitsFollowParallelism ?? false;
+  // With splits that follow the parallelism, there can be as many as the max parallelism.
+  const splitIds = splitsFollowParallelism ? Math.max(splits, maxParallelism) : splits;
   const unknownSplits = new Set(
     options.unknownSplits ??
-      (beam ? Array.from({ length: splits }, (_, k) => k).filter((k) => k % 4 === 3) : []),
+      (beam ? Array.from({ length: splitIds }, (_, k) => k).filter((k) => k % 4 === 3) : []),
   );
   const jobId = (options.jobId ?? hexId(`${clusterId}/job`)).toLowerCase();
   if (!/^[0-9a-f]{32}$/.test(jobId)) throw new RangeError(`jobId must be 32 hex characters, not ${jobId}`);
@@ -237,6 +268,7 @@ export function resolveOptions(options: FlinkDoubleOptions): ResolvedOptions {
     middleVertices: nonNegativeInt('middleVertices', options.middleVertices ?? 0),
     topic: options.topic ?? 'orders',
     splits,
+    splitsFollowParallelism,
     unknownSplits,
     legacySource,
     recordBytes: options.recordBytes ?? 512,
@@ -244,6 +276,9 @@ export function resolveOptions(options: FlinkDoubleOptions): ResolvedOptions {
     middleBusyRatio: ratio(options.middleBusyRatio ?? options.sinkBusyRatio ?? 0.5),
     fetchIntervalSeconds: Math.max(0, options.fetchIntervalSeconds ?? 10),
     restartingSeconds: Math.max(0, options.restartingSeconds ?? 5),
+    metricsRegistrationSeconds: Math.max(0, options.metricsRegistrationSeconds ?? 0),
+    cpuTime: options.cpuTime ?? true,
+    transientFailures: validTransientFailures(options.transientFailures),
     scheduler: options.scheduler ?? 'adaptive',
     schedulerMode: options.schedulerMode === undefined ? 'reactive' : options.schedulerMode,
     config: options.config ?? {},

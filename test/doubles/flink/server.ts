@@ -16,6 +16,7 @@ import { metricRoutes } from './routes-metrics.js';
 import { restRoutes } from './routes-rest.js';
 import { MetricFetcher, type MetricSnapshot } from './store.js';
 import { topology, type Topology } from './topology.js';
+import { TransientFaults, type TransientFailures, type TransientKind } from './transient.js';
 import type { View } from './view.js';
 
 /** A request the double received: for tests of how often and what a client asks. */
@@ -26,6 +27,25 @@ export interface RecordedRequest {
   /** Virtual second it arrived. */
   time: number;
   fault: FaultMode;
+  /** The transient failure it got (transientFailures), if any. */
+  transient?: TransientKind;
+}
+
+/** The job as it was when the metric store fetched (what every answer until the next fetch shows). */
+export interface FetchTruth {
+  /** Virtual second of the fetch. */
+  time: number;
+  /** Epoch ms of the fetch (on the double's clock). */
+  epochMs: number;
+  /** The true backlog, records. */
+  backlog: number;
+  /** Records processed since virtual second 0. */
+  processed: number;
+  /** Parallelism and splits of the running tasks (0 while none run). */
+  parallelism: number;
+  splits: number;
+  /** Whether the running tasks' metrics were registered (in the store) at this fetch. */
+  registered: boolean;
 }
 
 export interface FlinkDouble {
@@ -45,6 +65,12 @@ export interface FlinkDouble {
   readonly status: SimulatedJobStatus;
   readonly fault: FaultMode;
   readonly requests: readonly RecordedRequest[];
+  /** The last 2000 fetches of the metric store, oldest first, with the job's truth at each. */
+  readonly fetches: readonly FetchTruth[];
+  /** Requests that failed transiently so far, by kind, and how many matched the failing endpoints. */
+  readonly transientFailures: { failed: Readonly<Record<TransientKind, number>>; matched: number };
+  /** Changes the transient failures (undefined: none). */
+  setTransientFailures(spec: TransientFailures | undefined): void;
   /** Moves virtual time on; the job steps once per whole second. */
   advance(seconds: number): void;
   /** Plays the operator scaling the TaskManagers to n: a Reactive Mode restart on n TaskManagers. */
@@ -83,11 +109,27 @@ export async function startFlinkDouble(options: FlinkDoubleOptions = {}): Promis
   // A stream of its own for the middle vertices, so that adding them leaves the other values of a seed alone.
   const middleNoise =
     resolved.noise === undefined ? undefined : seededNoise(resolved.noise.seed ^ 0x6d1dd1e5);
+  const fetches: FetchTruth[] = [];
   const fetcher = new MetricFetcher(
     resolved.fetchIntervalSeconds,
-    () => fetchMetrics(cluster, topo, noise, middleNoise),
+    () => {
+      const snapshot = fetchMetrics(cluster, topo, noise, middleNoise);
+      const attempt = cluster.attempt;
+      fetches.push({
+        time: cluster.now,
+        epochMs: cluster.epochMs(cluster.now),
+        backlog: cluster.job.backlog,
+        processed: cluster.totalProcessed,
+        parallelism: attempt?.parallelism ?? 0,
+        splits: attempt?.splitCount ?? 0,
+        registered: snapshot.tasks.get(resolved.jobId)?.has(topo.source.id) ?? false,
+      });
+      if (fetches.length > 2000) fetches.splice(0, fetches.length - 2000);
+      return snapshot;
+    },
     () => cluster.now,
   );
+  const transient = new TransientFaults(resolved.transientFailures);
   const faults: FaultState = {
     mode: 'none',
     slowMs: resolved.slowMs,
@@ -116,11 +158,25 @@ export async function startFlinkDouble(options: FlinkDoubleOptions = {}): Promis
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const recorded = new WeakMap<Request, RecordedRequest>();
   app.use((req, _res, next) => {
-    requests.push({ method: req.method, url: req.originalUrl, time: cluster.now, fault: faults.mode });
+    const record: RecordedRequest = {
+      method: req.method,
+      url: req.originalUrl,
+      time: cluster.now,
+      fault: faults.mode,
+    };
+    requests.push(record);
+    recorded.set(req, record);
     next();
   });
   app.use(faultMiddleware(faults, timers));
+  app.use(
+    transient.middleware((req, kind) => {
+      const record = recorded.get(req);
+      if (record !== undefined) record.transient = kind;
+    }),
+  );
   for (const prefix of ['/v1', '/']) {
     app.use(
       prefix,
@@ -155,6 +211,9 @@ export async function startFlinkDouble(options: FlinkDoubleOptions = {}): Promis
       return faults.mode;
     },
     requests,
+    fetches,
+    transientFailures: transient,
+    setTransientFailures: (spec) => transient.set(spec),
     advance: (seconds) => cluster.advance(seconds),
     setReplicas: (n) => cluster.setReplicas(n),
     refreshMetrics: () => fetcher.refresh(),

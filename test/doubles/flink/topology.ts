@@ -28,7 +28,10 @@ export interface Topology {
   metricIds: {
     /** `<source op>.numRecordsOutPerSecond`, e.g. `Source__Kafka_Source.numRecordsOutPerSecond`. */
     sourceThroughput: string;
-    /** The ids of the configured backlog metric (per split for Beam), without `-1` filtering. */
+    /**
+     * The ids of the configured backlog metric (per split for Beam, those of the first attempt when the splits
+     * follow the parallelism), without `-1` filtering.
+     */
     backlog: string[];
   };
 }
@@ -57,7 +60,11 @@ export function topology(o: ResolvedOptions): Topology {
   );
   const sink = vertex(o.jobId, 'sink', [o.sinkName]);
   const op = source.operatorParts[0] ?? '';
-  const splits = Array.from({ length: o.splits }, (_, k) => k);
+  // With splits that follow the parallelism: the ids of the first attempt.
+  const initialSplits = o.splitsFollowParallelism
+    ? Math.min(o.shape.initialWorkers * o.slots, o.maxParallelism)
+    : o.splits;
+  const splits = Array.from({ length: initialSplits }, (_, k) => k);
   const backlog: Record<ResolvedOptions['backlog'], string[]> = {
     flip33: [metricId(op, 'pendingRecords')],
     'beam-splits': splits.map((k) => splitMetricId(op, k, 'backlog_elements')),

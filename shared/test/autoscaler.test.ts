@@ -37,6 +37,8 @@ interface Tick {
   maxParallelism?: number;
   /** This tick's sample was dropped (untrusted or not collected). */
   dropped?: boolean;
+  /** Flink did not answer: the job's state is unknown and there is no sample. */
+  silent?: boolean;
 }
 
 /** Backlog time 150 s and CPU 0.95: scale up to 10 + 10·150000/60000 = 35 (policy.md row 2). */
@@ -61,6 +63,10 @@ function observation(t: Tick): Observation {
   };
   if (t.maxParallelism !== undefined) observed.maxParallelism = t.maxParallelism;
   if (t.dropped) observed.sample = undefined;
+  if (t.silent) {
+    observed.jobState = undefined;
+    observed.sample = undefined;
+  }
   return observed;
 }
 
@@ -213,6 +219,65 @@ describe('Autoscaler: job state and worker count empty the window', () => {
     expect(full.signals?.source.samples).toBe(9);
     // 11 + 11·150000/60000 = 38.5 → 39
     expect(full).toMatchObject({ action: 'scale-up', targetWorkers: 39 });
+  });
+});
+
+describe('Autoscaler: Flink not answering is data missing, not a job state', () => {
+  it('gates a tick without an answer as data-missing and keeps the window', () => {
+    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    feed(a, 120, () => UP);
+    expect(tick(a, UP).action).toBe('scale-up');
+    const silent = tick(a, { ...UP, silent: true });
+    expectIdle(silent, ['data-missing']);
+    expect(silent.targetWorkers).toBe(10);
+    // the next answer decides at once on the window kept (a restart would need 120 s of samples again)
+    expect(tick(a, UP)).toMatchObject({ gates: [], action: 'scale-up', targetWorkers: 35 });
+  });
+
+  it('decides on most ticks when three in ten ticks go unanswered', () => {
+    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    feed(a, 120, () => UP);
+    // a fixed pattern with 30 % of the ticks unanswered, never two in a row more than twice
+    const pattern = [false, true, false, false, true, false, true, false, false, false];
+    let i = 0;
+    const ticks = feed(a, 15 * 60, () => ({ ...UP, silent: pattern[i++ % pattern.length] === true }));
+    const answered = ticks.filter((e) => !e.gates.includes('data-missing'));
+    expect(answered).toHaveLength(42);
+    expect(answered.every((e) => e.action === 'scale-up')).toBe(true);
+    expect(ticks.flatMap((e) => e.gates)).not.toContain('job-not-running');
+    expect(ticks.flatMap((e) => e.gates)).not.toContain('window-not-full');
+  });
+
+  it('never decides on samples older than the window while Flink stays silent', () => {
+    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    feed(a, 120, () => UP);
+    expect(tick(a, UP).action).toBe('scale-up');
+    for (const e of feed(a, 150, () => ({ ...UP, silent: true }))) expectIdle(e, ['data-missing']);
+    // every sample kept is older than 120 s now: a whole new window is needed
+    const resumed = now;
+    for (const e of feed(a, 120, () => UP)) expectIdle(e, ['window-not-full']);
+    expect(secondsSince(tick(a, UP), resumed)).toBe(120);
+  });
+
+  it('neither settles a rescale nor starts its cooldown again while Flink is silent', () => {
+    const a = new Autoscaler(resolveConfig(SHORT_WINDOW), clock);
+    feed(a, 30, () => UP);
+    const ask = tick(a, UP);
+    a.recordRescale({ from: 10, to: 35, trigger: 'policy', reasons: ask.decision?.reasons, evaluation: ask });
+    feed(a, 60, () => ({ ...UP, silent: true }));
+    expect(a.state.rescale?.settledAt).toBeUndefined();
+    const settledAt = now;
+    feed(a, 45, () => EFFECTIVE);
+    expect(a.state.rescale?.settledAt).toBe(settledAt);
+    // silent ticks in the cooldown are not a restart: the cooldown runs on from when the job settled
+    feed(a, 30, () => ({ ...EFFECTIVE, silent: true }));
+    expect(a.state.rescale?.settledAt).toBe(settledAt);
+    const after = feed(a, 60, () => EFFECTIVE);
+    expect(after.some((e) => e.gates.includes('cooldown'))).toBe(true);
+    for (const e of after.slice(0, -1)) expect(e.action).toBe('none');
+    const last = after.at(-1) as Evaluation;
+    expect(secondsSince(last, settledAt)).toBe(120);
+    expect(last).toMatchObject({ gates: [], action: 'scale-up', targetWorkers: 60 });
   });
 });
 

@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG, type Evaluation, type PolicyConfig } from '@flink-autos
 import { connectKube } from '../fixtures/kube-connect.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FlinkCollector } from '../../sidecar/src/flink/collect.js';
-import { FlinkHttp } from '../../sidecar/src/flink/http.js';
+import { FlinkHttp, type FlinkHttpOptions } from '../../sidecar/src/flink/http.js';
 import { KubeClient, KubeError } from '../../sidecar/src/kube/client.js';
 import type { KubeConnection } from '../../sidecar/src/kube/connection.js';
 import { ENABLED_LABEL, STATE_ANNOTATION } from '../../sidecar/src/kube/deployment.js';
@@ -20,6 +20,7 @@ import { Sidecar, type SidecarDeps } from '../../sidecar/src/loop/sidecar.js';
 import { SidecarMetrics } from '../../sidecar/src/metrics/exporter.js';
 import { LeaderElector, leaseNameFor } from '../../sidecar/src/kube/lease.js';
 import { until } from '../fixtures/wait.js';
+import { startFlakyProxy, type FlakyProxy } from '../fixtures/flaky-proxy.js';
 import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
 import { sidecarRules } from '../fixtures/rbac.js';
 import {
@@ -40,9 +41,12 @@ const T0 = Date.UTC(2026, 0, 1);
 
 let flink: FlinkDouble | undefined;
 let kube: KubeDouble | undefined;
+let proxy: FlakyProxy | undefined;
 afterEach(async () => {
+  await proxy?.close();
   await flink?.close();
   await kube?.close();
+  proxy = undefined;
   flink = undefined;
   kube = undefined;
 });
@@ -53,6 +57,11 @@ interface SidecarOptions {
   leadership?: SidecarDeps['leadership'];
   identity?: string;
   config?: Partial<PolicyConfig>;
+  /** Where the sidecar asks Flink (a proxy in front of the double); default the double itself. */
+  flinkUrl?: string;
+  /** The Flink client's options; default one attempt. */
+  http?: Partial<FlinkHttpOptions>;
+  log?: SidecarDeps['log'];
 }
 
 interface World {
@@ -124,7 +133,7 @@ async function world(options: {
   const newSidecar = async (o: SidecarOptions = {}) => {
     const real = new KubeClient(connection, { namespace: NS, name: NAME });
     const collector = new FlinkCollector(
-      new FlinkHttp({ baseUrl: f.url, attempts: 1, timeoutMs: 1000 }),
+      new FlinkHttp({ baseUrl: o.flinkUrl ?? f.url, attempts: 1, timeoutMs: 1000, ...o.http }),
       clock,
     );
     const sidecar = new Sidecar({
@@ -132,7 +141,7 @@ async function world(options: {
       kube: o.kube ? o.kube(real) : real,
       metrics: new SidecarMetrics({ namespace: NS, flinkdeployment: NAME }),
       clock,
-      log: () => undefined,
+      log: o.log ?? (() => undefined),
       baseConfig: { ...DEFAULT_CONFIG, maxWorkers: 50, ...o.config },
       ...(o.leadership ? { leadership: o.leadership } : {}),
       ...(o.identity ? { identity: o.identity } : {}),
@@ -257,6 +266,52 @@ describe('the sidecar end to end', () => {
       expect(evaluations.every((e) => e.action === 'none')).toBe(true);
     },
   );
+
+  it('at 30 % failed Flink requests it still decides and scales: a failure is data missing, not a stopped job', async () => {
+    const w = await world({ active: true, workers: 10, rate: 16_000 });
+    proxy = await startFlakyProxy(w.flink.url, { rate: 0.3, seed: 7 });
+    // the client as the sidecar runs it (retries with their backoff), only the backoff short for the test
+    const sidecar = await w.newSidecar({ flinkUrl: proxy.url, http: { attempts: 3, backoffMs: 2 } });
+    const evaluations = await w.run(sidecar, 6 * 60);
+    const failed = proxy.counts.failed / proxy.counts.requests;
+    expect(failed).toBeGreaterThan(0.25);
+    expect(failed).toBeLessThan(0.35);
+    const scaledAt = evaluations.findIndex((e) => e.action === 'scale-up');
+    expect(scaledAt).toBeGreaterThan(0);
+    // until the scale-up restarts it the job runs all along: never taken for stopped, and the window once
+    // full is never emptied by a failure
+    const before = evaluations.slice(0, scaledAt + 1);
+    expect(before.flatMap((e) => e.gates)).not.toContain('job-not-running');
+    const firstFull = before.findIndex((e) => e.signals !== undefined);
+    expect(firstFull).toBeGreaterThan(0);
+    expect(firstFull).toBeLessThanOrEqual(9);
+    expect(before.slice(firstFull).flatMap((e) => e.gates)).not.toContain('window-not-full');
+    // the failures did hit whole cycles, and were said to be data missing
+    expect(evaluations.flatMap((e) => e.gates)).toContain('data-missing');
+    expect(w.replicas()).toBeGreaterThan(10);
+    expect(w.kube.events(NS).map((e) => e.reason)).toContain('ScaledUp');
+  });
+
+  it('a cycle Flink does not answer at all is gated data-missing and keeps the window', async () => {
+    const w = await world({ active: true, workers: 10, rate: 16_000 });
+    proxy = await startFlakyProxy(w.flink.url, { rate: 0, seed: 1 });
+    const sidecar = await w.newSidecar({ flinkUrl: proxy.url, config: { cooldownSeconds: 3600 } });
+    // a steady load the policy leaves alone, the window filled
+    w.load.rate = 8000;
+    await w.run(sidecar, 150);
+    proxy.setRate(1);
+    const silent = await w.run(sidecar, 30);
+    expect(silent.map((e) => e.gates)).toEqual([['data-missing'], ['data-missing']]);
+    expect(JSON.parse(JSON.stringify(sidecar.status()))).toMatchObject({
+      jobState: null,
+      gates: ['data-missing'],
+    });
+    proxy.setRate(0);
+    const [back] = await w.run(sidecar, 15);
+    // the window kept: signals at once, from the samples before the silence and this one
+    expect(back?.gates).toEqual([]);
+    expect(back?.signals?.source.samples).toBeGreaterThanOrEqual(6);
+  });
 
   it.each<[Fault]>([
     [

@@ -47,6 +47,7 @@ const REASONS: Record<ReasonCode, (s: Snapshot) => string> = {
 };
 
 const GATES: Record<Gate, string> = {
+  'data-missing': 'Flink did not answer this cycle: no data (the job is not taken for stopped).',
   'job-not-running': 'The job is not RUNNING.',
   'deployment-not-stable': 'The FlinkDeployment is not stable yet.',
   'window-not-full': 'The measuring window is not full yet.',

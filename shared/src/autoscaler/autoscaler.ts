@@ -21,6 +21,7 @@ export const RESCALE_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Why the autoscaler does not act on the decision now. */
 export type Gate =
+  | 'data-missing'
   | 'job-not-running'
   | 'deployment-not-stable'
   | 'window-not-full'
@@ -33,8 +34,11 @@ export type Gate =
 
 /** What the collection stage saw at one tick. */
 export interface Observation {
-  /** Flink's job state (`RUNNING`, `RESTARTING`, …). */
-  jobState: string;
+  /**
+   * Flink's job state (`RUNNING`, `RESTARTING`, …), or undefined when Flink did not answer: unknown, which
+   * is data missing (gate `data-missing`, the window kept), never a state of the job.
+   */
+  jobState: string | undefined;
   /** Whether the FlinkDeployment is stable (lifecycle, reconciliation, observed generation). */
   deploymentStable: boolean;
   /** A trusted sample, or undefined when this tick's sample was dropped. */
@@ -109,6 +113,12 @@ export class Autoscaler {
       ...extra,
     });
 
+    if (observation.jobState === undefined) {
+      // Nothing is known of the job this tick: no sample, the window and any rescale or cooldown as they
+      // were, but no decision resting on samples older than the window either.
+      this.window.dropBefore(now - config.windowSeconds * 1000);
+      return result(['data-missing']);
+    }
     if (observation.jobState !== 'RUNNING') {
       this.window.clear();
       delete this.current.scaleDown;

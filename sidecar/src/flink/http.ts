@@ -1,6 +1,10 @@
 /**
  * GETs JSON from the JobManager's REST API with a timeout, bounded retries with backoff, and errors that
  * say what went wrong (unreachable, timeout, HTTP status, not JSON, unexpected shape).
+ *
+ * A transient failure (nobody answered, a timeout, a 5xx) is tried again up to twice after a short jittered
+ * wait, within the collection cycle's budget: a failure that outlasts it is data missing for that cycle (the
+ * collector drops the cycle with its reason), never a state of the job.
  */
 import type { z } from 'zod';
 import { FLINK_JSON_BOUNDS, JsonBoundsError, parseBoundedJson } from './bounded-json.js';
@@ -28,8 +32,14 @@ export interface FlinkHttpOptions {
   timeoutMs: number;
   /** Attempts per request (1 = no retry). */
   attempts: number;
-  /** First backoff; doubles per retry. */
+  /** First backoff; doubles per retry. Each wait is jittered: between half and the whole of it. */
   backoffMs: number;
+  /**
+   * How long after a cycle's first request its retries may go on: no retry waits or runs beyond it (a
+   * retry's timeout is cut to what is left). A cycle starts with the first request made after the last
+   * cycle's budget passed, so a budget under the loop's interval gives each collection its own.
+   */
+  cycleBudgetMs: number;
   /**
    * Largest answer accepted; a larger one is refused, never parsed. Memory is bounded by this (the answer's
    * bytes, its text, and the strings parsed from it) and by FLINK_JSON_BOUNDS (the values parsed from it).
@@ -37,18 +47,31 @@ export interface FlinkHttpOptions {
   maxBytes: number;
   /** Injected for tests; defaults to a timer. */
   sleep?: (ms: number) => Promise<void>;
+  /** Injected for tests; defaults to Date.now (the waits and timeouts are real). */
+  now?: () => number;
+  /** Uniform in [0, 1), for the jitter; defaults to Math.random. */
+  random?: () => number;
 }
 
 export const DEFAULT_HTTP: Omit<FlinkHttpOptions, 'baseUrl'> = {
   timeoutMs: 3000,
   attempts: 3,
   backoffMs: 200,
+  cycleBudgetMs: 10_000,
   // The JobManager's largest honest answers (a big SQL job's plan, a metric list with a Kafka partition's
   // metrics) are a few MiB; 8 MiB parsed costs at most about 40 MiB at its peak in a 256Mi container.
   maxBytes: 8 * 1024 * 1024,
 };
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A retry not worth making: less than this would be left of the budget for its answer. */
+const SHORTEST_RETRY_MS = 50;
+
+/** A cycle's budget for the loop's interval: two thirds of it, so the collection ends before the next tick. */
+export function cycleBudgetFor(intervalSeconds: number): number {
+  return Math.round((intervalSeconds * 1000 * 2) / 3);
+}
 
 /** Whether a failure is worth another try (the JobManager may be restarting or busy). */
 function retryable(error: FlinkError): boolean {
@@ -63,6 +86,10 @@ export class FlinkHttp {
   private readonly options: FlinkHttpOptions;
   /** Requests made (each attempt counts), for the metrics and for tests of request counts. */
   requests = 0;
+  /** Retries made (attempts after a request's first). */
+  retries = 0;
+  /** When the current cycle's budget ends (ms, by `now`). */
+  private cycleEnds: number | undefined;
 
   constructor(options: Partial<FlinkHttpOptions> & { baseUrl: string }) {
     this.options = { ...DEFAULT_HTTP, ...options };
@@ -70,13 +97,26 @@ export class FlinkHttp {
 
   /** GETs a path and validates the JSON with a schema; retries what may pass. */
   async get<T>(path: string, schema: z.ZodType<T>): Promise<T> {
-    const { attempts, backoffMs } = this.options;
+    const { attempts, backoffMs, timeoutMs, cycleBudgetMs } = this.options;
     const sleep = this.options.sleep ?? sleepFor;
+    const now = this.options.now ?? Date.now;
+    const random = this.options.random ?? Math.random;
+    const started = now();
+    if (this.cycleEnds === undefined || started >= this.cycleEnds) this.cycleEnds = started + cycleBudgetMs;
+    const ends = this.cycleEnds;
     let last: FlinkError | undefined;
     for (let attempt = 0; attempt < Math.max(1, attempts); attempt++) {
-      if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
+      let timeout = timeoutMs;
+      if (attempt > 0) {
+        const wait = backoffMs * 2 ** (attempt - 1) * (0.5 + 0.5 * random());
+        const left = ends - now() - wait;
+        if (left < SHORTEST_RETRY_MS) break;
+        await sleep(wait);
+        timeout = Math.min(timeoutMs, left);
+        this.retries++;
+      }
       try {
-        return await this.once(path, schema);
+        return await this.once(path, schema, timeout);
       } catch (error) {
         if (!(error instanceof FlinkError)) throw error;
         last = error;
@@ -86,12 +126,12 @@ export class FlinkHttp {
     throw last ?? new FlinkError('unreachable', path, 'no attempt made');
   }
 
-  private async once<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+  private async once<T>(path: string, schema: z.ZodType<T>, timeoutMs: number): Promise<T> {
     this.requests++;
     let answer: TextAnswer;
     try {
       answer = await getText(new URL(path, this.options.baseUrl), {
-        timeoutMs: this.options.timeoutMs,
+        timeoutMs,
         maxBytes: this.options.maxBytes,
         headers: { accept: 'application/json' },
       });

@@ -394,7 +394,7 @@ export class Sidecar implements SidecarApi {
       }
       const unstable = unstableBecause(deployment);
       let evaluation = autoscaler.observe({
-        jobState: collected.jobState ?? 'UNKNOWN',
+        jobState: collected.jobState,
         deploymentStable: unstable === undefined,
         sample: collected.sample,
         maxParallelism:

@@ -26,6 +26,7 @@ export class SidecarMetrics {
   private readonly decision: Gauge<'action'>;
   private readonly mode: Gauge<'mode'>;
   private readonly notReady: Gauge<'reason'>;
+  private readonly guard: Gauge<'guard'>;
 
   constructor(labels: { namespace: string; flinkdeployment: string }) {
     this.registry.setDefaultLabels(labels);
@@ -89,6 +90,11 @@ export class SidecarMetrics {
     this.mode = gauge('mode', '1 for the mode: active (scales) or advisor (only advises).', [
       'mode',
     ]) as Gauge<'mode'>;
+    this.guard = gauge(
+      'guard',
+      'Guards (native-mode, not-reactive, operator-autoscaler): 1 while one holds and the sidecar only advises, 0 otherwise.',
+      ['guard'],
+    ) as Gauge<'guard'>;
     this.scalings = new Counter({
       name: 'flink_autoscaler_scalings_total',
       help: 'Scalings carried out, by direction and trigger (policy or manual).',
@@ -148,6 +154,11 @@ export class SidecarMetrics {
   setMode(mode: Mode): void {
     this.mode.reset();
     this.mode.set({ mode }, 1);
+  }
+
+  /** Every guard the sidecar knows (`all`) as 1 when it holds, 0 when not. */
+  setGuards(all: readonly string[], holding: readonly string[]): void {
+    for (const guard of all) this.guard.set({ guard }, holding.includes(guard) ? 1 : 0);
   }
 
   /** Whether the loop runs (1) or not (0). */

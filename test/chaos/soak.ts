@@ -310,7 +310,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
       for (const line of lines) {
         sidecar.log.push(line);
         if (sidecar.log.length > 60) sidecar.log.shift();
-        if (/"level":(40|50)\b/.test(line) && process.env.CHAOS_SIDECAR_LOG === 'warn') {
+        if (/"level":"(warn|error)"/.test(line) && process.env.CHAOS_SIDECAR_LOG === 'warn') {
           options.progress({ msg: 'sidecar log', sidecar: sidecar.index, line: line.slice(0, 400) });
         }
       }

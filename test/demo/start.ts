@@ -80,8 +80,7 @@ await sidecar.start();
 const app = createSidecarApp({
   api: sidecar,
   metrics,
-  clock,
-  log: (fields) => log('debug', 'request', fields),
+  log,
 });
 const server = await startSidecarServer(app, '127.0.0.1', Number(process.env.DEMO_PORT ?? 0));
 

@@ -466,7 +466,7 @@ describe('limits and caches', () => {
       grafanaJwksUrl: signer.jwksUrl,
       clock: () => now,
       requestsPerMinute: 1000,
-      log: (fields) => lines.push(JSON.stringify(fields)),
+      log: (level, msg, fields) => lines.push(JSON.stringify({ level, msg, ...fields })),
     });
     try {
       const alice = await asGrafana('alice');

@@ -39,7 +39,7 @@ async function injector(gate?: (clock: () => number) => EventGate) {
     metrics,
     clock,
     recordSkip: async (e) => void events.push(e),
-    log: (fields) => logs.push(fields),
+    log: (level, msg, fields) => logs.push({ level, msg, ...fields }),
     ...(gate ? { eventGate: gate(clock) } : {}),
   });
   const server = createServer(app);

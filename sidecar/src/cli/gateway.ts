@@ -17,11 +17,12 @@ import { hostPort } from '../http/listen.js';
 import { namespaceSet } from '../injector/event-gate.js';
 import { CliError } from './exit.js';
 import { connectFromFlags } from './kube-connection.js';
-import { jsonLogger } from './logger.js';
+import { addLogFormatFlag, cliLogger, type LogFormat } from './logger.js';
 import { addPolicyFlags, policyFromFlags } from './policy-flags.js';
 
 interface GatewayOptions {
   listen: string;
+  logFormat?: LogFormat;
   tlsCertFile?: string;
   tlsKeyFile?: string;
   insecureHttp?: boolean;
@@ -145,6 +146,7 @@ export function registerGateway(program: Command): void {
       'the longest hold a person may ask for',
       String(DEFAULT_MAX_HOLD_SECONDS),
     );
+  addLogFormatFlag(command);
   addPolicyFlags(command).action(async (opts: GatewayOptions) => {
     let at: { host: string; port: number };
     try {
@@ -173,7 +175,7 @@ export function registerGateway(program: Command): void {
     const namespaces = opts.namespaces === undefined ? undefined : namespaceList(opts.namespaces);
     if (opts.audience.trim() === '') throw new CliError('--audience must not be empty');
     checkMapping(opts.userPrefix, opts.group);
-    const log = jsonLogger('flink-autoscaler-gateway');
+    const log = await cliLogger('flink-autoscaler-gateway', opts.logFormat);
     const connection = await connectFromFlags(opts.kubeconfig);
     const app = createGatewayApp({
       connection,
@@ -189,7 +191,7 @@ export function registerGateway(program: Command): void {
       maxHoldSeconds,
       policy,
       processMetrics: true,
-      log: (fields) => log('info', 'request', fields),
+      log,
       warn: (message, fields) => log('warn', message, fields),
     });
     let server;

@@ -16,7 +16,7 @@ import type { Issued, SelfManagedTarget } from '../injector/self-managed-tls.js'
 import { DEFAULT_SIDECAR_PORT } from '../http/server.js';
 import { CliError } from './exit.js';
 import { connectFromFlags } from './kube-connection.js';
-import { jsonLogger } from './logger.js';
+import { addLogFormatFlag, cliLogger, type LogFormat } from './logger.js';
 import { addPolicyFlags, givenPolicyArgs } from './policy-flags.js';
 
 /** How often a running injector checks its self-managed certificate, by default. */
@@ -24,6 +24,7 @@ const DEFAULT_TLS_CHECK_SECONDS = 3600;
 
 interface InjectorOptions {
   listen: string;
+  logFormat?: LogFormat;
   metricsListen: string;
   tlsCert: string;
   tlsKey: string;
@@ -123,6 +124,7 @@ export function registerInjector(program: Command): void {
       '--native-sidecar',
       'inject as a Kubernetes native sidecar (init container, restartPolicy Always; ≥ 1.29)',
     );
+  addLogFormatFlag(command);
   addPolicyFlags(command).action(async (opts: InjectorOptions) => {
     const settings = sidecarSettings(opts);
     let listenAt: { host: string; port: number };
@@ -141,7 +143,7 @@ export function registerInjector(program: Command): void {
     } catch (error) {
       throw new CliError((error as Error).message);
     }
-    const log = jsonLogger('flink-autoscaler-injector');
+    const log = await cliLogger('flink-autoscaler-injector', opts.logFormat);
     const connection = await connectFromFlags(opts.kubeconfig);
     const metrics = new InjectorMetrics({ processMetrics: true });
     let pair: KeyPair;
@@ -176,7 +178,7 @@ export function registerInjector(program: Command): void {
       metrics,
       recordSkip: (event) => recordSkip(connection, event, new Date()),
       eventGate: new EventGate(served ? { namespaces: served } : {}),
-      log: (fields) => log('info', 'request', fields),
+      log,
     });
     const webhookServer = https.createServer({ cert: pair.cert, key: pair.key }, app);
     let keeper: { stop(): void };

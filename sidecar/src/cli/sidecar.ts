@@ -21,7 +21,7 @@ import { keepWatching } from '../loop/watch.js';
 import { SidecarMetrics } from '../metrics/exporter.js';
 import { CliError } from './exit.js';
 import { connectFromFlags } from './kube-connection.js';
-import { jsonLogger } from './logger.js';
+import { addLogFormatFlag, cliLogger, type LogFormat } from './logger.js';
 import { addPolicyFlags, policyFromFlags } from './policy-flags.js';
 
 interface SidecarOptions {
@@ -33,6 +33,7 @@ interface SidecarOptions {
   listen: string;
   livenessSeconds?: string;
   leaderElection: boolean;
+  logFormat?: LogFormat;
   [policyFlag: string]: unknown;
 }
 
@@ -44,7 +45,7 @@ export function registerSidecar(program: Command): void {
       'Runs the per-job sidecar. It finds its FlinkDeployment from --namespace (env POD_NAMESPACE, from the ' +
         'Downward API) and --name (env FLINK_DEPLOYMENT_NAME, set by the injector), scales it only when it has the ' +
         'label flink-autoscaler.io/enabled: "true" (advisor mode otherwise), and takes per-job policy overrides ' +
-        'from flink-autoscaler.io/<option> annotations. Logs are JSON on stderr.',
+        'from flink-autoscaler.io/<option> annotations. Logs go to stderr: JSON lines, or text with --log-format text.',
     )
     .option(
       '--flink-url <url>',
@@ -78,6 +79,7 @@ export function registerSidecar(program: Command): void {
       'act without holding the job’s Lease (only for a job with one JobManager; by default the sidecars of a job ' +
         'elect one on the Lease flink-autoscaler-<name>, identity env POD_NAME or the host name)',
     );
+  addLogFormatFlag(command);
   addPolicyFlags(command).action(async (opts: SidecarOptions) => {
     if (!opts.namespace) throw new CliError('--namespace (or env POD_NAMESPACE) is required');
     if (!opts.name && existsSync(opts.podLabelsFile)) {
@@ -104,7 +106,7 @@ export function registerSidecar(program: Command): void {
         `--liveness-seconds must be a number of seconds at least --interval-seconds (${baseConfig.intervalSeconds}), got ${JSON.stringify(opts.livenessSeconds)}`,
       );
     }
-    const log = jsonLogger('flink-autoscaler-sidecar');
+    const log = await cliLogger('flink-autoscaler-sidecar', opts.logFormat);
     const connection = await connectFromFlags(opts.kubeconfig);
     const target = { namespace: opts.namespace, name: opts.name };
     const kube = new KubeClient(connection, target);
@@ -134,7 +136,7 @@ export function registerSidecar(program: Command): void {
     const app = createSidecarApp({
       api: sidecar,
       metrics,
-      log: (fields) => log('info', 'request', fields),
+      log,
     });
     const server = await startSidecarServer(app, listen.host, listen.port);
     log('info', 'listening', { url: server.url, flink: opts.flinkUrl, identity, ...target });

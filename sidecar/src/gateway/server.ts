@@ -19,7 +19,7 @@ import { hostname } from 'node:os';
 import express, { type Express, type Request, type Response } from 'express';
 import { DEFAULT_CONFIG, type PolicyConfig } from '@flink-autoscaler/shared';
 import type { JWTVerifyGetKey } from 'jose';
-import { contextOf, observe } from '../http/context.js';
+import { contextOf, observe, type RequestLog } from '../http/context.js';
 import { methodNotAllowed, notFound } from '../http/errors.js';
 import { probeRoutes } from '../http/probe-routes.js';
 import type { KubeConnection } from '../kube/connection.js';
@@ -66,8 +66,8 @@ export interface GatewayDeps {
    */
   policy?: PolicyConfig;
   clock?: () => number;
-  /** One structured line per request. */
-  log?: (fields: Record<string, unknown>) => void;
+  /** The line of a finished request (a manual scale carried out at info, a refusal warn, others debug). */
+  log?: RequestLog;
   /** Other structured lines (an Event not written). */
   warn?: (message: string, fields: Record<string, unknown>) => void;
   processMetrics?: boolean;
@@ -114,7 +114,6 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.use(
     observe({
       log: deps.log ?? (() => undefined),
-      clock,
       count: (context, status) =>
         metrics.requests.inc({ route: context.route ?? 'other', code: String(status) }),
     }),

@@ -42,19 +42,40 @@ function requestIdOf(req: Request): string {
   return given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
+/** Where a request's line goes: the process's logger (the loop's `Log` has this shape). */
+export type RequestLog = (level: LogLevel, msg: string, fields: Record<string, unknown>) => void;
+
 export interface Observer {
-  log: (fields: Record<string, unknown>) => void;
-  clock: () => number;
+  log: RequestLog;
   /** Called once per finished request with its status. */
   count: (context: RequestContext, status: number) => void;
 }
 
-/** Paths a prober or a scraper calls every few seconds: logged at debug level when they succeed. */
+/** Paths a prober or a scraper calls every few seconds: not logged unless they fail with a real error. */
 const QUIET = new Set(['/metrics', '/healthz', '/readyz']);
 
 /**
+ * The level of a finished request's line, or undefined for none: a real failure (5xx) is an error, a
+ * refusal (4xx) or a caller gone before the answer a warning, a manual scale carried out (an action of a
+ * person) info, and every other request debug. A probe or a scrape that succeeds, or answers with a state
+ * (503 not ready), is not logged at all.
+ */
+export function requestLevel(
+  path: string,
+  status: number,
+  finished: boolean,
+  context: Pick<RequestContext, 'notAnError' | 'outcome'>,
+): LogLevel | undefined {
+  const failed = status >= 500 && !context.notAnError;
+  if (QUIET.has(path)) return failed ? 'error' : undefined;
+  if (failed) return 'error';
+  if (!finished || status >= 400) return 'warn';
+  return context.outcome === undefined ? 'debug' : 'info';
+}
+
+/**
  * The first middleware: gives the request its id (echoed as X-Request-Id) and, when the response is done
- * (or the caller went away), logs one JSON object and counts the outcome.
+ * (or the caller went away), counts the outcome and logs one line (`http request`) at its level.
  */
 export function observe(observer: Observer) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -70,19 +91,9 @@ export function observe(observer: Observer) {
       const status = res.statusCode;
       const finished = res.writableFinished;
       observer.count(context, status);
-      const level: LogLevel = !finished
-        ? 'warn'
-        : status >= 500 && !context.notAnError
-          ? 'error'
-          : status >= 400
-            ? 'warn'
-            : QUIET.has(req.path)
-              ? 'debug'
-              : 'info';
-      const entry: Record<string, unknown> = {
-        time: new Date(observer.clock()).toISOString(),
-        level,
-        msg: 'http request',
+      const level = requestLevel(req.path, status, finished, context);
+      if (level === undefined) return;
+      const fields: Record<string, unknown> = {
         requestId: context.id,
         method: req.method,
         path: req.path,
@@ -95,7 +106,7 @@ export function observe(observer: Observer) {
         ...(finished ? {} : { aborted: true }),
       };
       try {
-        observer.log(entry);
+        observer.log(level, 'http request', fields);
       } catch {
         // A failing logger must not take the server down.
       }
@@ -104,7 +115,8 @@ export function observe(observer: Observer) {
   };
 }
 
-/** The default log: one JSON line on stdout. */
-export function jsonLine(fields: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(fields)}\n`);
+/** A log for a server started without one (tests, embedding): one JSON line on stdout, pino's schema. */
+export function jsonLine(level: LogLevel, msg: string, fields: Record<string, unknown>): void {
+  const time = new Date().toISOString();
+  process.stdout.write(`${JSON.stringify({ level, time, ...fields, msg })}\n`);
 }

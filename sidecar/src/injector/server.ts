@@ -6,7 +6,7 @@
  * rate-limited.
  */
 import express, { type Express, type Request, type Response } from 'express';
-import { observe } from '../http/context.js';
+import { observe, type RequestLog } from '../http/context.js';
 import { errorHandler, HttpError, methodNotAllowed, notFound } from '../http/errors.js';
 import { probeRoutes } from '../http/probe-routes.js';
 import { admit, type Admission } from './admit.js';
@@ -26,7 +26,8 @@ export interface InjectorDeps {
   recordSkip?: (event: SkipEvent) => Promise<void>;
   /** Which of those Events are written (default: every namespace, deduplicated for 10 min, 10/min burst 20). */
   eventGate?: EventGate;
-  log?: (fields: Record<string, unknown>) => void;
+  /** Each admission's line (info), and its request's (debug, or warn/error when refused or failed). */
+  log?: RequestLog;
   clock?: () => number;
 }
 
@@ -44,7 +45,7 @@ export function createInjectorApp(deps: InjectorDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(observe({ log, clock, count: () => undefined }));
+  app.use(observe({ log, count: () => undefined }));
 
   app.post(
     '/mutate',
@@ -98,8 +99,7 @@ export function createInjectorApp(deps: InjectorDeps): Express {
         verdict = gate.admit(event);
         if (verdict !== 'write') metrics.eventsSuppressed.inc({ reason: verdict });
       }
-      log({
-        msg: 'admission',
+      log('info', 'admission', {
         uid: request.uid,
         namespace: request.namespace,
         dryRun: request.dryRun === true,
@@ -109,7 +109,7 @@ export function createInjectorApp(deps: InjectorDeps): Express {
       if (event !== undefined && verdict === 'write' && deps.recordSkip) {
         deps.recordSkip(event).catch((error: unknown) => {
           metrics.eventFailures.inc();
-          log({ msg: 'event not written', level: 'warn', error: (error as Error).message });
+          log('warn', 'event not written', { error: (error as Error).message });
         });
       }
     },

@@ -22,7 +22,7 @@ import { SidecarMetrics } from '../metrics/exporter.js';
 import { CliError } from './exit.js';
 import { connectFromFlags } from './kube-connection.js';
 import { addLogFormatFlag, cliLogger, type LogFormat } from './logger.js';
-import { addPolicyFlags, policyFromFlags } from './policy-flags.js';
+import { addPolicyFlags, policyFromFlags, switchesFromFlags } from './policy-flags.js';
 
 interface SidecarOptions {
   flinkUrl: string;
@@ -91,6 +91,7 @@ export function registerSidecar(program: Command): void {
       );
     }
     const baseConfig = policyFromFlags(opts);
+    const { allowNativeMode } = switchesFromFlags(opts);
     let listen: { host: string; port: number };
     try {
       listen = hostPort('--listen', opts.listen);
@@ -131,6 +132,7 @@ export function registerSidecar(program: Command): void {
       baseConfig,
       identity,
       livenessSeconds,
+      allowNativeMode,
       ...(elector ? { leadership: elector } : {}),
     });
     const app = createSidecarApp({

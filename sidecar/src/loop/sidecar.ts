@@ -21,6 +21,7 @@ import {
   workerBounds,
 } from '@flink-autoscaler/shared';
 import type { Collected, FlinkCollector } from '../flink/collect.js';
+import type { Topology } from '../flink/topology.js';
 import { KubeError, type KubeClient } from '../kube/client.js';
 import {
   modeOf,
@@ -36,6 +37,7 @@ import { pausedOf } from '../kube/manual-hold.js';
 import type { SidecarApi } from '../http/contract.js';
 import type { SidecarMetrics } from '../metrics/exporter.js';
 import { EventDeduper } from './events.js';
+import { GUARD_IDS, guardChanges, guardsFor, type Guard } from './guards.js';
 import { mayHaveHappened } from './lost-answer.js';
 import { annotatedHold, manualChangeOf, type ManualChange } from './manual-change.js';
 
@@ -81,6 +83,8 @@ export interface SidecarDeps {
   identity?: string;
   /** /healthz fails when no cycle completed for this long (default: 10 intervals, at least 300 s). */
   livenessSeconds?: number;
+  /** `--allow-native-mode`: act on a native-mode job (guards.ts); a job's annotation overrides it. */
+  allowNativeMode?: boolean;
 }
 
 interface StartFailure {
@@ -135,6 +139,10 @@ export class Sidecar implements SidecarApi {
   private readonly createdAt: number;
   private lastCycleAt: number | undefined;
   private readonly events = new EventDeduper();
+  /** The guards that hold (guards.ts): the sidecar then only advises. */
+  private guards: Guard[] = [];
+  /** Flink's job shape as last read (guards keep it while Flink does not answer). */
+  private topology: Topology | undefined;
 
   constructor(deps: SidecarDeps) {
     this.deps = deps;
@@ -355,6 +363,34 @@ export class Sidecar implements SidecarApi {
     return this.deployment ? modeOf(this.deployment) : 'advisor';
   }
 
+  /** Whether the sidecar only advises: advisor mode, or a guard holds (guards.ts). */
+  get advising(): boolean {
+    return this.mode === 'advisor' || this.guards.length > 0;
+  }
+
+  /**
+   * The guards now, from the FlinkDeployment and Flink's configuration: the metric, and a Warning Event
+   * `AutoscalerGuarded` with a log line for each guard that starts holding (one per guard, not per cycle).
+   */
+  private updateGuards(deployment: FlinkDeployment): void {
+    const guards = guardsFor(deployment, this.topology, {
+      allowNativeMode: this.deps.allowNativeMode ?? false,
+    });
+    const { started, lifted } = guardChanges(this.guards, guards);
+    for (const guard of started) {
+      this.deps.log('warn', guard.message, { reason: 'AutoscalerGuarded', guard: guard.id });
+      this.sendEvent(deployment, 'Warning', 'AutoscalerGuarded', guard.message);
+    }
+    for (const guard of lifted) {
+      this.deps.log('info', 'a guard no longer holds', { guard: guard.id });
+    }
+    this.guards = guards;
+    this.deps.metrics.setGuards(
+      GUARD_IDS,
+      guards.map((g) => g.id),
+    );
+  }
+
   /** Runs `work` after whatever evaluation or recording is under way. */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const next = this.running.then(work, work);
@@ -383,9 +419,8 @@ export class Sidecar implements SidecarApi {
         this.deps.log('warn', 'sample dropped', { ...collected.dropped });
       }
       const topology = collected.topology;
-      if (topology && !topology.reactive && topology.notReactiveBecause) {
-        this.warn(deployment, 'NotReactiveMode', topology.notReactiveBecause);
-      }
+      if (topology) this.topology = topology;
+      this.updateGuards(deployment);
       const autoscaler = this.autoscaler as Autoscaler;
       // Slots per worker come from Flink (taskmanager.numberOfTaskSlots) unless an annotation sets them.
       if (topology && !this.slotsFromAnnotation && this.config.slotsPerWorker !== topology.slotsPerWorker) {
@@ -424,7 +459,8 @@ export class Sidecar implements SidecarApi {
       const bounds = this.bounds();
       this.deps.metrics.setConfig(evaluation.config, bounds.max);
       if (evaluation.action !== 'none') await this.act(evaluation);
-      if (this.isLeader()) {
+      // A guarded sidecar writes nothing to the FlinkDeployment (it only advises).
+      if (this.isLeader() && this.guards.length === 0) {
         await this.persist().catch((error: Error) => {
           this.deps.metrics.errors.inc({ stage: 'kubernetes' });
           this.deps.log('warn', 'state not saved', { error: error.message });
@@ -502,8 +538,12 @@ export class Sidecar implements SidecarApi {
     const to = evaluation.targetWorkers;
     const reasons = evaluation.decision?.reasons ?? [];
     if (from === undefined) return;
-    if (this.mode === 'advisor') {
-      const message = `would scale from ${from} to ${to} (${reasons.join(', ')}); advisor mode: label the FlinkDeployment flink-autoscaler.io/enabled=true to let it act`;
+    if (this.advising) {
+      const why =
+        this.mode === 'advisor'
+          ? 'advisor mode: label the FlinkDeployment flink-autoscaler.io/enabled=true to let it act'
+          : `guarded (${this.guards.map((g) => g.id).join(', ')}): see the AutoscalerGuarded Events`;
+      const message = `would scale from ${from} to ${to} (${reasons.join(', ')}); ${why}`;
       this.deps.log('info', 'advice', { from, to, reasons });
       this.warn(deployment, 'ScalingAdvised', message, 'Normal', `advice:${from}:${to}`);
       return;
@@ -758,6 +798,7 @@ export class Sidecar implements SidecarApi {
       },
       decision: e?.decision ?? null,
       gates: [...(e?.gates ?? []), ...this.sidecarGates],
+      guards: this.guards,
       action: e ? { action: e.action, targetWorkers: e.targetWorkers } : null,
       hold:
         hold && now < hold.until

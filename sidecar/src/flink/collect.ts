@@ -1,11 +1,20 @@
 /**
  * The collection stage: one cycle against the JobManager's REST API gives the job's state and either a
- * trusted sample (workers, CPU, and per source its throughput and backlog) or the reason the cycle's data
- * was dropped. It never guesses: missing, stale, NaN or inconsistent data is dropped and counted.
+ * trusted sample (workers, CPU, and per source its throughput, cumulative count and backlog) or the reason
+ * the cycle's data was dropped. It never guesses: missing, stale, NaN, incomplete or inconsistent data is
+ * dropped and counted. The one estimate it makes, unknown (-1) Beam splits as the mean of the known ones, is
+ * flagged with its share and bounded by maxUnknownSplitShare.
+ *
+ * Metric ids are re-resolved (listed again) whenever the job's topology or parallelism changes (a new job id,
+ * a vertex's parallelism or subtask count, the TaskManager count) and whenever an answer lacks ids: after a
+ * rescale the old subtasks' ids still answer, so a cached list stays valid but incomplete (notes §2.3).
  */
 import type { Sample, SourceSample } from '@flink-autoscaler/shared';
+import { fetchIntervalMs } from './flink-duration.js';
 import { FlinkError, type FlinkHttp } from './http.js';
-import { metricQuery, planSourceMetrics, type SourceMetricPlan } from './metric-ids.js';
+import { isPerSplit, metricQuery, planSourceMetrics, type SourceMetricPlan } from './metric-ids.js';
+import { expectedSplits, splitBacklog, type SplitCount } from './split-backlog.js';
+import { figuresText, staleBecause, type Figures } from './staleness.js';
 import { readTopology, type Topology } from './topology.js';
 import {
   aggregatedSchema,
@@ -15,6 +24,7 @@ import {
   metricListSchema,
   overviewSchema,
   type Aggregated,
+  type JobDetails,
 } from './wire.js';
 
 export type DropReason =
@@ -23,10 +33,13 @@ export type DropReason =
   | 'flink-http-error'
   | 'flink-garbage'
   | 'no-job'
+  | 'restarting-metrics-not-yet-listed'
   | 'no-backlog-metric'
   | 'no-throughput-metric'
   | 'metrics-missing'
+  | 'splits-incomplete'
   | 'backlog-unknown'
+  | 'unknown-share-too-high'
   | 'not-a-number'
   | 'negative'
   | 'inconsistent'
@@ -41,8 +54,21 @@ export interface Collected {
   /** A sample to trust, when the job RUNS and every figure passed the checks. */
   sample?: Sample;
   /** Why this cycle's data was dropped (absent when the job simply is not RUNNING). */
-  dropped?: { reason: DropReason; message: string };
+  dropped?: {
+    reason: DropReason;
+    message: string;
+    /** For drops of a per-split source (splits-incomplete, unknown-share-too-high): its splits. */
+    splits?: SplitCount & { source: string };
+  };
 }
+
+export interface CollectorOptions {
+  /** Largest share of a source's splits that may report -1 in a trusted sample (default 0.5). */
+  maxUnknownSplitShare?: number;
+}
+
+/** The policy's default of maxUnknownSplitShare (shared/src/config/options.ts). */
+export const DEFAULT_MAX_UNKNOWN_SPLIT_SHARE = 0.5;
 
 const TERMINAL = new Set(['FINISHED', 'CANCELED', 'FAILED']);
 const FAILURE_REASON: Record<FlinkError['failure'], DropReason> = {
@@ -53,11 +79,19 @@ const FAILURE_REASON: Record<FlinkError['failure'], DropReason> = {
   'unexpected-shape': 'flink-garbage',
 };
 
+/**
+ * How long after the job (re)starts running, with no trusted sample yet, a `[]` from Flink's metric store
+ * means "not yet listed": at least a minute, or three refreshes of the store.
+ */
+const RESTART_WINDOW_MIN_MS = 60_000;
+
 class Drop extends Error {
   readonly reason: DropReason;
-  constructor(reason: DropReason, message: string) {
+  readonly splits: (SplitCount & { source: string }) | undefined;
+  constructor(reason: DropReason, message: string, splits?: SplitCount & { source: string }) {
     super(message);
     this.reason = reason;
+    this.splits = splits;
   }
 }
 
@@ -70,24 +104,58 @@ function finite(row: Aggregated[number] | undefined, id: string, field: 'sum' | 
   return value;
 }
 
+/** Subtasks of a vertex by its `tasks` map (state → count), else its parallelism. */
+function subtaskCount(vertex: JobDetails['vertices'][number]): number {
+  const tasks: unknown = (vertex as Record<string, unknown>)['tasks'];
+  if (tasks === null || typeof tasks !== 'object') return vertex.parallelism;
+  return Object.values(tasks).reduce<number>((n, v) => n + (typeof v === 'number' ? v : 0), 0);
+}
+
+/** A source's metric plan as resolved from one listing, and the split gauges it must find. */
+interface Resolved {
+  plan: SourceMetricPlan;
+  /** Per-split kinds: split gauges wanted (at least as many as listed since the last re-resolution). */
+  expected: number;
+}
+
+/** One source's reading before the cycle's checks are done. */
+interface SourceReading {
+  sample: SourceSample;
+  rows: Aggregated;
+}
+
 export class FlinkCollector {
-  private readonly http: FlinkHttp;
+  private readonly http: Pick<FlinkHttp, 'get'>;
   private readonly clock: () => number;
+  private readonly options: CollectorOptions;
   private config: { jobId: string; entries: { key: string; value: string }[] } | undefined;
-  private readonly plans = new Map<string, SourceMetricPlan>();
+  /**
+   * The metric ids resolved for the job as it is: the key names what they were resolved for (job id, each
+   * vertex's parallelism and subtask count, TaskManager count); a new key lists every source again.
+   */
+  private resolution:
+    { key: string; plans: Map<string, Resolved>; expected: Map<string, number> } | undefined;
   private readonly counts = new Map<string, { time: number; value: number; attempt: string }>();
-  private hasCpuTime: boolean | undefined;
+  /** Whether the TaskManagers list Status.JVM.CPU.Time; undefined: list them again this cycle. */
+  private cpuTimeListed: boolean | undefined;
   private lastCpuTime: number | undefined;
+  private lastFigures: Figures | undefined;
+  /** The run of the job's tasks being sampled (job id and parallelisms), since when, and whether trusted yet. */
+  private run: { attempt: string; since: number; trusted: boolean } | undefined;
   /** Cycles dropped, by reason. */
   readonly drops = new Map<DropReason, number>();
 
-  constructor(http: FlinkHttp, clock: () => number) {
+  constructor(http: Pick<FlinkHttp, 'get'>, clock: () => number, options: CollectorOptions = {}) {
     this.http = http;
     this.clock = clock;
+    this.options = options;
   }
 
-  async collect(): Promise<Collected> {
+  /** One cycle; `options` (the job's current policy) win over the constructor's. */
+  async collect(options: CollectorOptions = {}): Promise<Collected> {
     const time = this.clock();
+    const maxUnknownSplitShare =
+      options.maxUnknownSplitShare ?? this.options.maxUnknownSplitShare ?? DEFAULT_MAX_UNKNOWN_SPLIT_SHARE;
     let jobState: string | undefined;
     let topology: Topology | undefined;
     try {
@@ -100,8 +168,12 @@ export class FlinkCollector {
       const job = await this.http.get(`/jobs/${current.jid}`, jobDetailsSchema);
       jobState = job.state;
       topology = readTopology(job, await this.configFor(job.jid));
-      if (job.state !== 'RUNNING') return { time, jobState, topology };
-      const sample = await this.sample(time, job, topology);
+      if (job.state !== 'RUNNING') {
+        this.run = undefined;
+        return { time, jobState, topology };
+      }
+      const sample = await this.sample(time, job, topology, maxUnknownSplitShare);
+      if (this.run) this.run.trusted = true;
       return { time, jobState, topology, sample };
     } catch (error) {
       const drop =
@@ -112,7 +184,9 @@ export class FlinkCollector {
             : undefined;
       if (!drop) throw error;
       this.drops.set(drop.reason, (this.drops.get(drop.reason) ?? 0) + 1);
-      const out: Collected = { time, jobState, dropped: { reason: drop.reason, message: drop.message } };
+      const dropped: NonNullable<Collected['dropped']> = { reason: drop.reason, message: drop.message };
+      if (drop.splits) dropped.splits = drop.splits;
+      const out: Collected = { time, jobState, dropped };
       if (topology) out.topology = topology;
       return out;
     }
@@ -121,19 +195,45 @@ export class FlinkCollector {
   private async configFor(jobId: string): Promise<{ key: string; value: string }[]> {
     if (this.config?.jobId !== jobId) {
       this.config = { jobId, entries: await this.http.get('/jobmanager/config', configSchema) };
-      this.plans.clear();
+      this.resolution = undefined;
     }
     return this.config.entries;
   }
 
+  private get fetchIntervalMs(): number {
+    return fetchIntervalMs(this.config?.entries ?? []);
+  }
+
+  /**
+   * Whether the job's tasks (re)started so recently, with no trusted sample since, that Flink's metric store
+   * may not list their metrics yet.
+   */
+  private restarting(time: number): boolean {
+    const window = Math.max(RESTART_WINDOW_MIN_MS, 3 * this.fetchIntervalMs);
+    return this.run !== undefined && !this.run.trusted && time - this.run.since < window;
+  }
+
+  /** The drop for a `[]` from Flink's metric store: not yet listed after a restart, or missing. */
+  private emptyAnswer(time: number, what: string): Drop {
+    if (this.restarting(time)) {
+      const seconds = Math.round((time - (this.run?.since ?? time)) / 1000);
+      return new Drop(
+        'restarting-metrics-not-yet-listed',
+        `${what}: the job's tasks started running ${seconds} s ago and Flink's metric store has not listed ` +
+          'their metrics yet (it refreshes every metrics.fetcher.update-interval); the next cycle asks again',
+      );
+    }
+    return new Drop('metrics-missing', `${what}: Flink's metric store has no value for it`);
+  }
+
   private async sample(
     time: number,
-    job: {
-      jid: string;
-      vertices: { id: string; parallelism: number; maxParallelism?: number | undefined; status: string }[];
-    },
+    job: JobDetails,
     topology: Topology,
+    maxUnknownSplitShare: number,
   ): Promise<Sample> {
+    const attempt = `${job.jid}/${job.vertices.map((v) => v.parallelism).join(',')}`;
+    if (this.run?.attempt !== attempt) this.run = { attempt, since: time, trusted: false };
     const overview = await this.http.get('/overview', overviewSchema);
     const workers = overview.taskmanagers;
     if (topology.sources.length === 0) throw new Drop('inconsistent', 'the job plan has no source vertex');
@@ -151,40 +251,59 @@ export class FlinkCollector {
         }
       }
     }
-    const attempt = `${job.jid}/${job.vertices.map((v) => v.parallelism).join(',')}`;
-    const sources: SourceSample[] = [];
+    const key = [
+      job.jid,
+      ...job.vertices.map((v) => `${v.id}:${v.parallelism}:${subtaskCount(v)}`),
+      `tm:${workers}`,
+    ].join('/');
+    if (this.resolution?.key !== key) {
+      this.resolution = { key, plans: new Map(), expected: new Map() };
+      this.cpuTimeListed = undefined;
+    }
+    const readings: SourceReading[] = [];
     for (const source of topology.sources)
-      sources.push(await this.sourceSample(time, job.jid, source.id, attempt));
-    const cpu = await this.cpu();
-    const sample: Sample = { time, workers, cpu, sources };
-    return sample;
+      readings.push(await this.sourceSample(time, job.jid, source.id, attempt, maxUnknownSplitShare));
+    const cpu = await this.cpu(time);
+    const figures: Figures = {
+      time,
+      text: figuresText([...readings.map((r) => r.rows), cpu.rows]),
+      reading: readings.some((r) => r.sample.rate > 0 && r.sample.count !== undefined),
+    };
+    const stale = staleBecause(this.lastFigures, figures, this.fetchIntervalMs);
+    this.lastFigures = figures;
+    if (stale) throw new Drop('stale', stale);
+    return { time, workers, cpu: cpu.load, sources: readings.map((r) => r.sample) };
   }
 
   /**
-   * Mean TaskManager CPU load. Staleness is judged on the cumulative CPU time: it grows with every refresh
-   * of Flink's metric store, so an unchanged value means the store was not refreshed. Equal figures alone
-   * prove nothing: a steady or idle job repeats them.
+   * Mean TaskManager CPU load. Staleness is judged on the cumulative CPU time too: it grows with every
+   * refresh of Flink's metric store, so an unchanged value means the store was not refreshed. Whether the
+   * TaskManagers have it is listed again on every re-resolution and after every `[]`, never settled by one
+   * empty listing.
    */
-  private async cpu(): Promise<number> {
-    this.hasCpuTime ??= (await this.http.get('/taskmanagers/metrics', metricListSchema)).some(
-      (m) => m.id === 'Status.JVM.CPU.Time',
-    );
-    const ids = this.hasCpuTime ? ['Status.JVM.CPU.Load', 'Status.JVM.CPU.Time'] : ['Status.JVM.CPU.Load'];
+  private async cpu(time: number): Promise<{ load: number; rows: Aggregated }> {
+    if (this.cpuTimeListed === undefined) {
+      const listed = await this.http.get('/taskmanagers/metrics', metricListSchema);
+      // [] says only that the store has nothing yet (a JobManager just started): list again next cycle.
+      if (listed.length > 0) this.cpuTimeListed = listed.some((m) => m.id === 'Status.JVM.CPU.Time');
+    }
+    const withTime = this.cpuTimeListed === true;
+    const ids = withTime ? ['Status.JVM.CPU.Load', 'Status.JVM.CPU.Time'] : ['Status.JVM.CPU.Load'];
     const rows = await this.http.get(
       `/taskmanagers/metrics${metricQuery(ids, ['avg', 'sum'])}`,
       aggregatedSchema,
     );
     if (rows.length === 0) {
-      this.hasCpuTime = undefined;
-      throw new Drop('metrics-missing', `Flink has no value for one of ${ids.join(', ')}`);
+      this.cpuTimeListed = undefined;
+      throw this.emptyAnswer(time, `the TaskManagers' ${ids.join(', ')}`);
     }
-    const cpu = finite(
+    const load = finite(
       rows.find((r) => r.id === 'Status.JVM.CPU.Load'),
       'Status.JVM.CPU.Load',
       'avg',
     );
-    if (cpu > 1.0001) throw new Drop('inconsistent', `Status.JVM.CPU.Load is ${cpu}, above 1`);
-    if (this.hasCpuTime) {
+    if (load > 1.0001) throw new Drop('inconsistent', `Status.JVM.CPU.Load is ${load}, above 1`);
+    if (withTime) {
       const cpuTime = finite(
         rows.find((r) => r.id === 'Status.JVM.CPU.Time'),
         'Status.JVM.CPU.Time',
@@ -199,22 +318,29 @@ export class FlinkCollector {
         );
       }
     }
-    return cpu;
+    return { load, rows };
   }
 
-  private async planFor(jobId: string, vertexId: string): Promise<SourceMetricPlan> {
-    const cached = this.plans.get(vertexId);
-    if (cached) return cached;
+  /** Lists a source vertex's metric ids and chooses what to read. */
+  private async resolve(time: number, jobId: string, vertexId: string): Promise<Resolved> {
+    const resolution = this.resolution as NonNullable<FlinkCollector['resolution']>;
+    resolution.plans.delete(vertexId);
     const listed = await this.http.get(
       `/jobs/${jobId}/vertices/${vertexId}/subtasks/metrics`,
       metricListSchema,
     );
+    if (listed.length === 0) throw this.emptyAnswer(time, `source vertex ${vertexId} lists no metric`);
     const plan = planSourceMetrics(listed.map((m) => m.id));
     if (!plan) throw new Drop('no-backlog-metric', `source vertex ${vertexId} reports no backlog metric`);
     if (!plan.throughput)
       throw new Drop('no-throughput-metric', `source vertex ${vertexId} reports no throughput metric`);
-    this.plans.set(vertexId, plan);
-    return plan;
+    // Splits listed since the last re-resolution stay wanted: a listing that lacks one is incomplete.
+    const listedSplits = isPerSplit(plan.kind) ? expectedSplits(plan.backlogIds) : plan.backlogIds.length;
+    const expected = Math.max(listedSplits, resolution.expected.get(vertexId) ?? 0);
+    resolution.expected.set(vertexId, expected);
+    const resolved = { plan, expected };
+    resolution.plans.set(vertexId, resolved);
+    return resolved;
   }
 
   private async sourceSample(
@@ -222,39 +348,90 @@ export class FlinkCollector {
     jobId: string,
     vertexId: string,
     attempt: string,
-  ): Promise<SourceSample> {
-    const plan = await this.planFor(jobId, vertexId);
-    const throughputId = plan.throughput?.id as string;
-    const ids = [...plan.backlogIds, throughputId];
-    const rows = await this.http.get(
-      `/jobs/${jobId}/vertices/${vertexId}/subtasks/metrics${metricQuery(ids, ['min', 'sum'])}`,
-      aggregatedSchema,
-    );
-    if (rows.length === 0) {
-      // Flink answers [] when any id is gone (a restart, a connector that registers lazily): list again.
-      this.plans.delete(vertexId);
-      throw new Drop(
-        'metrics-missing',
-        `source vertex ${vertexId}: Flink has no value for one of ${ids.join(', ')}`,
+    maxUnknownSplitShare: number,
+  ): Promise<SourceReading> {
+    const resolution = this.resolution as NonNullable<FlinkCollector['resolution']>;
+    let resolved = resolution.plans.get(vertexId);
+    let listedNow = false;
+    if (!resolved) {
+      resolved = await this.resolve(time, jobId, vertexId);
+      listedNow = true;
+    }
+    const query = (plan: SourceMetricPlan) => {
+      const ids = [...new Set([...plan.backlogIds, plan.throughput?.id as string, plan.counter ?? ''])];
+      return this.http.get(
+        `/jobs/${jobId}/vertices/${vertexId}/subtasks/metrics${metricQuery(
+          ids.filter((id) => id !== ''),
+          ['min', 'sum'],
+        )}`,
+        aggregatedSchema,
       );
+    };
+    let rows = await query(resolved.plan);
+    if (rows.length === 0 && !listedNow) {
+      // Flink answers [] when any id asked for is gone (a restart, a split moved): list again and ask for
+      // what is there, so that what is missing is named.
+      resolved = await this.resolve(time, jobId, vertexId);
+      rows = await query(resolved.plan);
     }
+    if (rows.length === 0) {
+      resolution.plans.delete(vertexId);
+      throw this.emptyAnswer(time, `source vertex ${vertexId}: no value for its listed metrics`);
+    }
+    try {
+      return { sample: this.read(time, vertexId, attempt, resolved, rows, maxUnknownSplitShare), rows };
+    } catch (error) {
+      // An answer that lacks ids, or a split list found short: list again next cycle.
+      if (
+        error instanceof Drop &&
+        (error.reason === 'metrics-missing' || error.reason === 'splits-incomplete')
+      )
+        resolution.plans.delete(vertexId);
+      throw error;
+    }
+  }
+
+  private read(
+    time: number,
+    vertexId: string,
+    attempt: string,
+    resolved: Resolved,
+    rows: Aggregated,
+    maxUnknownSplitShare: number,
+  ): SourceSample {
+    const { plan, expected } = resolved;
     const byId = new Map(rows.map((r) => [r.id, r]));
-    let backlog = 0;
-    let known = 0;
-    for (const id of plan.backlogIds) {
-      const row = byId.get(id);
-      // Beam reports -1 for a split whose backlog it does not know: leave that split out.
-      if (row?.min !== undefined && Number.isFinite(row.min) && row.min < 0) continue;
-      backlog += finite(row, id, 'sum');
-      known++;
+    const sample: SourceSample = { id: vertexId, unit: plan.unit, rate: 0, backlog: 0 };
+    if (isPerSplit(plan.kind)) {
+      const result = splitBacklog(plan.backlogIds, byId, expected, maxUnknownSplitShare);
+      if (!result.ok) {
+        throw new Drop(result.reason, `source vertex ${vertexId}: ${result.message}`, {
+          source: vertexId,
+          ...result.splits,
+        });
+      }
+      sample.backlog = result.backlog;
+      sample.splits = result.splits;
+      sample.estimatedShare = result.estimatedShare;
+    } else {
+      let known = 0;
+      for (const id of plan.backlogIds) {
+        const row = byId.get(id);
+        // A negative minimum: some subtask reports -1 (unknown), which poisons the sum.
+        if (row?.min !== undefined && Number.isFinite(row.min) && row.min < 0) continue;
+        sample.backlog += finite(row, id, 'sum');
+        known++;
+      }
+      if (known === 0)
+        throw new Drop('backlog-unknown', `source vertex ${vertexId}: its backlog gauge says unknown (-1)`);
     }
-    if (known === 0)
-      throw new Drop('backlog-unknown', `source vertex ${vertexId}: every backlog gauge says unknown (-1)`);
+    const throughputId = plan.throughput?.id as string;
     const value = finite(byId.get(throughputId), throughputId, 'sum');
-    const rate = plan.throughput?.cumulative
+    if (plan.counter !== undefined) sample.count = finite(byId.get(plan.counter), plan.counter, 'sum');
+    sample.rate = plan.throughput?.cumulative
       ? this.rateOf(`${vertexId}/${throughputId}`, time, value, attempt)
       : value;
-    return { id: vertexId, unit: plan.unit, rate, backlog };
+    return sample;
   }
 
   /** The per-second rate of a cumulative count between this cycle and the last one of the same attempt. */

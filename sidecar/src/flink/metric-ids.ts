@@ -1,7 +1,7 @@
 /**
- * Chooses, from the metric ids a source vertex lists, what to read for its backlog and throughput: Beam's
- * backlog gauges (aggregate or per split), FLIP-33 pendingRecords, or the bytes variants; records before
- * bytes, and never a mix.
+ * Chooses, from the metric ids a source vertex lists, what to read for its backlog, throughput and cumulative
+ * count: Beam's backlog gauges (aggregate or per split), FLIP-33 pendingRecords, or the bytes variants;
+ * records before bytes, and never a mix.
  */
 import type { Unit } from '@flink-autoscaler/shared';
 
@@ -20,6 +20,17 @@ export interface SourceMetricPlan {
   backlogIds: string[];
   /** A per-second rate id, or a cumulative count id whose rate is taken between samples. */
   throughput: { id: string; cumulative: boolean } | undefined;
+  /**
+   * A Flink counter of the units the source has read (restarts at 0 with the tasks): `<op>.numRecordsOut`,
+   * else `<op>.numRecordsIn`, else Beam's `<op>.source_elements_read`; for bytes `<op>.numBytesIn`, else
+   * `<op>.source_bytes_read`. Undefined when the source lists none.
+   */
+  counter: string | undefined;
+}
+
+/** The per-split backlog kinds, whose gauges must all be read. */
+export function isPerSplit(kind: BacklogKind): boolean {
+  return kind === 'beam-splits' || kind === 'beam-splits-bytes';
 }
 
 /** Backlog sources in order of preference: records first, then bytes. */
@@ -64,6 +75,24 @@ function throughputFor(
   return undefined;
 }
 
+function counterFor(
+  ids: ReadonlySet<string>,
+  operator: string,
+  unit: Unit,
+  throughput: SourceMetricPlan['throughput'],
+): string | undefined {
+  const candidates =
+    unit === 'records'
+      ? [`${operator}.numRecordsOut`, `${operator}.numRecordsIn`, `${operator}.source_elements_read`]
+      : [`${operator}.numBytesIn`, `${operator}.source_bytes_read`];
+  const found = candidates.find((id) => ids.has(id));
+  if (found) return found;
+  // The counter of the meter chosen on another operator of the source chain (legacy Beam sources).
+  if (throughput?.cumulative) return throughput.id;
+  const counter = throughput?.id.replace(/PerSecond$/, '');
+  return counter !== undefined && counter !== throughput?.id && ids.has(counter) ? counter : undefined;
+}
+
 /** What to read for a source vertex, or undefined when it lists no backlog metric at all. */
 export function planSourceMetrics(listed: readonly string[]): SourceMetricPlan | undefined {
   const ids = new Set(listed);
@@ -72,7 +101,8 @@ export function planSourceMetrics(listed: readonly string[]): SourceMetricPlan |
     if (matching.length === 0) continue;
     const operator = operatorOf(matching[0] as string);
     const backlogIds = matching.filter((id) => operatorOf(id) === operator);
-    return { unit, kind, backlogIds, throughput: throughputFor(ids, operator, unit) };
+    const throughput = throughputFor(ids, operator, unit);
+    return { unit, kind, backlogIds, throughput, counter: counterFor(ids, operator, unit, throughput) };
   }
   return undefined;
 }

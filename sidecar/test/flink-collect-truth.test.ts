@@ -50,6 +50,8 @@ class FakeFlink {
   emptyLists: ('source' | 'taskmanagers')[] = [];
   time = 0;
   records = 0;
+  /** Epoch ms the source's tasks started (vertex start-time), -1 for none. */
+  tasksStarted = -1;
   requests: string[] = [];
   private store: Store = { subtasks: [], taskmanagers: [] };
 
@@ -106,6 +108,7 @@ class FakeFlink {
       parallelism: this.parallelism,
       maxParallelism: this.maxParallelism,
       status: this.state === 'RUNNING' ? 'RUNNING' : 'CANCELING',
+      'start-time': this.tasksStarted,
       tasks: { RUNNING: this.parallelism },
     });
     switch (route) {
@@ -116,6 +119,7 @@ class FakeFlink {
           jid: JOB,
           name: 'job',
           state: this.state,
+          timestamps: { RUNNING: Date.UTC(2026, 0, 1) - 60_000 },
           vertices: [vertex(SOURCE), vertex(SINK)],
           plan: { nodes: [{ id: SOURCE }, { id: SINK, inputs: [{ id: SOURCE }] }] },
         };
@@ -278,6 +282,15 @@ describe('unknown (-1) splits', () => {
     const { flink, cycle } = setUp({ maxUnknownSplitShare: 1 });
     flink.splits = [-1, -1, -1, -1];
     expect((await cycle()).dropped?.reason).toBe('backlog-unknown');
+  });
+});
+
+describe('when the run began', () => {
+  it('is the latest start of the source tasks, else when the job entered RUNNING', async () => {
+    const { flink, cycle } = setUp();
+    expect((await cycle()).sample?.runningSince).toBe(Date.UTC(2026, 0, 1) - 60_000);
+    flink.tasksStarted = Date.UTC(2026, 0, 1) + 20_000;
+    expect((await cycle()).sample?.runningSince).toBe(Date.UTC(2026, 0, 1) + 20_000);
   });
 });
 

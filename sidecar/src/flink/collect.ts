@@ -111,6 +111,23 @@ function subtaskCount(vertex: JobDetails['vertices'][number]): number {
   return Object.values(tasks).reduce<number>((n, v) => n + (typeof v === 'number' ? v : 0), 0);
 }
 
+/**
+ * When the job's current run began, by Flink (epoch ms): the latest start of a source vertex's tasks (their
+ * counters and meters begin there), else when the job last entered RUNNING. Undefined when Flink says neither.
+ */
+export function runningSinceOf(job: JobDetails, sourceIds: readonly string[]): number | undefined {
+  const positive = (v: unknown): number | undefined =>
+    typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+  const starts = job.vertices
+    .filter((v) => sourceIds.includes(v.id))
+    .map((v) => positive((v as Record<string, unknown>)['start-time']))
+    .filter((v): v is number => v !== undefined);
+  if (starts.length > 0) return Math.max(...starts);
+  const timestamps: unknown = (job as Record<string, unknown>)['timestamps'];
+  if (timestamps === null || typeof timestamps !== 'object') return undefined;
+  return positive((timestamps as Record<string, unknown>)['RUNNING']);
+}
+
 /** A source's metric plan as resolved from one listing, and the split gauges it must find. */
 interface Resolved {
   plan: SourceMetricPlan;
@@ -272,7 +289,13 @@ export class FlinkCollector {
     const stale = staleBecause(this.lastFigures, figures, this.fetchIntervalMs);
     this.lastFigures = figures;
     if (stale) throw new Drop('stale', stale);
-    return { time, workers, cpu: cpu.load, sources: readings.map((r) => r.sample) };
+    const sample: Sample = { time, workers, cpu: cpu.load, sources: readings.map((r) => r.sample) };
+    const runningSince = runningSinceOf(
+      job,
+      topology.sources.map((s) => s.id),
+    );
+    if (runningSince !== undefined) sample.runningSince = runningSince;
+    return sample;
   }
 
   /**

@@ -1,8 +1,11 @@
 /**
  * Writes the `policy` section of charts/flink-autoscaler/values.schema.json from the shared option table:
  * the JSON Schema of the shared config schema (types, ranges, descriptions, unknown keys refused) with the
- * defaults and units of OPTION_SPECS. The rest of the file is written by hand. `npm run chart:schema`
- * rewrites it; `--check` only says whether the committed file is current (exit 1 when not).
+ * defaults and units of OPTION_SPECS. The rest of the file is written by hand. It also writes
+ * charts/flink-autoscaler/files/policy-defaults.json (each option's default by its path), which the chart's
+ * render-time check of the cross-field rules reads (helm gives templates no access to the schema file).
+ * `npm run chart:schema` rewrites them; `--check` only says whether the committed files are current (exit 1
+ * when not).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +16,14 @@ export const SCHEMA_FILE = join(
   resolve(dirname(fileURLToPath(import.meta.url)), '..'),
   'charts/flink-autoscaler/values.schema.json',
 );
+export const DEFAULTS_FILE = join(dirname(SCHEMA_FILE), 'files', 'policy-defaults.json');
+
+/** The text of files/policy-defaults.json: every option's default by its path (those that have one). */
+export function policyDefaultsText(): string {
+  const defaults: Record<string, number> = {};
+  for (const spec of OPTION_SPECS) if (spec.default !== undefined) defaults[spec.path] = spec.default;
+  return `${JSON.stringify(defaults, null, 2)}\n`;
+}
 
 type Json = Record<string, unknown>;
 
@@ -47,15 +58,26 @@ export function withPolicy(text: string): string {
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const current = readFileSync(SCHEMA_FILE, 'utf8');
-  const wanted = withPolicy(current);
-  if (process.argv.includes('--check')) {
-    if (current !== wanted) {
-      process.stderr.write(`${SCHEMA_FILE} is out of date; run npm run chart:schema\n`);
-      process.exit(1);
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return '';
     }
-  } else if (current !== wanted) {
-    writeFileSync(SCHEMA_FILE, wanted);
-    process.stderr.write(`wrote ${SCHEMA_FILE}\n`);
+  };
+  const current = readFileSync(SCHEMA_FILE, 'utf8');
+  for (const [file, now, wanted] of [
+    [SCHEMA_FILE, current, withPolicy(current)],
+    [DEFAULTS_FILE, read(DEFAULTS_FILE), policyDefaultsText()],
+  ] as const) {
+    if (process.argv.includes('--check')) {
+      if (now !== wanted) {
+        process.stderr.write(`${file} is out of date; run npm run chart:schema\n`);
+        process.exitCode = 1;
+      }
+    } else if (now !== wanted) {
+      writeFileSync(file, wanted);
+      process.stderr.write(`wrote ${file}\n`);
+    }
   }
 }

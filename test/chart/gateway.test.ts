@@ -185,8 +185,8 @@ describe('the gateway pod and Service', () => {
 });
 
 describe('the gateway certificate (gateway.tls.mode)', () => {
-  it('certManager (default): a Certificate for its Service names, from the chart CA that the injector shares', () => {
-    const objects = render({});
+  it('certManager: a Certificate for its Service names, from the chart CA that the injector shares', () => {
+    const objects = render({ set: ['tls.mode=certManager', 'gateway.tls.mode=certManager'] });
     const certificate = one(objects, 'Certificate', GATEWAY);
     expect(at(certificate, 'spec', 'secretName')).toBe(`${GATEWAY}-tls`);
     expect(at(certificate, 'spec', 'dnsNames')).toEqual([
@@ -225,7 +225,7 @@ describe('the gateway certificate (gateway.tls.mode)', () => {
     expect([...ofKind(objects, 'Certificate'), ...ofKind(objects, 'Issuer')]).toEqual([]);
     const selfManaged = render({
       values: ['self-managed-values.yaml'],
-      set: ['gateway.enabled=true'],
+      set: ['gateway.enabled=true', 'gateway.tls.mode=certManager'],
     });
     expect(
       ofKind(selfManaged, 'Certificate')

@@ -1,7 +1,7 @@
 /**
- * Who reaches what (the NetworkPolicies: the sidecar's in each job namespace, the gateway's both ways, the
- * injector's), who scrapes them (PodMonitor, ServiceMonitor), the dashboard ConfigMap (every JSON file of
- * dashboards/, or the chart's own core-panel dashboard while that folder is empty), and the example
+ * Who reaches what (the NetworkPolicies: the one on injected JobManagers in each job namespace, the
+ * gateway's both ways, the injector's), who scrapes them (PodMonitor, ServiceMonitor), the dashboard
+ * ConfigMap (every JSON file of dashboards/ and the chart's own core-panel dashboard), and the example
  * FlinkDeployment against the CRD's schema.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -69,14 +69,16 @@ const ipBlock = (cidr: string) => (peer: Peer) =>
   JSON.stringify(peer) === JSON.stringify({ ipBlock: { cidr } });
 const anyoneElse = () => false;
 
-describe('the NetworkPolicy in each job namespace', () => {
+describe('the NetworkPolicy in each job namespace (networkPolicy.jobManagers on, as in ci/jobs-values.yaml)', () => {
   const objects = render({ values: ['jobs-values.yaml'] });
   const policies = ofKind(objects, 'NetworkPolicy').filter((p) => p.metadata.namespace !== NAMESPACE);
 
-  it('exists once per job namespace, on JobManager pods, for ingress only', () => {
+  it('exists once per job namespace, on injected JobManager pods only, for ingress only', () => {
     expect(policies.map((p) => p.metadata.namespace).sort()).toEqual(['analytics', 'flink-jobs']);
     for (const p of policies) {
-      expect(at(p, 'spec', 'podSelector')).toEqual({ matchLabels: { component: 'jobmanager' } });
+      expect(at(p, 'spec', 'podSelector')).toEqual({
+        matchLabels: { 'flink-autoscaler.io/injected': 'true' },
+      });
       expect(at(p, 'spec', 'policyTypes')).toEqual(['Ingress']);
     }
   });
@@ -100,19 +102,21 @@ describe('the NetworkPolicy in each job namespace', () => {
     }
   });
 
-  it("keeps the JobManager's own ports (RPC 6123, blob 6124, REST 8081) open to all", () => {
-    for (const p of policies)
-      for (const port of [1, 6123, 6124, 8081, 9876, 9878, 65535])
-        expect(admits(p, port, anyoneElse)).toBe(true);
+  it("keeps the JobManager's own ports (RPC 6123, blob 6124, REST 8081, reporter 9249) open to all, no range", () => {
+    for (const p of policies) {
+      for (const port of [6123, 6124, 8081, 9249]) expect(admits(p, port, anyoneElse)).toBe(true);
+      expect(JSON.stringify(p)).not.toContain('endPort');
+    }
   });
 
-  it('follows a changed sidecar port and Prometheus peer, and closes other ports on request', () => {
+  it('follows a changed sidecar port and Prometheus peer, and opens no port of its own on request', () => {
     const [moved] = ofKind(
       render({ values: ['jobs-values.yaml'], set: ['sidecar.port=9000'] }),
       'NetworkPolicy',
     ).filter((p) => p.metadata.namespace === 'flink-jobs');
     expect(admits(moved as K8sObject, 9000, anyoneElse)).toBe(false);
-    expect(admits(moved as K8sObject, 9877, anyoneElse)).toBe(true);
+    expect(admits(moved as K8sObject, 9000, isPrometheus)).toBe(true);
+    expect(admits(moved as K8sObject, 9877, isPrometheus)).toBe(false);
     const [strict] = ofKind(render({ values: ['self-managed-values.yaml'] }), 'NetworkPolicy').filter(
       (p) => p.metadata.namespace === 'flink-jobs',
     );
@@ -250,10 +254,9 @@ describe('the dashboard ConfigMap', () => {
       return [];
     }
   })();
-  const expected =
-    files.length > 0 ? files.map((f) => join(folder, f)) : [join(CHART, 'files', 'core-dashboard.json')];
+  const expected = [...files.map((f) => join(folder, f)), join(CHART, 'files', 'core-dashboard.json')];
 
-  it(`holds every dashboard (${files.length > 0 ? 'dashboards/*.json' : 'the core-panel dashboard, dashboards/ being empty'}), labelled for Grafana's sidecar`, () => {
+  it("holds every dashboard (dashboards/*.json and the core-panel one), labelled for Grafana's sidecar", () => {
     const map = one(render({ values: ['jobs-values.yaml'] }), 'ConfigMap');
     expect(map.metadata.namespace).toBe('monitoring');
     expect(map.metadata.labels?.['grafana_dashboard']).toBe('1');

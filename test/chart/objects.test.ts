@@ -12,6 +12,7 @@ const API_VERSIONS: Record<string, string> = {
   Service: 'v1',
   ServiceAccount: 'v1',
   ConfigMap: 'v1',
+  Secret: 'v1',
   PodDisruptionBudget: 'policy/v1',
   MutatingWebhookConfiguration: 'admissionregistration.k8s.io/v1',
   ValidatingAdmissionPolicy: 'admissionregistration.k8s.io/v1',

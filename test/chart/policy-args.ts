@@ -8,8 +8,20 @@ export function policyArgs(args: readonly string[]): string[] {
   return args.filter((arg) => POLICY_FLAGS.has(arg.split('=')[0] as string));
 }
 
-/** A value for each option, within its range and unlike its default. */
+/**
+ * Sample CPU thresholds that keep the cross-field rule scaleDown.cpu < targetCpu < scaleUp.cpu (the chart
+ * refuses values the sidecar would refuse), each unlike its default.
+ */
+const CONSISTENT: Readonly<Record<string, number>> = {
+  'scaleDown.cpu': 0.55,
+  targetCpu: 0.65,
+  'scaleUp.cpu': 0.95,
+};
+
+/** A value for each option, within its range, unlike its default, and consistent with the others. */
 export function sampleValue(spec: OptionSpec): number {
+  const fixed = CONSISTENT[spec.path];
+  if (fixed !== undefined) return fixed;
   const { min, max } = spec.range;
   if (max !== undefined) return Number(((min + max) / 2 + 0.05).toFixed(2));
   return spec.kind === 'integer' ? Math.max(min, 1) + 6 : (spec.default ?? min) + 7.5;

@@ -262,10 +262,23 @@ describe('RBAC of the other modes', () => {
     expect(grants(objects, GATEWAY).size).toBe(0);
   });
 
-  it('with no job namespaces: no sidecar or injector rights, the gateway only its reviews', () => {
+  it('with no job namespaces: no sidecar rights, the injector only its TLS (self-managed by default), the gateway only its reviews', () => {
     const none = render({});
     expect(grants(none, serviceAccount('default', 'flink')).size).toBe(0);
-    expect(grants(none, INJECTOR).size).toBe(0);
+    const webhook = `${RELEASE}-flink-autoscaler`;
+    const secret = `${RELEASE}-flink-autoscaler-injector-tls`;
+    expect(sorted(grants(none, INJECTOR))).toEqual(
+      sorted(
+        new Set([
+          `admissionregistration.k8s.io|mutatingwebhookconfigurations|get|*|${webhook}`,
+          `admissionregistration.k8s.io|mutatingwebhookconfigurations|patch|*|${webhook}`,
+          `|secrets|create|${NAMESPACE}|*`,
+          `|secrets|get|${NAMESPACE}|${secret}`,
+          `|secrets|update|${NAMESPACE}|${secret}`,
+        ]),
+      ),
+    );
+    expect(grants(render({ set: ['tls.mode=certManager'] }), INJECTOR).size).toBe(0);
     expect(sorted(grants(none, GATEWAY))).toEqual(sorted(expand(gatewayRules([], GATEWAY.user))));
   });
 

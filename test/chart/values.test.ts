@@ -10,7 +10,13 @@ import { Ajv } from 'ajv';
 import { Command } from 'commander';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OPTION_SPECS, flagName, parseOptionText, type OptionSpec } from '@flink-autoscaler/shared';
+import {
+  OPTION_SPECS,
+  flagName,
+  parseConfig,
+  parseOptionText,
+  type OptionSpec,
+} from '@flink-autoscaler/shared';
 import { registerInjector } from '../../sidecar/src/cli/injector.js';
 import { SCHEMA_FILE, policySchema, withPolicy } from '../../scripts/chart-schema.js';
 import { CHART, ensureHelm } from './helm.js';
@@ -78,9 +84,15 @@ describe('values.schema.json', () => {
     ['a CPU threshold above 1', { policy: { scaleUp: { cpu: 1.5 } } }],
     ['a fractional worker count', { policy: { maxWorkers: 2.5 } }],
     ['an unknown TLS mode', { tls: { mode: 'genCA' } }],
+    ['an unknown gateway TLS mode', { gateway: { tls: { mode: 'genCA' } } }],
     [
-      'a self-managed gateway certificate (not a gateway mode)',
-      { gateway: { tls: { mode: 'selfManaged' } } },
+      'a gateway certificate valid less than 60 days',
+      { gateway: { tls: { selfManaged: { validityDays: 30 } } } },
+    ],
+    ['a JobManager port out of range', { networkPolicy: { jobManagers: { allowPorts: [70000] } } }],
+    [
+      'a JobManager port name that is not a port name',
+      { networkPolicy: { jobManagers: { allowPorts: ['Not A Name'] } } },
     ],
     [
       'a Grafana signing-keys address that is not http(s)',
@@ -196,4 +208,15 @@ describe('the injector flags', () => {
     }
     // The gateway's flags: test/chart/gateway.test.ts.
   });
+});
+
+it('the sample of every policy value is one the sidecar accepts (else the chart refuses it)', () => {
+  const overrides: Record<string, unknown> = {};
+  for (const spec of OPTION_SPECS) {
+    const [head, leaf] = spec.path.split('.') as [string, string | undefined];
+    if (leaf === undefined) overrides[head] = sampleValue(spec);
+    else overrides[head] = { ...((overrides[head] as object | undefined) ?? {}), [leaf]: sampleValue(spec) };
+  }
+  expect(parseConfig(overrides)).toMatchObject({ ok: true });
+  for (const spec of OPTION_SPECS) expect(sampleValue(spec), spec.path).not.toBe(spec.default);
 });

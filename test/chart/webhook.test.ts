@@ -170,8 +170,8 @@ describe('the webhook limited to job namespaces and a namespace label (ci/jobs-v
 });
 
 describe('TLS', () => {
-  it('cert-manager (default): a CA chain, a serving certificate for the Service names, the CA injected', () => {
-    const objects = render({});
+  it('cert-manager: a CA chain, a serving certificate for the Service names, the CA injected', () => {
+    const objects = render({ set: ['tls.mode=certManager'] });
     const cert = one(objects, 'Certificate', INJECTOR);
     const dnsNames = at<string[]>(cert, 'spec', 'dnsNames');
     expect(dnsNames).toContain(`${INJECTOR}.${NAMESPACE}.svc`);
@@ -200,6 +200,8 @@ describe('TLS', () => {
   it('cert-manager with a given issuer: only the serving certificates (injector, gateway), from that issuer', () => {
     const objects = render({
       set: [
+        'tls.mode=certManager',
+        'gateway.tls.mode=certManager',
         'tls.certManager.issuerRef.name=corp-ca',
         'tls.certManager.issuerRef.kind=ClusterIssuer',
         'gateway.tls.certManager.issuerRef.name=corp-ca',

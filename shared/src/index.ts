@@ -9,6 +9,7 @@ export * from './policy/decide.js';
 export * from './signals/types.js';
 export * from './signals/regression.js';
 export * from './signals/compute.js';
+export * from './signals/throughput.js';
 export * from './autoscaler/state.js';
 export * from './autoscaler/window.js';
 export * from './autoscaler/stabilization.js';

@@ -55,6 +55,7 @@ function view(v: Partial<View> & Pick<View, 'time'>): View {
     workers: 10,
     requested: 10,
     throughput: 0,
+    count: 0,
     backlog: 0,
     cpu: 0.5,
     busy: 0.5,

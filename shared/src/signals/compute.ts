@@ -1,19 +1,24 @@
 /**
  * Computes the job's signals from a window of samples: per source T, B, G, BT and R, job-wide n and U,
- * and picks the source that needs the most workers.
+ * and picks the source that needs the most workers. T comes from the counters where the samples carry
+ * them, else from the 60 s meters of the latest run's warm readings (throughput.ts).
  */
 import type { PolicyConfig } from '../config/schema.js';
 import { decideDetail } from '../policy/decide.js';
 import { backlogTime } from '../policy/math.js';
 import type { Signals } from '../policy/types.js';
 import { leastSquaresSlope } from './regression.js';
+import { windowThroughput } from './throughput.js';
 import type { JobSignals, Sample, SourceSignals } from './types.js';
 
 function mean(values: readonly number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / values.length;
 }
 
-/** The signals of one source over the samples, or undefined when fewer than two samples carry it. */
+/**
+ * The signals of one source over the samples, or undefined when fewer than two samples carry it or its
+ * throughput cannot be trusted (only meters, none of them 60 s into the latest run).
+ */
 export function sourceSignals(samples: readonly Sample[], id: string): SourceSignals | undefined {
   const readings = samples.flatMap((sample) =>
     sample.sources.filter((s) => s.id === id).map((s) => ({ time: sample.time, ...s })),
@@ -29,12 +34,18 @@ export function sourceSignals(samples: readonly Sample[], id: string): SourceSig
     same.map((r) => r.backlog),
   );
   if (slope === undefined) return undefined;
-  const throughput = Math.max(0, mean(same.map((r) => r.rate)));
+  const measured = windowThroughput(
+    samples,
+    same.map(({ time, ...source }) => ({ time, source })),
+  );
+  if (measured === undefined) return undefined;
+  const throughput = measured.value;
   const backlog = Math.max(0, latest.backlog);
   return {
     id,
     unit: latest.unit,
     throughput,
+    throughputFrom: measured.from,
     backlog,
     backlogGrowth: slope,
     backlogTime: backlogTime(backlog, throughput),

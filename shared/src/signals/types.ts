@@ -36,14 +36,24 @@ export interface Sample {
   /** Mean TaskManager CPU load, 0..1. */
   cpu: number;
   sources: SourceSample[];
+  /**
+   * When the job's current run began (ms): the time its tasks (re)started running, after which Flink's 60 s
+   * rate meters refill from zero. Absent when unknown; the signals then find restarts in the samples.
+   */
+  runningSince?: number;
 }
 
 /** The signals of one source over a window. */
 export interface SourceSignals {
   id: string;
   unit: Unit;
-  /** T: mean rate over the window. */
+  /**
+   * T: units per second over the window, from the counters' increase where the samples carry counts, else
+   * the mean of the 60 s meters of the latest run's warm readings (shared/src/signals/throughput.ts).
+   */
   throughput: number;
+  /** Where T came from: the counters, or the 60 s meters. */
+  throughputFrom?: 'counter' | 'meter';
   /** B: latest backlog. */
   backlog: number;
   /** G: least-squares slope of the backlog over the window, per second. */

@@ -71,6 +71,11 @@ export class FluidJob {
   rescales = 0;
   /** Seconds since the job was last (re)started; Flink's meters restart from zero with the tasks. */
   uptime = 0;
+  /**
+   * Records the source read since its tasks last started (Flink's `numRecordsOut` counter summed over the
+   * subtasks): cumulative, back to zero at every restart, and counting the records read again after one.
+   */
+  count = 0;
   private downUntil = 0;
   private startAt: number | undefined;
   private lastCheckpoint = 0;
@@ -115,6 +120,7 @@ export class FluidJob {
     if (this.state === 'RESTARTING' && this.time >= this.downUntil) {
       this.state = 'RUNNING';
       this.uptime = 0;
+      this.count = 0;
       this.lastCheckpoint = this.time;
       this.processedSinceCheckpoint = 0;
     }
@@ -126,6 +132,7 @@ export class FluidJob {
       const perWorker = capacity(this.shape, 1) / (1 + this.shape.efficiencyLoss * (this.active - 1));
       this.cpu = Math.min(1, IDLE_CPU + (1 - IDLE_CPU) * (this.processed / (this.active * perWorker)));
       this.processedSinceCheckpoint += this.processed;
+      this.count += this.processed;
       this.uptime++;
       if (this.time + 1 - this.lastCheckpoint >= this.costs.checkpointSeconds) {
         this.lastCheckpoint = this.time + 1;

@@ -1,7 +1,8 @@
 /**
  * What a sidecar (or a peer autoscaler) sees of the simulated job, as Flink shows it: per-second rates
- * averaged over the last 60 s by Flink's meters (which restart from zero with the tasks), metrics the REST
- * API refreshes at most every 10 s, and noise.
+ * averaged over the last 60 s by Flink's meters (which restart from zero with the tasks and refill for a
+ * minute), the source's cumulative record counter (exact, back to zero at every restart), metrics the REST
+ * API refreshes at most every 10 s, and noise on the meters, the backlog and CPU.
  */
 import type { FluidJob, JobState } from './job.js';
 import type { Noise } from './random.js';
@@ -17,6 +18,8 @@ export interface View {
   requested: number;
   /** Source records/s (numRecordsOutPerSecond, a 60 s meter). */
   throughput: number;
+  /** Source records since its tasks started (numRecordsOut, a counter: exact, zero after a restart). */
+  count: number;
   /** Records waiting at the source (pendingRecords). */
   backlog: number;
   /** Mean TaskManager CPU load (Status.JVM.CPU.Load). */
@@ -81,6 +84,7 @@ export class Observer {
         workers: job.active,
         requested: job.requested,
         throughput: Math.max(0, this.noise.jitter(sum(this.processed) / METER_SECONDS, rateNoise)),
+        count: job.count,
         backlog: Math.max(0, this.noise.jitter(job.backlog, rateNoise)),
         cpu: Math.min(1, Math.max(0, job.cpu + cpuNoise * (2 * this.noise.next() - 1))),
         busy: Math.min(1, sum(this.busy) / METER_SECONDS),

@@ -31,7 +31,17 @@ export function oursFactory(
             time: now,
             workers: view.workers,
             cpu: view.cpu,
-            sources: [{ id: 'source', unit: 'records', rate: view.throughput, backlog: view.backlog }],
+            // What the sidecar's collector reads: the 60 s meter, the cumulative counter (T comes from it,
+            // exact from the first second after a restart) and the backlog.
+            sources: [
+              {
+                id: 'source',
+                unit: 'records',
+                rate: view.throughput,
+                count: view.count,
+                backlog: view.backlog,
+              },
+            ],
           },
         });
         onEvaluation?.(view, evaluation);

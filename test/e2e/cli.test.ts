@@ -3,10 +3,11 @@
  * node_modules/.bin (and npx), in a child process.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OPTION_SPECS } from '@flink-autoscaler/shared';
 import { describe, expect, it } from 'vitest';
 import { workedExamples } from '../fixtures/policy-examples.js';
 
@@ -107,7 +108,7 @@ describe('flink-autoscaler (the installed bin)', () => {
     expect(rows.find((r) => r.option === 'manualHoldSeconds')?.annotation).toBe(
       'flink-autoscaler.io/manual-hold-seconds',
     );
-    expect(rows).toHaveLength(15);
+    expect(rows.map((r) => r.option)).toEqual(OPTION_SPECS.map((spec) => spec.path));
   });
 
   it('runs the demo on the simulator: the step at 1 h brings one scale-up', () => {
@@ -143,8 +144,10 @@ describe('flink-autoscaler (the installed bin)', () => {
       svg,
     ]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^ours on step \(seed 2\)/);
-    expect(stdout).toMatch(/worker-hours +\d+\.\d \(\d\.\d\d× the oracle's 100\.0\)/);
+    expect(stdout).toMatch(/^ours on step \(seed 2, 1 GiB of state\)/);
+    expect(stdout).toMatch(
+      /worker-hours +\d+\.\d \(\d\.\d\d× the oracle's 100\.0, \d\.\d\d× the reference's 125\.0 at 0\.8 CPU\)/,
+    );
     expect(stdout).toMatch(/backlog time ≤ 120 s +\d+\.\d\d %/);
     expect(stdout).toMatch(/rescales +\d+/);
     expect(readFileSync(svg, 'utf8')).toMatch(
@@ -197,6 +200,147 @@ describe('flink-autoscaler (the installed bin)', () => {
     const md = readFileSync(join(dir, 'results.md'), 'utf8');
     expect(md).toContain('| trace | policy | worker-hours | × oracle |');
     expect(md).toContain('## Evidence for the cooldown default');
+  });
+
+  it('--version prints the version of the package', () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'sidecar/package.json'), 'utf8')) as {
+      version: string;
+    };
+    const { code, stdout, stderr } = run(['--version']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${version}\n`);
+  });
+
+  it('stops quietly when its reader goes away (demo | head)', () => {
+    const result = spawnSync('bash', ['-c', `"${bin}" demo | head -n 2; echo "status \${PIPESTATUS[0]}"`], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^step: .*\n {4}time workers .*\nstatus 0\n$/);
+  });
+
+  it('decide refuses a CPU load outside 0..1 (95 is a percentage)', () => {
+    const input = '{"signals":{"workers":10,"throughput":1000,"backlog":0,"backlogGrowth":0,"cpu":95}}';
+    const { code, stdout, stderr } = run(['decide'], input);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'flink-autoscaler: signals.cpu: must be a number from 0 to 1 (the CPU load: 0.95 for 95 %), got 95\n',
+    );
+  });
+
+  it('simulate says it cannot write the picture, before running, without a stack trace', () => {
+    const { code, stdout, stderr } = run([
+      ...['simulate', '--trace', 'step', '--policy', 'ours'],
+      ...['--svg', '/missing/dir/x.svg'],
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'flink-autoscaler: --svg /missing/dir/x.svg: cannot write there (no such directory: /missing/dir)\n',
+    );
+  });
+
+  it('bench refuses a seed that is not a whole number and writes nothing', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fa-bench-')), 'out');
+    for (const seed of ['x', '1.5', '', '-2']) {
+      const { code, stdout, stderr } = run(['bench', '--out', dir, '--seed', seed]);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(
+        `--seed must be a whole number from 0 to 999999999, got ${JSON.stringify(seed)}`,
+      );
+      expect(existsSync(dir)).toBe(false);
+    }
+  });
+
+  describe('simulate --json, --trace FILE, --seed, --state-gib and the policy flags', () => {
+    const simulate = (...args: string[]) => {
+      const { code, stdout, stderr } = run(['simulate', '--json', ...args]);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      return JSON.parse(stdout) as Record<string, unknown>;
+    };
+
+    it('prints one object with the benchmark’s keys', () => {
+      const out = simulate('--trace', 'step', '--policy', 'ours', '--seed', '3');
+      expect(out).toMatchObject({ policy: 'ours', trace: 'step', seed: 3, stateGiB: 1 });
+      for (const key of [
+        'workerHours',
+        'oracleWorkerHours',
+        'referenceWorkerHours',
+        'sloAttainment',
+        'worstBacklogTimeSeconds',
+        'rescales',
+      ]) {
+        expect(typeof out[key], key).toBe('number');
+      }
+      // the reference keeps every worker at the target CPU (0.8): between the oracle and 1/0.8 of it
+      const oracle = out.oracleWorkerHours as number;
+      expect(out.referenceWorkerHours as number).toBeGreaterThan(oracle * 1.2);
+      expect(out.referenceWorkerHours as number).toBeLessThan(oracle * 1.3);
+    });
+
+    it('--state-gib sets the state a restart restores: a longer restart, more backlog', () => {
+      const small = simulate('--trace', 'step', '--policy', 'hpa-cpu');
+      const large = simulate('--trace', 'step', '--policy', 'hpa-cpu', '--state-gib', '8');
+      expect(large.stateGiB).toBe(8);
+      expect(large.worstBacklogTimeSeconds as number).toBeGreaterThan(
+        small.worstBacklogTimeSeconds as number,
+      );
+    });
+
+    it('takes a trace file in the format of sidecar/traces/*.json', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'fa-trace-'));
+      const file = join(dir, 'spike.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          name: 'spike',
+          description: 'Flat 5,000 records/s with a 3x spike for ten minutes.',
+          durationSeconds: 3600,
+          points: [
+            [0, 5000],
+            [1200, 5000],
+            [1201, 15000],
+            [1800, 15000],
+            [1801, 5000],
+          ],
+          changes: [1200, 1800],
+          job: { capacityPerWorker: 1000, initialWorkers: 7, maxWorkers: 40 },
+        }),
+      );
+      const out = simulate('--trace', file, '--policy', 'ours');
+      expect(out).toMatchObject({ trace: 'spike', policy: 'ours' });
+      expect(out.rescales as number).toBeGreaterThan(0);
+      writeFileSync(file, JSON.stringify({ name: 'spike', durationSeconds: -1 }));
+      const bad = run(['simulate', '--trace', file, '--policy', 'ours']);
+      expect(bad.code).toBe(2);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toMatch(new RegExp(`^flink-autoscaler: ${file}: description: `));
+      const missing = run(['simulate', '--trace', join(dir, 'nope.json'), '--policy', 'ours']);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(
+        /^flink-autoscaler: cannot read the trace file .*nope\.json: no such file\n$/,
+      );
+    });
+
+    it('takes the policy flags for ours, and refuses them for another policy or out of range', () => {
+      const base = simulate('--trace', 'daily', '--policy', 'ours');
+      const eager = simulate('--trace', 'daily', '--policy', 'ours', '--cooldown-seconds', '0');
+      expect(eager.rescales as number).toBeGreaterThan(base.rescales as number);
+      const capped = simulate('--trace', 'step', '--policy', 'ours', '--max-workers', '30');
+      expect(capped.sloAttainment as number).toBeLessThan(0.9);
+      const other = run(['simulate', '--trace', 'step', '--policy', 'hpa-cpu', '--cooldown-seconds', '0']);
+      expect(other.code).toBe(2);
+      expect(other.stderr).toMatch(/--cooldown-seconds: the policy flags apply to --policy ours only/);
+      const bad = run(['simulate', '--trace', 'step', '--policy', 'ours', '--target-cpu', '2']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--target-cpu: /);
+    });
   });
 
   it('works when started by the machine’s own node, whatever its version (it re-runs on Node 24)', () => {

@@ -11,16 +11,24 @@ import {
 } from '../simulation/bench.js';
 import { renderComparisonSvg } from '../simulation/svg.js';
 import { loadTrace, traceNames } from '../simulation/trace.js';
+import { seedOf, writeFailure } from './flags.js';
 
 export function registerBench(program: Command): void {
   program
     .command('bench')
     .summary('compare every policy on every trace; write results.md, results.json and one SVG per trace')
     .option('--out <dir>', 'where to write the results', 'test/bench')
-    .option('--seed <n>', 'seed of the measurement noise', '1')
+    .option('--seed <n>', 'seed of the measurement noise (a whole number)', '1')
     .action((opts: { out: string; seed: string }) => {
       const started = Date.now();
-      const seed = Number(opts.seed);
+      const seed = seedOf(opts.seed);
+      const write = (file: string, text: string) => {
+        try {
+          writeFileSync(join(opts.out, file), text);
+        } catch (error) {
+          throw writeFailure(join(opts.out, file), error);
+        }
+      };
       const traces = traceNames().map((name) => loadTrace(name));
       const log = (fields: Record<string, unknown>) =>
         process.stderr.write(
@@ -29,14 +37,18 @@ export function registerBench(program: Command): void {
       const bench = runBench(traces, { seed, onRun: (trace, policy) => log({ msg: 'run', trace, policy }) });
       log({ msg: 'cooldown evidence' });
       const evidence = cooldownEvidence(traces, [60, 180, 300], seed);
-      mkdirSync(opts.out, { recursive: true });
+      try {
+        mkdirSync(opts.out, { recursive: true });
+      } catch (error) {
+        throw writeFailure(`the folder ${opts.out}`, error);
+      }
       const pictures: string[] = [];
       for (const [trace, runs] of bench.runs) {
         const file = `${trace}.svg`;
-        writeFileSync(join(opts.out, file), renderComparisonSvg(trace, runs));
+        write(file, renderComparisonSvg(trace, runs));
         pictures.push(file);
       }
-      writeFileSync(join(opts.out, 'results.json'), `${JSON.stringify(bench.rows, null, 2)}\n`);
+      write('results.json', `${JSON.stringify(bench.rows, null, 2)}\n`);
       const md = [
         '# Control-quality benchmark',
         '',
@@ -62,7 +74,7 @@ export function registerBench(program: Command): void {
         '',
         cooldownTable(evidence),
       ].join('\n');
-      writeFileSync(join(opts.out, 'results.md'), md);
+      write('results.md', md);
       log({ msg: 'done', out: opts.out, runs: bench.rows.length, pictures: pictures.length });
     });
 }

@@ -7,10 +7,14 @@ function show(value: unknown): string {
 }
 
 /** A number field whose every failure says what it must be and what it got. */
-function field(what: string, opts: { integer?: boolean; nonNegative?: boolean } = {}): z.ZodNumber {
+function field(
+  what: string,
+  opts: { integer?: boolean; nonNegative?: boolean; max?: number } = {},
+): z.ZodNumber {
   const error = (issue: { input?: unknown }) => `must be ${what}, got ${show(issue.input)}`;
   const base = opts.integer ? z.int({ error }) : z.number({ error });
-  return (opts.nonNegative ? base.nonnegative({ error }) : base) as z.ZodNumber;
+  const floored = opts.nonNegative ? base.nonnegative({ error }) : base;
+  return (opts.max === undefined ? floored : floored.max(opts.max, { error })) as z.ZodNumber;
 }
 
 const signalsSchema = z.strictObject({
@@ -18,7 +22,8 @@ const signalsSchema = z.strictObject({
   throughput: field('a finite number ≥ 0 (records/s)', { nonNegative: true }),
   backlog: field('a finite number ≥ 0 (records)', { nonNegative: true }),
   backlogGrowth: field('a finite number (records/s, may be negative)'),
-  cpu: field('a finite number ≥ 0 (CPU load, 0..1)', { nonNegative: true }),
+  // Flink's CPU load (Status.JVM.CPU.Load) is a share, 0..1: 95 is a percentage given by mistake.
+  cpu: field('a number from 0 to 1 (the CPU load: 0.95 for 95 %)', { nonNegative: true, max: 1 }),
 });
 
 export type DecideInput =

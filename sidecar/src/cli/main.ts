@@ -1,6 +1,29 @@
 /** The `flink-autoscaler` command line: one program, one subcommand per job. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './exit.js';
+
+/** The package's version (sidecar/package.json, beside both src/ and dist/). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * A reader that went away (`flink-autoscaler demo | head`) ends the command quietly, as a Unix filter
+ * does; any other failure to write the output is said once, without a stack.
+ */
+function endQuietlyWhenTheReaderGoes(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE')
+      process.stderr.write(`flink-autoscaler: cannot write the output: ${error.message}\n`);
+    process.exit(error.code === 'EPIPE' ? 0 : 1);
+  });
+  // Nowhere left to say anything: stop without a word.
+  process.stderr.on('error', () => process.exit(1));
+}
 
 type Register = (program: Command) => void;
 
@@ -27,6 +50,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
 export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command('flink-autoscaler')
     .description('Autoscaler for Apache Flink jobs on Kubernetes (Reactive Mode, FlinkDeployment scale).')
+    .version(version(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   const named = argv[2];
@@ -52,4 +76,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+endQuietlyWhenTheReaderGoes();
 process.exitCode = await main(process.argv);

@@ -395,11 +395,18 @@ describe('the dashboards', () => {
     expect(new Set(uids).size).toBe(uids.length);
   });
 
-  it('the plugin’s dashboards can be left out (grafana.dashboards.plugin=false), never the core one', () => {
+  it('the plugin’s dashboards can be left out (grafana.dashboards.plugin=false), never those of core panels', () => {
     const data = at<Record<string, string>>(
       one(render({ set: ['grafana.dashboards.plugin=false'] }), 'ConfigMap'),
       'data',
     );
-    expect(Object.keys(data)).toEqual(['core-dashboard.json']);
+    const plugin = names.filter((f) =>
+      readFileSync(join(CHART, 'dashboards', f), 'utf8').includes('"fas-flinkautoscaler-panel"'),
+    );
+    expect(plugin.length).toBeGreaterThan(0);
+    expect(Object.keys(data).sort()).toEqual(
+      [...names.filter((f) => !plugin.includes(f)), 'core-dashboard.json'].sort(),
+    );
+    for (const text of Object.values(data)) expect(text).not.toContain('fas-flinkautoscaler-panel');
   });
 });

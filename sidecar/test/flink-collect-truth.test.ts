@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { FlinkCollector, type Collected } from '../src/flink/collect.js';
+import { fetchIntervalMs, parseFlinkDuration } from '../src/flink/flink-duration.js';
 import type { FlinkHttp } from '../src/flink/http.js';
 
 const JOB = 'a'.repeat(32);
@@ -393,5 +394,26 @@ describe('drop reasons that say what happened', () => {
     flink.emptyLists = ['source', 'source'];
     const c = await cycle();
     expect(c.dropped?.reason).toBe('metrics-missing');
+  });
+});
+
+describe("Flink's durations (metrics.fetcher.update-interval)", () => {
+  it.each([
+    ['10 s', 10_000],
+    ['10s', 10_000],
+    ['10000', 10_000],
+    ['500 ms', 500],
+    ['1 min', 60_000],
+    ['2 h', 7_200_000],
+    ['0 s', 0],
+  ])('%s is %d ms', (text, ms) => {
+    expect(parseFlinkDuration(text)).toBe(ms);
+  });
+
+  it('falls back to 10 s when absent or not a duration', () => {
+    expect(parseFlinkDuration('ten seconds')).toBeUndefined();
+    expect(fetchIntervalMs([])).toBe(10_000);
+    expect(fetchIntervalMs([{ key: 'metrics.fetcher.update-interval', value: 'soon' }])).toBe(10_000);
+    expect(fetchIntervalMs([{ key: 'metrics.fetcher.update-interval', value: '30 s' }])).toBe(30_000);
   });
 });

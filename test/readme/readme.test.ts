@@ -33,6 +33,7 @@ import { DEFAULT_SIDECAR_PORT } from '../../sidecar/src/http/server.js';
 import { SIDECAR_CONTAINER } from '../../sidecar/src/injector/settings.js';
 import { parseHold, HOLD_ANNOTATION } from '../../sidecar/src/kube/manual-hold.js';
 import { leaseNameFor } from '../../sidecar/src/kube/lease.js';
+import { GUARD_IDS } from '../../sidecar/src/loop/guards.js';
 import { helm, WITH_CRDS, type K8sObject } from '../chart/render.js';
 import { runKubectl, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
 import { anchorsOf, checkedCommands, linksOf, pipeline, type Command } from './markdown.js';
@@ -378,4 +379,48 @@ describe('links in README.md and docs/', () => {
       }
     });
   }
+});
+
+/** The string members of a TypeScript union type declared in a source file (`export type Name = | 'a' | 'b';`). */
+function unionMembers(file: string, name: string): string[] {
+  const source = text(file);
+  const declaration = new RegExp(`export type ${name} =([^;]*);`).exec(source);
+  if (!declaration) throw new Error(`${file} declares no type ${name}`);
+  return [...(declaration[1] as string).matchAll(/'([^']+)'/g)].map((m) => m[1] as string);
+}
+
+describe("the README's troubleshooting names every reason the code gives", () => {
+  const readme = text('README.md');
+  const troubleshooting = readme.slice(readme.indexOf('## Troubleshooting'));
+  const item = (name: string): boolean => troubleshooting.includes(`- \`${name}\`:`);
+  const eventReason = (reason: string): string =>
+    `SidecarNotInjected${reason
+      .split('-')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join('')}`;
+
+  it.each(unionMembers('sidecar/src/flink/collect.ts', 'DropReason'))('drop reason %s', (reason) => {
+    expect(item(reason), `a "- \`${reason}\`:" line in the README's troubleshooting`).toBe(true);
+  });
+  it.each([
+    ...unionMembers('shared/src/autoscaler/autoscaler.ts', 'Gate'),
+    ...unionMembers('sidecar/src/loop/sidecar.ts', 'SidecarGate'),
+  ])('gate %s', (gate) => {
+    expect(item(gate), `a "- \`${gate}\`:" line in the README's troubleshooting`).toBe(true);
+  });
+  it.each([...GUARD_IDS])('guard %s', (guard) => {
+    expect(item(guard), `a "- \`${guard}\`:" line in the README's troubleshooting`).toBe(true);
+  });
+  // The injector's reasons for leaving a pod alone; those that are no fault (the pod did not ask, already
+  // has the sidecar, is no pod CREATE) get no Event and need no line.
+  const quiet = ['not-requested', 'already-injected', 'not-a-pod-create'];
+  const skips = [...text('sidecar/src/injector/admit.ts').matchAll(/skip\(\s*'([a-z-]+)'/g)].map(
+    (m) => m[1] as string,
+  );
+  it.each([...new Set(skips)].filter((r) => !quiet.includes(r)))('injector skip %s', (reason) => {
+    expect(troubleshooting).toContain(`- \`${eventReason(reason)}\`:`);
+  });
+  it('the injector still has the quiet reasons it names', () => {
+    for (const reason of quiet) expect(skips).toContain(reason);
+  });
 });

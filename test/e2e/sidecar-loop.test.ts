@@ -39,6 +39,18 @@ const SA = serviceAccount(NS, 'flink', 'sidecar-token');
 const ALICE = { token: 'alice-token', username: 'alice' };
 const T0 = Date.UTC(2026, 0, 1);
 
+interface Logged {
+  level: string;
+  msg: string;
+  fields: Record<string, unknown>;
+  /** Virtual time of the line, ms. */
+  at: number;
+}
+const logTo =
+  (logs: Logged[], clock: () => number): SidecarDeps['log'] =>
+  (level, msg, fields = {}) =>
+    logs.push({ level, msg, fields, at: clock() });
+
 let flink: FlinkDouble | undefined;
 let kube: KubeDouble | undefined;
 let proxy: FlakyProxy | undefined;
@@ -217,16 +229,107 @@ describe('the sidecar end to end', () => {
     expect(w.kube.events(NS).map((e) => e.reason)).toContain('ScaledDown');
   });
 
-  it('changes nothing in advisor mode, but says what it would do', async () => {
+  it('changes nothing in advisor mode, but says what it would do: one Event, a log line per change and heartbeat', async () => {
     const w = await world({ active: false, workers: 10, rate: 16_000 });
-    const sidecar = await w.newSidecar();
-    const evaluations = await w.run(sidecar, 10 * 60);
-    expect(evaluations.some((e) => e.action === 'scale-up')).toBe(true);
+    const logs: Logged[] = [];
+    const sidecar = await w.newSidecar({ log: logTo(logs, w.clock) });
+    const evaluations = await w.run(sidecar, 20 * 60);
+    // the target moves with the backlog from tick to tick (one Event per distinct target before)
+    const targets = new Set(evaluations.filter((e) => e.action === 'scale-up').map((e) => e.targetWorkers));
+    expect(targets.size).toBeGreaterThan(1);
     expect(w.replicas()).toBe(10);
     expect(w.flink.job.active).toBe(10);
     const advice = w.kube.events(NS).filter((e) => e.reason === 'ScalingAdvised');
-    expect(advice.length).toBeGreaterThan(0);
-    expect(advice[0]?.message).toMatch(/would scale from 10 to \d+/);
+    expect(advice).toHaveLength(1);
+    expect(advice[0]?.message).toMatch(
+      /would scale up from 10 to \d+ TaskManagers \(cpu-high.*\); advisor mode/,
+    );
+    // logged as often as an active sidecar logs its decisions: when they change, and a heartbeat every 300 s
+    const decisions = logs.filter((l) => l.msg === 'decision');
+    expect(decisions.length).toBeLessThan(evaluations.length / 4);
+    const said = (l: Logged) => JSON.stringify([l.fields['action'], l.fields['reasons'], l.fields['gates']]);
+    for (const [i, line] of decisions.entries()) {
+      const before = decisions[i - 1];
+      if (!before) continue;
+      if (line.fields['heartbeat'] === true) {
+        expect(said(line)).toBe(said(before));
+        expect(line.at - before.at).toBeGreaterThanOrEqual(300_000);
+      } else {
+        expect(said(line)).not.toBe(said(before));
+      }
+    }
+    const advised = decisions.filter((l) => l.fields['action'] === 'scale-up');
+    expect(advised[0]).toMatchObject({
+      level: 'info',
+      fields: { mode: 'advisor', advising: true, workers: 10, reasons: expect.arrayContaining(['cpu-high']) },
+    });
+    expect(advised[0]?.fields['signals']).toMatchObject({
+      cpu: expect.any(Number),
+      backlog: expect.any(Number),
+    });
+    expect(advised.some((l) => l.fields['heartbeat'] === true)).toBe(true);
+    expect(logs.filter((l) => l.msg === 'advice')).toEqual([]);
+  });
+
+  it('an acting sidecar logs its decisions as an advising one does: on change with reasons and signals, and a heartbeat', async () => {
+    const w = await world({ active: true, workers: 10, rate: 8000 });
+    const logs: Logged[] = [];
+    const sidecar = await w.newSidecar({ log: logTo(logs, w.clock) });
+    const quiet = await w.run(sidecar, 10 * 60);
+    w.load.rate = 16_000;
+    const busy = await w.run(sidecar, 5 * 60);
+    expect(w.replicas()).toBeGreaterThan(10);
+    const decisions = logs.filter((l) => l.msg === 'decision');
+    expect(decisions.length).toBeLessThan((quiet.length + busy.length) / 4);
+    // the steady first 10 minutes: the window filling, then within the bands, then heartbeats
+    const steady = decisions.filter((l) => l.at < T0 + 600_000);
+    expect(
+      steady.map((l) => [l.fields['action'], l.fields['reasons'], l.fields['heartbeat'] ?? false]),
+    ).toEqual([
+      ['none', [], false],
+      ['none', ['within-bands'], false],
+      ['none', ['within-bands'], true],
+    ]);
+    const scaled = decisions.find((l) => l.fields['action'] === 'scale-up');
+    expect(scaled).toMatchObject({
+      level: 'info',
+      fields: { mode: 'active', advising: false, workers: 10, reasons: expect.arrayContaining(['cpu-high']) },
+    });
+    expect(scaled?.fields['targetWorkers']).toBe(w.saved().history[0]?.['to']);
+    expect(logs.some((l) => l.msg === 'scaled')).toBe(true);
+  });
+
+  it('writes nothing to a FlinkDeployment it does not manage (advisor mode), a kubectl scale included', async () => {
+    const w = await world({ active: false, workers: 10, rate: 3000 });
+    const sidecar = await w.newSidecar();
+    await w.run(sidecar, 5 * 60);
+    await w.kubectl('scale', 'flinkdeployment', NAME, '--replicas=12');
+    await w.run(sidecar, 5 * 60);
+    const writes = w.kube
+      .requests()
+      .filter((r) => r.user === SA.username && r.resource === 'flinkdeployments' && r.verb !== 'get')
+      .filter((r) => !['list', 'watch'].includes(r.verb));
+    expect(writes).toEqual([]);
+    expect(w.kube.flinkDeployments.get(NS, NAME)?.metadata.annotations?.[STATE_ANNOTATION]).toBeUndefined();
+    // what it saw is still known to it (status), only not written
+    expect(sidecar.status()).toMatchObject({ lastScalings: [{ from: 10, to: 12, trigger: 'manual' }] });
+  });
+
+  it('advises again only when the advised direction changes', async () => {
+    const w = await world({ active: false, workers: 10, rate: 16_000 });
+    const sidecar = await w.newSidecar({
+      config: { scaleDown: { ...DEFAULT_CONFIG.scaleDown, stabilizationSeconds: 60 } },
+    });
+    await w.run(sidecar, 10 * 60);
+    // the backlog drains at a lower load on the same 10 workers, then the job is too big for it
+    w.load.rate = 2000;
+    await w.run(sidecar, 30 * 60);
+    const advice = w.kube.events(NS).filter((e) => e.reason === 'ScalingAdvised');
+    const words = advice.map((e) => /would scale (up|down)|no longer advises/.exec(e.message ?? '')?.[0]);
+    expect(words[0]).toBe('would scale up');
+    expect(words.at(-1)).toBe('would scale down');
+    expect(words.length).toBeLessThanOrEqual(3);
+    for (let i = 1; i < words.length; i++) expect(words[i]).not.toBe(words[i - 1]);
   });
 
   it('a sidecar killed and restarted keeps the cooldown and does not scale twice', async () => {

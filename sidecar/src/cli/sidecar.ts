@@ -9,12 +9,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { FlinkCollector } from '../flink/collect.js';
-import { FlinkHttp } from '../flink/http.js';
+import { cycleBudgetFor, FlinkHttp } from '../flink/http.js';
 import { hostPort } from '../http/listen.js';
 import { createSidecarApp, DEFAULT_SIDECAR_PORT, startSidecarServer } from '../http/server.js';
 import { KubeClient } from '../kube/client.js';
 import { LeaderElector, leaseNameFor } from '../kube/lease.js';
 import { DEFAULT_POD_LABELS_FILE, parsePodLabels } from '../kube/pod-labels.js';
+import { DEFAULT_LOG_HEARTBEAT_SECONDS } from '../loop/decision-log.js';
 import { defaultLivenessSeconds, Sidecar } from '../loop/sidecar.js';
 import { retryUntilStarted } from '../loop/startup.js';
 import { keepWatching } from '../loop/watch.js';
@@ -32,6 +33,7 @@ interface SidecarOptions {
   podLabelsFile: string;
   listen: string;
   livenessSeconds?: string;
+  logHeartbeatSeconds: string;
   leaderElection: boolean;
   logFormat?: LogFormat;
   [policyFlag: string]: unknown;
@@ -75,6 +77,11 @@ export function registerSidecar(program: Command): void {
         '(default: 10 × --interval-seconds, at least 300)',
     )
     .option(
+      '--log-heartbeat-seconds <s>',
+      'the decision (or advice) is logged at info when it or its reasons change, and at least this often',
+      String(DEFAULT_LOG_HEARTBEAT_SECONDS),
+    )
+    .option(
       '--no-leader-election',
       'act without holding the job’s Lease (only for a job with one JobManager; by default the sidecars of a job ' +
         'elect one on the Lease flink-autoscaler-<name>, identity env POD_NAME or the host name)',
@@ -107,12 +114,24 @@ export function registerSidecar(program: Command): void {
         `--liveness-seconds must be a number of seconds at least --interval-seconds (${baseConfig.intervalSeconds}), got ${JSON.stringify(opts.livenessSeconds)}`,
       );
     }
+    const logHeartbeatSeconds = Number(opts.logHeartbeatSeconds);
+    if (!Number.isFinite(logHeartbeatSeconds) || logHeartbeatSeconds <= 0) {
+      throw new CliError(
+        `--log-heartbeat-seconds must be a positive number of seconds, got ${JSON.stringify(opts.logHeartbeatSeconds)}`,
+      );
+    }
     const log = await cliLogger('flink-autoscaler-sidecar', opts.logFormat);
     const connection = await connectFromFlags(opts.kubeconfig);
     const target = { namespace: opts.namespace, name: opts.name };
     const kube = new KubeClient(connection, target);
     const metrics = new SidecarMetrics({ namespace: target.namespace, flinkdeployment: target.name });
-    const collector = new FlinkCollector(new FlinkHttp({ baseUrl: opts.flinkUrl }), Date.now);
+    const collector = new FlinkCollector(
+      new FlinkHttp({
+        baseUrl: opts.flinkUrl,
+        cycleBudgetMs: cycleBudgetFor(baseConfig.intervalSeconds),
+      }),
+      Date.now,
+    );
     const identity = process.env.POD_NAME || hostname();
     const elector = opts.leaderElection
       ? new LeaderElector({
@@ -132,6 +151,7 @@ export function registerSidecar(program: Command): void {
       baseConfig,
       identity,
       livenessSeconds,
+      logHeartbeatSeconds,
       allowNativeMode,
       ...(elector ? { leadership: elector } : {}),
     });

@@ -36,6 +36,8 @@ import {
 import { pausedOf } from '../kube/manual-hold.js';
 import type { SidecarApi } from '../http/contract.js';
 import type { SidecarMetrics } from '../metrics/exporter.js';
+import { AdviceTracker } from './advice.js';
+import { DecisionLog } from './decision-log.js';
 import { EventDeduper } from './events.js';
 import { GUARD_IDS, guardChanges, guardsFor, type Guard } from './guards.js';
 import { mayHaveHappened } from './lost-answer.js';
@@ -83,6 +85,8 @@ export interface SidecarDeps {
   identity?: string;
   /** /healthz fails when no cycle completed for this long (default: 10 intervals, at least 300 s). */
   livenessSeconds?: number;
+  /** `--log-heartbeat-seconds`: the decision is logged when it changes and at least this often (300). */
+  logHeartbeatSeconds?: number;
   /** `--allow-native-mode`: act on a native-mode job (guards.ts); a job's annotation overrides it. */
   allowNativeMode?: boolean;
 }
@@ -139,6 +143,9 @@ export class Sidecar implements SidecarApi {
   private readonly createdAt: number;
   private lastCycleAt: number | undefined;
   private readonly events = new EventDeduper();
+  /** ScalingAdvised Events, one per change of the advised direction (advice.ts). */
+  private readonly advice = new AdviceTracker();
+  private readonly decisionLog: DecisionLog;
   /** The guards that hold (guards.ts): the sidecar then only advises. */
   private guards: Guard[] = [];
   /** Flink's job shape as last read (guards keep it while Flink does not answer). */
@@ -147,6 +154,7 @@ export class Sidecar implements SidecarApi {
   constructor(deps: SidecarDeps) {
     this.deps = deps;
     this.config = deps.baseConfig;
+    this.decisionLog = new DecisionLog(deps.log, deps.logHeartbeatSeconds);
     this.createdAt = deps.clock();
     this.refreshHealth();
   }
@@ -458,9 +466,20 @@ export class Sidecar implements SidecarApi {
       );
       const bounds = this.bounds();
       this.deps.metrics.setConfig(evaluation.config, bounds.max);
-      if (evaluation.action !== 'none') await this.act(evaluation);
-      // A guarded sidecar writes nothing to the FlinkDeployment (it only advises).
-      if (this.isLeader() && this.guards.length === 0) {
+      this.decisionLog.record(this.deps.clock(), {
+        mode: this.mode,
+        advising: this.advising,
+        evaluation,
+        workers: collected.sample?.workers ?? evaluation.targetWorkers,
+        gates: [...evaluation.gates, ...gates],
+      });
+      if (this.advising) this.advise(evaluation, [...evaluation.gates, ...gates]);
+      else {
+        this.advice.reset();
+        if (evaluation.action !== 'none') await this.act(evaluation);
+      }
+      // An advising sidecar (advisor mode, or guarded) writes nothing to the FlinkDeployment.
+      if (this.isLeader() && !this.advising) {
         await this.persist().catch((error: Error) => {
           this.deps.metrics.errors.inc({ stage: 'kubernetes' });
           this.deps.log('warn', 'state not saved', { error: error.message });
@@ -532,22 +551,24 @@ export class Sidecar implements SidecarApi {
     }
   }
 
+  /** An advising sidecar: a ScalingAdvised Event when the advised direction changes (advice.ts), nothing else. */
+  private advise(evaluation: Evaluation, gates: readonly string[]): void {
+    const deployment = this.deployment as FlinkDeployment;
+    const from = specReplicas(deployment) ?? evaluation.signals?.workers;
+    const why =
+      this.mode === 'advisor'
+        ? 'advisor mode: label the FlinkDeployment flink-autoscaler.io/enabled=true to let it act'
+        : `guarded (${this.guards.map((g) => g.id).join(', ')}): see the AutoscalerGuarded Events`;
+    const advice = this.advice.next(evaluation, from, gates, why);
+    if (advice) this.sendEvent(deployment, 'Normal', 'ScalingAdvised', advice.message);
+  }
+
   private async act(evaluation: Evaluation): Promise<void> {
     const deployment = this.deployment as FlinkDeployment;
     const from = specReplicas(deployment) ?? evaluation.signals?.workers;
     const to = evaluation.targetWorkers;
     const reasons = evaluation.decision?.reasons ?? [];
     if (from === undefined) return;
-    if (this.advising) {
-      const why =
-        this.mode === 'advisor'
-          ? 'advisor mode: label the FlinkDeployment flink-autoscaler.io/enabled=true to let it act'
-          : `guarded (${this.guards.map((g) => g.id).join(', ')}): see the AutoscalerGuarded Events`;
-      const message = `would scale from ${from} to ${to} (${reasons.join(', ')}); ${why}`;
-      this.deps.log('info', 'advice', { from, to, reasons });
-      this.warn(deployment, 'ScalingAdvised', message, 'Normal', `advice:${from}:${to}`);
-      return;
-    }
     await this.rescale({ from, to, trigger: 'policy', reasons, evaluation });
   }
 
@@ -667,6 +688,8 @@ export class Sidecar implements SidecarApi {
       'ManualScaleDetected',
       `scaled from ${from} to ${to} TaskManagers ${who}; ${holds}`,
     );
+    // An advising sidecar keeps what it saw in memory and writes nothing to the FlinkDeployment.
+    if (this.advising) return;
     await this.writeState(autoscaler.state).catch((error: Error) => {
       this.deps.metrics.errors.inc({ stage: 'kubernetes' });
       this.deps.log('warn', 'state not saved', { error: error.message });

@@ -7,6 +7,7 @@ export const TEST_IDS = {
   workers: 'fas-workers',
   reasons: 'fas-reasons',
   gates: 'fas-gates',
+  guards: 'fas-guards',
   chart: (key: string) => `fas-chart-${key}`,
   thresholdLine: 'fas-threshold',
   signalTable: 'fas-signal-table',

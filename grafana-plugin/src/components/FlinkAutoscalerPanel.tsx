@@ -48,6 +48,7 @@ const NAMES: Record<SeriesKey, string> = {
   decision: 'decision',
   reasons: 'reasons',
   gates: 'gates',
+  guards: 'guards',
   mode: 'mode',
   scalings: 'scalings',
 };

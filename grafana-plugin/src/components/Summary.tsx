@@ -5,7 +5,7 @@ import { useStyles2 } from '@grafana/ui';
 import React from 'react';
 import type { JobId } from '../data/frames';
 import type { Snapshot } from '../data/snapshot';
-import { gateText, headline, modeText, reasonText } from '../policy/words';
+import { gateText, guardText, headline, modeText, reasonText } from '../policy/words';
 import { TEST_IDS } from '../testIds';
 
 export interface SummaryProps {
@@ -22,6 +22,7 @@ export function Summary({ job, snapshot: s, action, compact }: SummaryProps) {
   const tone = s.action === 'scale-up' ? styles.up : s.action === 'scale-down' ? styles.down : styles.steady;
   const reasons = s.reasons.map((code) => reasonText(code, s));
   const gates = s.gates.map(gateText);
+  const guards = s.guards.map(guardText);
   return (
     <div className={styles.summary}>
       <div className={styles.row}>
@@ -44,6 +45,9 @@ export function Summary({ job, snapshot: s, action, compact }: SummaryProps) {
         {s.mode === 'advisor' && s.action !== 'none' && s.action !== undefined && (
           <span className={styles.note}> (advice only: advisor mode)</span>
         )}
+        {s.mode !== 'advisor' && guards.length > 0 && s.action !== 'none' && s.action !== undefined && (
+          <span className={styles.note}> (advice only: guarded)</span>
+        )}
       </div>
       {reasons.length > 0 &&
         (compact ? (
@@ -57,6 +61,13 @@ export function Summary({ job, snapshot: s, action, compact }: SummaryProps) {
             ))}
           </ul>
         ))}
+      {guards.length > 0 && (
+        <ul className={cx(styles.gates, styles.list)} data-testid={TEST_IDS.guards}>
+          {guards.map((g) => (
+            <li key={g}>{g}</li>
+          ))}
+        </ul>
+      )}
       {gates.length > 0 && (
         <div className={styles.gates} data-testid={TEST_IDS.gates}>
           {`On hold: ${gates.join(' ')}`}

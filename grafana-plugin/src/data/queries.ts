@@ -24,6 +24,7 @@ export type SeriesKey =
   | 'decision'
   | 'reasons'
   | 'gates'
+  | 'guards'
   | 'mode'
   | 'scalings';
 
@@ -64,6 +65,7 @@ export const PANEL_QUERIES: readonly PanelQuery[] = [
   query('decision', 'decision', '1 for the current action (label action)', '{{action}}'),
   query('reasons', 'decision_reason', '1 for each reason of the decision (label reason)', '{{reason}}'),
   query('gates', 'gate', '1 for each gate holding the decision back (label gate)', '{{gate}}'),
+  query('guards', 'guard', '1 for each guard that keeps the sidecar to advice (label guard)', '{{guard}}'),
   query('mode', 'mode', '1 for the mode, active or advisor (label mode)', '{{mode}}'),
   query(
     'scalings',

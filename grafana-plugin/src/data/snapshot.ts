@@ -40,6 +40,8 @@ export interface Snapshot {
   action: Action | undefined;
   reasons: string[];
   gates: string[];
+  /** Guards that keep the sidecar to advice (its `flink_autoscaler_guard{guard}` series at 1). */
+  guards: string[];
   mode: 'active' | 'advisor' | undefined;
   /** The signals the panel shows that have no sample in the time range. */
   missing: SeriesKey[];
@@ -103,6 +105,7 @@ export function snapshot(series: SeriesMap): Snapshot {
     action: action === 'scale-up' || action === 'scale-down' || action === 'none' ? action : undefined,
     reasons: activeLabels(series.reasons, 'reason'),
     gates: activeLabels(series.gates, 'gate'),
+    guards: activeLabels(series.guards, 'guard'),
     mode: mode === 'active' || mode === 'advisor' ? mode : undefined,
     missing: SHOWN.filter((key) => latest(series[key]) === undefined),
   };

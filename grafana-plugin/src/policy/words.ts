@@ -81,3 +81,25 @@ export function modeText(mode: Snapshot['mode']): string {
     return 'Advisor: the sidecar only advises; label the FlinkDeployment to let it scale.';
   return 'Mode unknown.';
 }
+
+/**
+ * Guards that keep the sidecar to advice (its `flink_autoscaler_guard{guard}` series; sidecar/src/loop/guards.ts,
+ * whose AutoscalerGuarded Event and /api/v1/status name the exact keys and values of the job).
+ */
+const GUARDS: Record<string, string> = {
+  'native-mode':
+    'Advice only: the job runs in native mode (spec.mode native or not set), where every rescale is a full ' +
+    'stateful redeploy. Run it with spec.mode: standalone and scheduler-mode: reactive, or allow native mode ' +
+    '(--allow-native-mode, or the annotation flink-autoscaler.io/allow-native-mode: "true").',
+  'not-reactive':
+    'Advice only: the job is not in Reactive Mode (scheduler-mode is not reactive), so every rescale is a full ' +
+    'stateful redeploy. Set scheduler-mode: reactive in spec.flinkConfiguration.',
+  'operator-autoscaler':
+    'Advice only: the Flink Kubernetes Operator’s own autoscaler is on for this job (job.autoscaler.enabled), ' +
+    'and two autoscalers would fight. Turn it off, or keep it as a shadow that scales nothing ' +
+    '(job.autoscaler.scaling.enabled: "false").',
+};
+
+export function guardText(code: string): string {
+  return GUARDS[code] ?? `Advice only: guard ${code} holds.`;
+}

@@ -180,7 +180,7 @@ describe('guardsFor', () => {
 });
 
 describe('guardChanges', () => {
-  const g = (id: Guard['id'], message = id): Guard => ({ id, message });
+  const g = (id: Guard['id'], message: string = id): Guard => ({ id, message });
   it('names the guards that start holding and those that lift, by id', () => {
     expect(guardChanges([], [g('native-mode')])).toEqual({ started: [g('native-mode')], lifted: [] });
     expect(guardChanges([g('native-mode')], [g('native-mode', 'other words')])).toEqual({

@@ -236,8 +236,9 @@ export class FlinkCollector {
       const seconds = Math.round((time - (this.run?.since ?? time)) / 1000);
       return new Drop(
         'restarting-metrics-not-yet-listed',
-        `${what}: the job's tasks started running ${seconds} s ago and Flink's metric store has not listed ` +
-          'their metrics yet (it refreshes every metrics.fetcher.update-interval); the next cycle asks again',
+        `${what}: the job (re)started running (first seen running ${seconds} s ago) and Flink's metric store ` +
+          "has not listed its tasks' metrics yet (it refreshes every metrics.fetcher.update-interval); the " +
+          'next cycle asks again',
       );
     }
     return new Drop('metrics-missing', `${what}: Flink's metric store has no value for it`);

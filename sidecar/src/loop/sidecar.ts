@@ -420,7 +420,10 @@ export class Sidecar implements SidecarApi {
     this.leadershipChanged();
     const leader = this.isLeader();
     try {
-      const collected = await this.deps.collector.collect();
+      // The job's policy (its annotations applied) bounds the share of unknown Beam splits in a trusted sample.
+      const collected = await this.deps.collector.collect({
+        maxUnknownSplitShare: this.config.maxUnknownSplitShare,
+      });
       this.lastCollected = collected;
       if (collected.dropped) {
         this.deps.metrics.droppedSamples.inc({ reason: collected.dropped.reason });

@@ -99,9 +99,11 @@ describe('the injector process', () => {
     expect(answer.status).toBe(200);
     expect(answer.fingerprint).toBe(new X509Certificate(first.cert).fingerprint256);
     const patch = JSON.parse(Buffer.from(answer.json.response.patch, 'base64').toString()) as {
+      path: string;
       value: { args?: string[] };
     }[];
-    expect(patch[1]?.value.args).toEqual(expect.arrayContaining(['--scale-up-cpu', '0.85']));
+    const container = patch.find((op) => op.path === '/spec/containers/-');
+    expect(container?.value.args).toEqual(expect.arrayContaining(['--scale-up-cpu', '0.85']));
   });
 
   it('records an Event on the FlinkDeployment when it cannot inject a pod that asked', async () => {

@@ -56,15 +56,15 @@ export function injectionPatch(pod: Pod, container: Record<string, unknown>, nat
       value: mark,
     });
   }
+  if (!native) patch.push({ op: 'add', path: '/spec/containers/-', value: container });
+  else if (pod.spec?.initContainers === undefined) {
+    patch.push({ op: 'add', path: '/spec/initContainers', value: [container] });
+  } else patch.push({ op: 'add', path: '/spec/initContainers/-', value: container });
   if (pod.metadata?.labels === undefined) {
     patch.push({ op: 'add', path: '/metadata/labels', value: { [INJECTED_LABEL]: 'true' } });
   } else {
     patch.push({ op: 'add', path: `/metadata/labels/${pointerSegment(INJECTED_LABEL)}`, value: 'true' });
   }
-  if (!native) patch.push({ op: 'add', path: '/spec/containers/-', value: container });
-  else if (pod.spec?.initContainers === undefined) {
-    patch.push({ op: 'add', path: '/spec/initContainers', value: [container] });
-  } else patch.push({ op: 'add', path: '/spec/initContainers/-', value: container });
   return patch;
 }
 

@@ -16,9 +16,9 @@
  * - at the sample's `runningSince` (when the job's current run began, from Flink), when the samples carry it;
  * - at the first sample with another worker count than the one before (Reactive Mode restarts the job);
  * - at the first reading whose count is lower than the count before it (a counter reset);
- * - at the first sample after a gap: samples further apart than 60 s and twice their median spacing (one or
- *   two ticks without an answer are not a gap; a restart hidden in one, with the same workers and no counts,
- *   cannot be seen).
+ * - at the first sample after a gap: two samples more than 60 s apart and more than twice the window's
+ *   median spacing (at a 15 s interval, up to three ticks in a row without an answer are not a gap). A
+ *   restart hidden in a shorter gap, on the same workers and with no counts, cannot be seen.
  *
  * When none of the readings of the latest run is 60 s into it, the window has no trusted throughput.
  */
@@ -108,8 +108,8 @@ export function latestRunStart(samples: readonly Sample[], id: string): number {
   return start;
 }
 
-/** One reading of the source: the sample it is in and its figures. */
-export interface SourceReading {
+/** One reading of the source: the time of its sample and its figures. */
+export interface ThroughputReading {
   time: number;
   source: SourceSample;
 }
@@ -120,7 +120,7 @@ export interface SourceReading {
  */
 export function windowThroughput(
   samples: readonly Sample[],
-  readings: readonly SourceReading[],
+  readings: readonly ThroughputReading[],
 ): Throughput | undefined {
   const counted = counterRate(
     readings.map(({ time, source: { count } }) =>

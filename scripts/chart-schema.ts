@@ -10,7 +10,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OPTION_SPECS, chartValuePath, flagName, overridesSchema } from '@flink-autoscaler/shared';
+import {
+  OPTION_SPECS,
+  SWITCH_SPECS,
+  chartValuePath,
+  flagName,
+  overridesSchema,
+  switchChartValue,
+  switchFlag,
+} from '@flink-autoscaler/shared';
 
 export const SCHEMA_FILE = join(
   resolve(dirname(fileURLToPath(import.meta.url)), '..'),
@@ -41,6 +49,16 @@ export function policySchema(): Json {
     option['title'] = `${chartValuePath(spec)} (injector flag ${flagName(spec)}; unit: ${spec.unit})`;
     option['description'] = spec.doc;
     if (spec.default !== undefined) option['default'] = spec.default;
+  }
+  // The sidecar's switches (shared/src/config/switches.ts) travel with the policy values.
+  const properties = schema['properties'] as Record<string, Json>;
+  for (const spec of SWITCH_SPECS) {
+    properties[spec.path] = {
+      type: 'boolean',
+      title: `${switchChartValue(spec)} (injector flag ${switchFlag(spec)})`,
+      description: spec.doc,
+      default: spec.default,
+    };
   }
   return {
     description:

@@ -288,6 +288,42 @@ describe('transient failures of single endpoints (transientFailures)', () => {
   });
 });
 
+describe('transient failures in bursts (transientFailures.burstSeconds)', () => {
+  it('fails a whole slot of an endpoint, so a quick retry fails too, for about `rate` of the time', async () => {
+    const d = await start({
+      transientFailures: { rate: 0.3, seed: 5, burstSeconds: 2, kinds: ['500', 'reset'] },
+    });
+    const status = (path: string) =>
+      fetch(d.url + path).then(
+        (r) => String(r.status),
+        () => 'reset',
+      );
+    let failedSlots = 0;
+    const slots = 300;
+    for (let slot = 0; slot < slots; slot++) {
+      const first = await status('/jobs/overview');
+      const retry = await status('/jobs/overview');
+      const again = await status('/v1/jobs/overview');
+      // Within a slot the answer does not change: a retry meets the same failure.
+      expect([retry, again]).toEqual([first, first]);
+      if (first !== '200') failedSlots++;
+      d.advance(2);
+    }
+    expect(failedSlots / slots).toBeGreaterThan(0.22);
+    expect(failedSlots / slots).toBeLessThan(0.38);
+    // Each endpoint has its own bursts.
+    const jobFailures: boolean[] = [];
+    const overviewFailures: boolean[] = [];
+    for (let slot = 0; slot < 100; slot++) {
+      overviewFailures.push((await status('/jobs/overview')) !== '200');
+      jobFailures.push((await status(`/jobs/${d.jobId}`)) !== '200');
+      d.advance(2);
+    }
+    expect(jobFailures).not.toEqual(overviewFailures);
+    expect(() => d.setTransientFailures({ rate: 0.1, burstSeconds: -1 })).toThrow(RangeError);
+  });
+});
+
 describe('TaskManagers without Status.JVM.CPU.Time (cpuTime: false)', () => {
   it('list and answer the CPU load but not the CPU time; the aggregate with both answers []', async () => {
     const d = await start({ cpuTime: false, fetchIntervalSeconds: 0, input: 1000 });

@@ -129,7 +129,7 @@ export async function startFlinkDouble(options: FlinkDoubleOptions = {}): Promis
     },
     () => cluster.now,
   );
-  const transient = new TransientFaults(resolved.transientFailures);
+  const transient = new TransientFaults(resolved.transientFailures, () => cluster.now);
   const faults: FaultState = {
     mode: 'none',
     slowMs: resolved.slowMs,

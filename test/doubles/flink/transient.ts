@@ -23,6 +23,12 @@ export interface TransientFailures {
   kinds?: TransientKind[];
   /** Seed of the draws. Default 1. */
   seed?: number;
+  /**
+   * Failures in bursts, as a GC pause, a leader election or a busy ExecutionGraph cache give them: virtual time
+   * is cut into slots of this many seconds and each endpoint fails for a whole slot with probability `rate`, so
+   * a retry within the slot fails too. Default 0: each request is drawn on its own.
+   */
+  burstSeconds?: number;
 }
 
 export const DEFAULT_TRANSIENT_ENDPOINTS = ['/jobs/overview', '/jobs/:jobid'];
@@ -36,6 +42,9 @@ export function validTransientFailures(spec: TransientFailures | undefined): Tra
     if (!TRANSIENT_KINDS.includes(kind)) throw new RangeError(`unknown transient failure ${String(kind)}`);
   }
   if (spec.kinds?.length === 0) throw new RangeError('transientFailures.kinds must not be empty');
+  const burst = spec.burstSeconds ?? 0;
+  if (!Number.isFinite(burst) || burst < 0)
+    throw new RangeError(`transientFailures.burstSeconds must be at least 0, not ${burst}`);
   return spec;
 }
 
@@ -56,6 +65,20 @@ const BODIES: Record<Exclude<TransientKind, 'reset'>, string[]> = {
   '503': ['Service temporarily unavailable due to an ongoing leader election. Please refresh.'],
 };
 
+/** A uniform draw in [0, 1) from integers (splitmix32 over their mix): the same inputs give the same draw. */
+function hashDraw(...values: number[]): number {
+  let h = 0x9e3779b9;
+  for (const v of values) {
+    h = Math.imul(h ^ (v | 0), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return (h >>> 0) / 2 ** 32;
+}
+
 /** The failure state: what fails now and the seeded draws. */
 export class TransientFaults {
   private spec: TransientFailures | undefined;
@@ -66,7 +89,11 @@ export class TransientFaults {
   /** Requests that matched an endpoint (failed or not). */
   matched = 0;
 
-  constructor(spec: TransientFailures | undefined) {
+  private readonly clock: () => number;
+
+  /** `clock`: the double's virtual seconds (for bursts). */
+  constructor(spec: TransientFailures | undefined, clock: () => number) {
+    this.clock = clock;
     this.set(spec);
   }
 
@@ -81,11 +108,22 @@ export class TransientFaults {
     const spec = this.spec;
     if (spec === undefined || spec.rate === 0) return undefined;
     const bare = path.startsWith('/v1/') ? path.slice(3) : path;
-    if (!this.patterns.some((p) => p.test(bare))) return undefined;
+    const endpoint = this.patterns.findIndex((p) => p.test(bare));
+    if (endpoint === -1) return undefined;
     this.matched++;
-    if (this.noise.next() >= spec.rate) return undefined;
     const kinds = spec.kinds ?? TRANSIENT_KINDS;
-    const kind = kinds[Math.floor(this.noise.next() * kinds.length)] ?? '500';
+    const burst = spec.burstSeconds ?? 0;
+    let pick: number;
+    if (burst > 0) {
+      const slot = Math.floor(this.clock() / burst);
+      const seed = spec.seed ?? 1;
+      if (hashDraw(seed, endpoint, slot) >= spec.rate) return undefined;
+      pick = hashDraw(seed, endpoint, slot, 1);
+    } else {
+      if (this.noise.next() >= spec.rate) return undefined;
+      pick = this.noise.next();
+    }
+    const kind = kinds[Math.floor(pick * kinds.length)] ?? '500';
     this.failed[kind]++;
     return kind;
   }

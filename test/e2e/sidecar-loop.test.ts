@@ -21,7 +21,7 @@ import { SidecarMetrics } from '../../sidecar/src/metrics/exporter.js';
 import { LeaderElector, leaseNameFor } from '../../sidecar/src/kube/lease.js';
 import { until } from '../fixtures/wait.js';
 import { startFlakyProxy, type FlakyProxy } from '../fixtures/flaky-proxy.js';
-import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
+import { startFlinkDouble, type FlinkDouble, type FlinkDoubleOptions } from '../doubles/flink/index.js';
 import { sidecarRules } from '../fixtures/rbac.js';
 import {
   flinkDeployment,
@@ -98,6 +98,8 @@ async function world(options: {
   workers: number;
   rate: number;
   annotations?: Record<string, string>;
+  /** More options of the Flink double (its backlog metrics, splits). */
+  flink?: Partial<FlinkDoubleOptions>;
 }): Promise<World> {
   const load = { rate: options.rate };
   flink = await startFlinkDouble({
@@ -106,6 +108,7 @@ async function world(options: {
     slotsPerTaskManager: 1,
     input: () => load.rate,
     fetchIntervalSeconds: 0,
+    ...options.flink,
   });
   kube = await startKubeDouble({
     namespace: NS,
@@ -297,6 +300,42 @@ describe('the sidecar end to end', () => {
     });
     expect(scaled?.fields['targetWorkers']).toBe(w.saved().history[0]?.['to']);
     expect(logs.some((l) => l.msg === 'scaled')).toBe(true);
+  });
+
+  it('shows a per-split source’s splits and the estimated share of its backlog in status and metrics', async () => {
+    // Beam's KafkaIO: 8 splits over 4 subtasks, split 3 reporting -1 (unknown): 1 in 8 estimated
+    const w = await world({
+      active: true,
+      workers: 4,
+      rate: 3000,
+      flink: { backlog: 'beam-splits', splits: 8, unknownSplits: [3] },
+    });
+    const sidecar = await w.newSidecar();
+    await w.run(sidecar, 60);
+    const status = JSON.parse(JSON.stringify(sidecar.status())) as { sources: Record<string, unknown>[] };
+    expect(status.sources).toHaveLength(1);
+    const source = status.sources[0] as { id: string };
+    expect(source).toMatchObject({
+      unit: 'records',
+      splits: { found: 8, expected: 8, unknown: 1 },
+      estimatedShare: 0.125,
+      dropped: null,
+    });
+    const metrics = await sidecar.metrics();
+    // the source is its vertex id (hex): nothing to escape in a pattern
+    expect(source.id).toMatch(/^[0-9a-f]{32}$/);
+    const labels = (more: string) =>
+      `\\{source="${source.id}"${more},namespace="${NS}",flinkdeployment="${NAME}"\\}`;
+    for (const [kind, value] of [
+      ['found', 8],
+      ['expected', 8],
+      ['unknown', 1],
+    ] as const) {
+      expect(metrics).toMatch(
+        new RegExp(`\\nflink_autoscaler_source_splits${labels(`,kind="${kind}"`)} ${value}\\n`),
+      );
+    }
+    expect(metrics).toMatch(new RegExp(`\\nflink_autoscaler_backlog_estimated_share${labels('')} 0.125\\n`));
   });
 
   it('writes nothing to a FlinkDeployment it does not manage (advisor mode), a kubectl scale included', async () => {

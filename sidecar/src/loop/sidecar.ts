@@ -38,6 +38,7 @@ import type { SidecarApi } from '../http/contract.js';
 import type { SidecarMetrics } from '../metrics/exporter.js';
 import { AdviceTracker } from './advice.js';
 import { DecisionLog } from './decision-log.js';
+import { SourceReport } from './source-report.js';
 import { EventDeduper } from './events.js';
 import { GUARD_IDS, guardChanges, guardsFor, type Guard } from './guards.js';
 import { mayHaveHappened } from './lost-answer.js';
@@ -146,6 +147,8 @@ export class Sidecar implements SidecarApi {
   /** ScalingAdvised Events, one per change of the advised direction (advice.ts). */
   private readonly advice = new AdviceTracker();
   private readonly decisionLog: DecisionLog;
+  /** Per source: splits and the estimated share of the backlog, as last read (status and metrics). */
+  private readonly sources = new SourceReport();
   /** The guards that hold (guards.ts): the sidecar then only advises. */
   private guards: Guard[] = [];
   /** Flink's job shape as last read (guards keep it while Flink does not answer). */
@@ -425,6 +428,8 @@ export class Sidecar implements SidecarApi {
         maxUnknownSplitShare: this.config.maxUnknownSplitShare,
       });
       this.lastCollected = collected;
+      this.sources.update(collected);
+      this.deps.metrics.sources.set(this.sources.list());
       if (collected.dropped) {
         this.deps.metrics.droppedSamples.inc({ reason: collected.dropped.reason });
         this.deps.log('warn', 'sample dropped', { ...collected.dropped });
@@ -832,6 +837,7 @@ export class Sidecar implements SidecarApi {
           : null,
       lastScalings: this.autoscaler?.state.history ?? [],
       droppedSamples: Object.fromEntries(this.deps.collector.drops),
+      sources: this.sources.list().map((r) => ({ ...r, time: new Date(r.time).toISOString() })),
       warnings: this.warnings,
     };
   }

@@ -7,6 +7,7 @@
  */
 import type { Evaluation, PolicyConfig } from '@flink-autoscaler/shared';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { SourceGauges } from './sources.js';
 
 export type Mode = 'active' | 'advisor';
 export type Direction = 'up' | 'down';
@@ -21,6 +22,8 @@ export class SidecarMetrics {
   readonly errors: Counter<'stage'>;
   readonly droppedSamples: Counter<'reason'>;
   readonly evaluationSeconds: Histogram;
+  /** Per source: split gauges found/expected/unknown and the estimated share of the backlog (sources.ts). */
+  readonly sources: SourceGauges;
   private readonly reasons: Gauge<'reason'>;
   private readonly gates: Gauge<'gate'>;
   private readonly decision: Gauge<'action'>;
@@ -119,6 +122,7 @@ export class SidecarMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
+    this.sources = new SourceGauges(this.registry);
   }
 
   /**

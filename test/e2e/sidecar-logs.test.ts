@@ -125,6 +125,12 @@ describe('the sidecar’s log', () => {
     const lines = jsonLines(stderr, startedAt);
     expect(lines.map((l) => l.msg)).toContain('listening');
     expect(lines.map((l) => l.msg)).toContain('stopping');
+    // the loop's decisions, at info, with their reasons and gates (decision-log.ts)
+    const decisions = lines.filter((l) => l.msg === 'decision');
+    expect(decisions.length).toBeGreaterThan(0);
+    for (const d of decisions) {
+      expect(d).toMatchObject({ level: 'info', reasons: expect.any(Array), gates: expect.any(Array) });
+    }
     expect(stderr).not.toMatch(/\/healthz|\/readyz|\/metrics/);
     // the status request is a debug line; the unknown path a client should hear about (warn)
     expect(stderr).not.toContain('/api/v1/status');

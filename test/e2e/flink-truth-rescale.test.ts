@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../fixtures/wait.js';
-import { sourceOf, startTruthWorld, type TruthWorld } from './flink-truth-world.js';
+import { readingOf, seriesValue, sourceOf, startTruthWorld, type TruthWorld } from './flink-truth-world.js';
 
 let world: TruthWorld | undefined;
 afterEach(async () => {
@@ -53,6 +53,7 @@ describe('a rescale from 4 to 17 (splits follow the parallelism)', () => {
       (s) => s.signals !== null && s.signals.time > resumedAt && s.signals.workers === 17,
     );
     expect(after[0]).toBe(first);
+    let withReading = 0;
     for (const s of after) {
       const signals = s.signals as NonNullable<typeof s.signals>;
       const truth = w.truthAt(signals.time);
@@ -64,8 +65,18 @@ describe('a rescale from 4 to 17 (splits follow the parallelism)', () => {
         error,
         `sample at ${new Date(signals.time).toISOString()}: backlog ${shown?.backlog}, truth ${Math.round(truth.backlog)}`,
       ).toBeLessThan(0.01);
-      // Contract 1: the split gauges found and expected, exported with the source's signals.
-      expect(shown?.splits).toEqual({ found: 17, expected: 17, unknown: 0 });
+      // Contract 1: the split gauges found and expected, in the status with the sample.
+      const reading = readingOf(s);
+      if (reading !== undefined) withReading++;
+      if (reading !== undefined) expect(reading.splits).toEqual({ found: 17, expected: 17, unknown: 0 });
     }
+    expect(withReading, 'statuses giving the splits of the sample behind their signals').toBeGreaterThan(0);
+    const text = await w.metricsText();
+    for (const [kind, value] of [
+      ['found', 17],
+      ['expected', 17],
+      ['unknown', 0],
+    ] as const)
+      expect(seriesValue(text, 'flink_autoscaler_source_splits', { kind }), kind).toBe(value);
   }, 60_000);
 });

@@ -60,7 +60,19 @@ export interface Status {
   gates: string[];
   action: { action: string; targetWorkers: number } | null;
   droppedSamples: Record<string, number>;
+  /** What the collector last read of each source (splits, estimated share), when the sidecar lists it. */
+  sources?: SourceReading[];
   [key: string]: unknown;
+}
+
+/** The status's `sources[]` entry: the latest reading of a source's splits (contract 1). */
+export interface SourceReading {
+  id: string;
+  splits: { found: number; expected: number; unknown: number } | null;
+  estimatedShare: number;
+  dropped: string | null;
+  /** ISO time of the reading. */
+  time: string;
 }
 
 export interface TruthWorldOptions {
@@ -256,6 +268,32 @@ export async function startTruthWorld(options: TruthWorldOptions): Promise<Truth
 export function sourceOf(status: Status, id?: string): StatusSource | undefined {
   const sources = status.signals?.sources ?? [];
   return id === undefined ? (sources[0] ?? status.signals?.source) : sources.find((s) => s.id === id);
+}
+
+/**
+ * The split counts and estimated share the status gives for the sample behind its signals: the top-level
+ * `sources[]` reading taken with that sample, else (a status that lists them with the signals) the signals'
+ * own fields; undefined when the status has neither for that sample.
+ */
+export function readingOf(status: Status): Pick<StatusSource, 'splits' | 'estimatedShare'> | undefined {
+  const signals = status.signals;
+  if (signals === null) return undefined;
+  const source = sourceOf(status);
+  if (status.sources !== undefined) {
+    const at = new Date(signals.time).toISOString();
+    const reading = status.sources.find((r) => r.id === source?.id && r.time === at);
+    if (reading === undefined) return undefined;
+    return {
+      ...(reading.splits === null ? {} : { splits: reading.splits }),
+      estimatedShare: reading.estimatedShare,
+    };
+  }
+  return source === undefined
+    ? undefined
+    : {
+        ...(source.splits === undefined ? {} : { splits: source.splits }),
+        ...(source.estimatedShare === undefined ? {} : { estimatedShare: source.estimatedShare }),
+      };
 }
 
 /** A series' value in Prometheus text (the first that matches name and labels), or undefined. */

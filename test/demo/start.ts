@@ -50,6 +50,9 @@ function refuse(message: string): never {
   process.exit(2);
 }
 
+// The reader went away (`npm start | head`): stop quietly, as a Unix filter does.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => process.exit(error.code === 'EPIPE' ? 0 : 1));
+
 const args = process.argv.slice(2);
 for (const arg of args) {
   if (arg !== '--json') refuse(`unknown argument ${JSON.stringify(arg)} (the only one is --json)`);

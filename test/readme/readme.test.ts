@@ -424,3 +424,21 @@ describe("the README's troubleshooting names every reason the code gives", () =>
     for (const reason of quiet) expect(skips).toContain(reason);
   });
 });
+
+describe('paths named in README.md and docs/ exist', () => {
+  // Named relative to their folder's row (grafana-plugin/) or made by a build, not kept in the repository.
+  const notInTree = new Map([
+    ['docs/architecture.md', ['scripts/build.ts']],
+    ['docs/grafana.md', ['grafana-plugin/zips/']],
+  ]);
+  const named = MARKDOWN.flatMap((file) =>
+    [...text(file).matchAll(/`((?:charts|sidecar|shared|test|docs|scripts|grafana-plugin|\.ci)\/[^`\s]*)`/g)]
+      .map((m) => m[1] as string)
+      .filter((path) => !/[*<>…{}]/.test(path) && !(notInTree.get(file) ?? []).includes(path))
+      .map((path) => ({ file, path })),
+  );
+
+  it.each(named)('$file: $path', ({ path }) => {
+    expect(existsSync(join(root, (path.split(':')[0] as string).replace(/\/$/, '')))).toBe(true);
+  });
+});

@@ -38,14 +38,41 @@ export function capacity(shape: JobShape, n: number): number {
   return (shape.capacityPerWorker * useful * efficiency) / skew;
 }
 
-/** The fewest workers whose capacity reaches `rate` (or that give the most capacity, when none does). */
-export function workersFor(shape: JobShape, rate: number): number {
-  let best = shape.minWorkers;
-  for (let n = shape.minWorkers; n <= shape.maxWorkers; n++) {
-    if (capacity(shape, n) >= rate) return n;
-    if (capacity(shape, n) > capacity(shape, best)) best = n;
+/** Per shape: the best capacity reachable with at most n workers, for n from minWorkers to maxWorkers. */
+const bestCapacities = new WeakMap<JobShape, { n: number[]; best: number[] }>();
+
+function bestCapacityTable(shape: JobShape): { n: number[]; best: number[] } {
+  let table = bestCapacities.get(shape);
+  if (!table) {
+    table = { n: [], best: [] };
+    let bestN = shape.minWorkers;
+    for (let n = shape.minWorkers; n <= shape.maxWorkers; n++) {
+      if (capacity(shape, n) > capacity(shape, bestN)) bestN = n;
+      table.n.push(bestN);
+      table.best.push(capacity(shape, bestN));
+    }
+    bestCapacities.set(shape, table);
   }
-  return best;
+  return table;
+}
+
+/**
+ * The fewest workers whose capacity reaches `rate` (or that give the most capacity, when none does). A binary
+ * search over the best capacity reachable with at most n workers (non-decreasing in n, even where capacity
+ * itself is not, as with skew from 1 to 2 workers).
+ */
+export function workersFor(shape: JobShape, rate: number): number {
+  const { n, best } = bestCapacityTable(shape);
+  if (best.length === 0) return shape.minWorkers;
+  if ((best.at(-1) as number) < rate) return n.at(-1) as number;
+  let lo = 0;
+  let hi = best.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((best[mid] as number) >= rate) hi = mid;
+    else lo = mid + 1;
+  }
+  return n[lo] as number;
 }
 
 export class FluidJob {

@@ -8,7 +8,7 @@ import { FigureCollector, backlogSeconds, type Figures } from './figures.js';
 import { DEFAULT_RESTART_COSTS, FluidJob, capacity, type RestartCosts } from './job.js';
 import { Observer } from './observer.js';
 import { seededNoise } from './random.js';
-import { rateAt, type Trace } from './trace.js';
+import { rateTable, type Trace } from './trace.js';
 
 export interface TimelinePoint {
   /** Seconds since the start. */
@@ -52,9 +52,10 @@ export function runSimulation(trace: Trace, factory: ControllerFactory, options:
   const timeline: TimelinePoint[] = [];
   const step = options.timelineStep ?? 10;
   const progressEvery = Math.max(1, Math.floor(trace.durationSeconds / 20));
+  const rates = rateTable(trace);
 
   for (let t = 0; t < trace.durationSeconds; t++) {
-    const inputRate = rateAt(trace, t);
+    const inputRate = rates[t] as number;
     job.step(inputRate, surges.get(t) ?? 0);
     observer.record(job);
     const backlogTime = backlogSeconds(job.backlog, inputRate);

@@ -41,12 +41,20 @@ export const traceSchema = z.strictObject({
 });
 export type Trace = z.infer<typeof traceSchema>;
 
-/** R(t): the input rate at second t. */
+/** R(t): the input rate at second t (a binary search for the segment holding t). */
 export function rateAt(trace: Pick<Trace, 'points'>, t: number): number {
   const points = trace.points;
   const first = points[0] as [number, number];
   if (t <= first[0]) return first[1];
-  for (let i = 1; i < points.length; i++) {
+  // The first point at or after t: the segment ends there.
+  let lo = 1;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((points[mid] as [number, number])[0] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < points.length; i++) {
     const [t1, r1] = points[i] as [number, number];
     if (t <= t1) {
       const [t0, r0] = points[i - 1] as [number, number];
@@ -54,6 +62,13 @@ export function rateAt(trace: Pick<Trace, 'points'>, t: number): number {
     }
   }
   return (points.at(-1) as [number, number])[1];
+}
+
+/** R(t) for every whole second of the trace, computed once (the simulator asks for each second). */
+export function rateTable(trace: Pick<Trace, 'points' | 'durationSeconds'>): Float64Array {
+  const table = new Float64Array(trace.durationSeconds);
+  for (let t = 0; t < trace.durationSeconds; t++) table[t] = rateAt(trace, t);
+  return table;
 }
 
 export const TRACES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../traces');

@@ -19,8 +19,9 @@ export interface SourceSample {
    */
   count?: number;
   /**
-   * For per-split backlog gauges: split gauges read, split gauges Flink listed at the last re-resolution,
-   * and how many of those reported -1 (unknown).
+   * For per-split backlog gauges: split gauges read, split gauges Flink listed at the last re-resolution
+   * (more when the listed split numbers have a gap: Beam numbers splits 0..N-1), and how many of those read
+   * reported -1 (unknown).
    */
   splits?: { found: number; expected: number; unknown: number };
   /** 0..1: the share of the backlog that is an estimate (unknown splits); absent or 0 when none. */

@@ -32,12 +32,13 @@ describe('advisor mode', () => {
     world = await startTruthWorld({
       workers: 4,
       active: false,
-      flink: { input: (t) => (t < 400 ? 6000 : 500), jobShape: { stateMb: 0 } },
+      flink: { input: (t) => (t < 300 ? 6000 : 500), jobShape: { stateMb: 0 } },
+      scale: 50,
       args: ['--window-seconds', '60', '--scale-down-stabilization-seconds', '0'],
     });
     const w = world;
     await w.untilSeen('advice to scale up', 600, (s) => s.decision?.action === 'scale-up');
-    await w.wait(900);
+    await w.wait(650);
     const evaluations = w.seen.filter((s: Status) => s.decision !== null);
     const targets = new Set(
       evaluations.filter((s) => s.decision?.action === 'scale-up').map((s) => s.decision?.desiredWorkers),

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { traceNames } from '../../sidecar/src/simulation/trace.js';
 import { runKubectl } from '../doubles/kube/index.js';
 import { duplicateKeys } from '../fixtures/json-keys.js';
 
@@ -169,7 +170,7 @@ describe('npm start', () => {
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      'npm start: DEMO_TRACE: no trace "dayly" (known: daily, growth, partition-capped, stationary, step, surge)\n',
+      `npm start: DEMO_TRACE: no trace "dayly" (known: ${traceNames().join(', ')})\n`,
     );
   });
 });

@@ -192,3 +192,53 @@ export function anchorsOf(markdown: string): Set<string> {
   }
   return anchors;
 }
+
+export interface FileBlock {
+  file: string;
+  line: number;
+  /** The name a fence gives its content (```jsonc file=my-trace.json). */
+  name: string;
+  content: string;
+}
+
+/** The fenced blocks that name a file (`file=NAME` in the info string), for the commands that read them. */
+export function fileBlocks(file: string, markdown: string): FileBlock[] {
+  const blocks: FileBlock[] = [];
+  const lines = markdown.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const opening = /^(`{3,})\S*(.*)$/.exec((lines[index] as string).trim());
+    if (!opening) continue;
+    const fence = opening[1] as string;
+    const name = /(?:^|\s)file=(\S+)/.exec(opening[2] as string)?.[1];
+    let end = index + 1;
+    while (end < lines.length && (lines[end] as string).trim() !== fence) end++;
+    if (name !== undefined) {
+      blocks.push({ file, line: index + 1, name, content: lines.slice(index + 1, end).join('\n') });
+    }
+    index = end;
+  }
+  return blocks;
+}
+
+/** JSON with `//` comments and trailing commas (as prettier writes jsonc) made plain JSON. */
+export function stripJsonComments(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (inString) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (c === ',' && /^\s*[\]}]/.test(text.slice(i + 1).replace(/^(\s*\/\/[^\n]*\n)+/, ''))) {
+      // a trailing comma: dropped
+    } else out += c;
+  }
+  return out;
+}

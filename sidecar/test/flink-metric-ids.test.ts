@@ -65,6 +65,32 @@ describe('choosing the source metrics', () => {
     expect(planSourceMetrics(['Source__S.pendingRecords'])?.throughput).toBeUndefined();
   });
 
+  it('reads a cumulative counter next to the meter: numRecordsOut, else numRecordsIn, else Beam’s', () => {
+    const op = 'Source__Kafka_Source';
+    const base = [`${op}.pendingRecords`, `${op}.numRecordsInPerSecond`];
+    expect(
+      planSourceMetrics([...base, `${op}.numRecordsIn`, `${op}.numRecordsOut`, `${op}.source_elements_read`])
+        ?.counter,
+    ).toBe(`${op}.numRecordsOut`);
+    expect(planSourceMetrics([...base, `${op}.numRecordsIn`, `${op}.source_elements_read`])?.counter).toBe(
+      `${op}.numRecordsIn`,
+    );
+    expect(
+      planSourceMetrics([`${BEAM}.source_splits_0_backlog_elements`, `${BEAM}.source_elements_read`]),
+    ).toMatchObject({
+      throughput: { id: `${BEAM}.source_elements_read`, cumulative: true },
+      counter: `${BEAM}.source_elements_read`,
+    });
+    expect(
+      planSourceMetrics([
+        'Source__S.pendingBytes',
+        'Source__S.numBytesInPerSecond',
+        'Source__S.source_bytes_read',
+      ])?.counter,
+    ).toBe('Source__S.source_bytes_read');
+    expect(planSourceMetrics(base)?.counter).toBeUndefined();
+  });
+
   it('splits operator and metric at the last dot, and percent-encodes ids one by one', () => {
     expect(operatorOf(`${BEAM}.source_backlog_elements`)).toBe(BEAM);
     expect(metricQuery([`${BEAM}.x`, 'a b'], ['min', 'sum'])).toBe(

@@ -2,6 +2,7 @@
  * Flink's duration option values (TimeUtils.parseDuration), as `/jobmanager/config` shows them: a whole number
  * and an optional unit (`10 s`, `10s`, `500 ms`, `1 min`, `2 h`); a bare number is milliseconds.
  */
+import { configValue } from './topology.js';
 
 const UNIT_MS: readonly [readonly string[], number][] = [
   [['ns', 'nano', 'nanos', 'nanosecond', 'nanoseconds'], 1e-6],
@@ -27,6 +28,6 @@ export const DEFAULT_FETCH_INTERVAL_MS = 10_000;
 
 /** The metric store's refresh interval from the JobManager's configuration (its default when absent or odd). */
 export function fetchIntervalMs(config: readonly { key: string; value: string }[]): number {
-  const text = config.find((entry) => entry.key === 'metrics.fetcher.update-interval')?.value;
+  const text = configValue(config, 'metrics.fetcher.update-interval');
   return (text === undefined ? undefined : parseFlinkDuration(text)) ?? DEFAULT_FETCH_INTERVAL_MS;
 }

@@ -10,6 +10,7 @@ export const TEST_IDS = {
   guards: 'fas-guards',
   chart: (key: string) => `fas-chart-${key}`,
   thresholdLine: 'fas-threshold',
+  estimate: 'fas-estimate',
   signalTable: 'fas-signal-table',
   scalings: 'fas-scalings',
   scaleButton: 'fas-scale-button',

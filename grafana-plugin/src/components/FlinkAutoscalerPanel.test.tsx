@@ -142,6 +142,37 @@ describe('the panel, rendered from Prometheus data frames', () => {
     );
   });
 
+  it('marks the backlog as an estimate with the share of splits unknown, and only then', () => {
+    // Beam splits reporting -1 are estimated: the sidecar says which share of each source's backlog that is
+    const estimated = [
+      ...jobFrames(),
+      seriesFrame('estimatedShare', [0.25, 0.125], { source: 'kafka-in' }),
+      seriesFrame('estimatedShare', [0, 0], { source: 'clicks' }),
+    ];
+    const { unmount } = render(<FlinkAutoscalerPanel {...panelProps(estimated)} />);
+    const backlog = screen.getByTestId(TEST_IDS.chart('backlog'));
+    expect(backlog).toHaveTextContent('150k');
+    expect(within(backlog).getByTestId(TEST_IDS.estimate)).toHaveTextContent(
+      'estimate: 12.5 % of splits unknown',
+    );
+    // the other charts are not estimates
+    expect(screen.getAllByTestId(TEST_IDS.estimate)).toHaveLength(1);
+    unmount();
+    // nothing estimated (or a sidecar that exports no share): no mark
+    for (const frames of [
+      [...jobFrames(), seriesFrame('estimatedShare', [0.5, 0], { source: 'kafka-in' })],
+      jobFrames(),
+    ]) {
+      const view = render(<FlinkAutoscalerPanel {...panelProps(frames)} />);
+      expect(screen.getByTestId(TEST_IDS.chart('backlog'))).toHaveTextContent('150k');
+      expect(screen.queryByTestId(TEST_IDS.estimate)).toBeNull();
+      view.unmount();
+    }
+    // the compact table marks it too
+    render(<FlinkAutoscalerPanel {...panelProps(estimated, {}, { width: 300, height: 200 })} />);
+    expect(screen.getByTestId(TEST_IDS.signalTable)).toHaveTextContent('estimate: 12.5 % of splits unknown');
+  });
+
   it('says there were no scalings rather than showing nothing', () => {
     render(<FlinkAutoscalerPanel {...panelProps(jobFrames())} />);
     expect(screen.getByTestId(TEST_IDS.scalings)).toHaveTextContent('none in this time range');

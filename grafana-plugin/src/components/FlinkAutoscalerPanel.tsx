@@ -51,6 +51,7 @@ const NAMES: Record<SeriesKey, string> = {
   guards: 'guards',
   mode: 'mode',
   scalings: 'scalings',
+  estimatedShare: 'backlog estimate',
 };
 
 export function FlinkAutoscalerPanel({

@@ -25,6 +25,8 @@ export interface SignalChartProps {
   title: string;
   /** The current value, formatted, shown beside the title. */
   current: string;
+  /** A mark beside the current value (an estimate), when there is one. */
+  note?: string;
   lines: ChartLine[];
   thresholds: ChartThreshold[];
   from: number;
@@ -39,7 +41,7 @@ export interface SignalChartProps {
 const AXIS = { left: 40, right: 6, top: 6, bottom: 16 };
 
 export function SignalChart(props: SignalChartProps) {
-  const { id, title, current, lines, thresholds, from, to, width, height, format, emptyText } = props;
+  const { id, title, current, note, lines, thresholds, from, to, width, height, format, emptyText } = props;
   const styles = useStyles2(getStyles);
   const plotW = Math.max(10, Math.floor(width - AXIS.left - AXIS.right));
   const plotH = Math.max(10, Math.floor(height - AXIS.top - AXIS.bottom - 18));
@@ -69,14 +71,26 @@ export function SignalChart(props: SignalChartProps) {
     <div className={styles.chart} data-testid={TEST_IDS.chart(id)} style={{ width, height }}>
       <div className={styles.title}>
         <span>{title}</span>
-        <span className={styles.current}>{current}</span>
+        <span className={styles.current}>
+          {current}
+          {note !== undefined && (
+            <span className={styles.note} data-testid={TEST_IDS.estimate} title={note}>
+              {` (${note})`}
+            </span>
+          )}
+        </span>
       </div>
       {drawn === undefined ? (
         <div className={styles.empty} style={{ height: height - 18 }}>
           {emptyText}
         </div>
       ) : (
-        <svg width={width} height={height - 18} role="img" aria-label={`${title}: ${current}`}>
+        <svg
+          width={width}
+          height={height - 18}
+          role="img"
+          aria-label={`${title}: ${current}${note === undefined ? '' : ` (${note})`}`}
+        >
           <g transform={`translate(${AXIS.left},${AXIS.top})`}>
             <line x1={0} x2={plotW} y1={plotH} y2={plotH} className={styles.axis} />
             <text x={-4} y={8} className={styles.tick} textAnchor="end">
@@ -140,6 +154,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     overflow: 'hidden',
   }),
   current: css({ color: theme.colors.text.primary, fontWeight: theme.typography.fontWeightMedium }),
+  note: css({ color: theme.colors.warning.text, fontWeight: theme.typography.fontWeightRegular }),
   axis: css({ stroke: theme.colors.border.medium }),
   tick: css({ fontSize: 10, fill: theme.colors.text.secondary }),
   empty: css({

@@ -14,7 +14,14 @@ export function SignalTable({ specs }: { specs: ChartSpec[] }) {
         {specs.map((spec) => (
           <tr key={spec.id}>
             <th className={styles.cell}>{spec.title}</th>
-            <td className={cx(styles.cell, styles.value)}>{spec.current}</td>
+            <td className={cx(styles.cell, styles.value)}>
+              {spec.current}
+              {spec.note !== undefined && (
+                <span className={styles.note} data-testid={TEST_IDS.estimate}>
+                  {` (${spec.note})`}
+                </span>
+              )}
+            </td>
             <td className={cx(styles.cell, styles.limits)}>
               {spec.thresholds.map((t) => t.label).join(' · ')}
             </td>
@@ -35,5 +42,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     whiteSpace: 'nowrap',
   }),
   value: css({ color: theme.colors.text.primary, fontWeight: theme.typography.fontWeightMedium }),
+  note: css({ color: theme.colors.warning.text, fontWeight: theme.typography.fontWeightRegular }),
   limits: css({ color: theme.colors.text.secondary, overflow: 'hidden', textOverflow: 'ellipsis' }),
 });

@@ -13,6 +13,8 @@ export interface ChartSpec {
   id: string;
   title: string;
   current: string;
+  /** A mark beside the current value (the backlog: how much of it is an estimate). */
+  note?: string;
   lines: ChartLine[];
   thresholds: ChartThreshold[];
   format: (value: number) => string;
@@ -67,6 +69,9 @@ export function chartSpecs(series: SeriesMap, s: Snapshot, theme: GrafanaTheme2)
       id: 'backlog',
       title: `Backlog (${s.unit})`,
       current: show(s.backlog, formatNumber),
+      ...(s.estimatedShare !== undefined && s.estimatedShare > 0
+        ? { note: `estimate: ${formatPercent(s.estimatedShare)} of splits unknown` }
+        : {}),
       lines: [{ label: 'backlog', series: series.backlog ?? [], color: color('orange') }],
       thresholds: [],
       format: formatNumber,

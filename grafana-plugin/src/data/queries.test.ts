@@ -3,10 +3,10 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PANEL_QUERIES, seriesKeyOf } from './queries';
 
-const exporter = readFileSync(
-  resolve(import.meta.dirname, '../../../sidecar/src/metrics/exporter.ts'),
-  'utf8',
-);
+// the exporter and the per-source series it registers (sources.ts)
+const exporter = ['exporter.ts', 'sources.ts']
+  .map((file) => readFileSync(resolve(import.meta.dirname, '../../../sidecar/src/metrics', file), 'utf8'))
+  .join('\n');
 
 describe('the documented queries', () => {
   it('read only series the sidecar exports, for the job of the dashboard variables', () => {

@@ -26,7 +26,8 @@ export type SeriesKey =
   | 'gates'
   | 'guards'
   | 'mode'
-  | 'scalings';
+  | 'scalings'
+  | 'estimatedShare';
 
 export interface PanelQuery {
   refId: SeriesKey;
@@ -72,6 +73,12 @@ export const PANEL_QUERIES: readonly PanelQuery[] = [
     'scalings_total',
     'scalings carried out (labels direction, trigger)',
     '{{direction}} {{trigger}}',
+  ),
+  query(
+    'estimatedShare',
+    'backlog_estimated_share',
+    'share of a source’s backlog that is an estimate (Beam splits reporting -1), 0 to 1 (label source)',
+    '{{source}}',
   ),
 ];
 

@@ -3,7 +3,7 @@
  * policy defaults when its series are missing), decision, reasons, gates and mode, plus what is missing.
  */
 import { DEFAULT_CONFIG } from '@flink-autoscaler/shared';
-import { activeLabels, latest, type SeriesMap } from './frames';
+import { activeLabels, lastPoint, latest, type Series, type SeriesMap } from './frames';
 import type { SeriesKey } from './queries';
 
 export interface Threshold {
@@ -43,6 +43,11 @@ export interface Snapshot {
   /** Guards that keep the sidecar to advice (its `flink_autoscaler_guard{guard}` series at 1). */
   guards: string[];
   mode: 'active' | 'advisor' | undefined;
+  /**
+   * The largest share of a source's backlog that is an estimate (unknown splits counted as the mean known
+   * split), at the latest sample of each source; undefined when the sidecar exports none.
+   */
+  estimatedShare: number | undefined;
   /** The signals the panel shows that have no sample in the time range. */
   missing: SeriesKey[];
 }
@@ -71,6 +76,12 @@ const DEFAULTS: Record<keyof Thresholds, number> = {
 
 function value(series: SeriesMap, key: SeriesKey): number | undefined {
   return latest(series[key])?.value;
+}
+
+/** The largest of the series' last values (one series per source), undefined when none has a value. */
+function largestLatest(list: readonly Series[] | undefined): number | undefined {
+  const values = (list ?? []).map((s) => lastPoint(s)?.value).filter((v) => v !== undefined);
+  return values.length > 0 ? Math.max(...values) : undefined;
 }
 
 function threshold(series: SeriesMap, key: keyof Thresholds): Threshold {
@@ -107,6 +118,7 @@ export function snapshot(series: SeriesMap): Snapshot {
     gates: activeLabels(series.gates, 'gate'),
     guards: activeLabels(series.guards, 'guard'),
     mode: mode === 'active' || mode === 'advisor' ? mode : undefined,
+    estimatedShare: largestLatest(series.estimatedShare),
     missing: SHOWN.filter((key) => latest(series[key]) === undefined),
   };
 }

@@ -26,6 +26,11 @@ export interface SourceSample {
   splits?: { found: number; expected: number; unknown: number };
   /** 0..1: the share of the backlog that is an estimate (unknown splits); absent or 0 when none. */
   estimatedShare?: number;
+  /**
+   * The source's partitions (Kafka) or splits (Beam's per-split gauges: `splits.expected`): subtasks beyond
+   * this many read nothing. Absent when unknown.
+   */
+  partitions?: number;
 }
 
 /** One trusted sample of a RUNNING job. */

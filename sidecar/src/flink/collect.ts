@@ -436,6 +436,8 @@ export class FlinkCollector {
       }
       sample.backlog = result.backlog;
       sample.splits = result.splits;
+      // Each split is one partition of the source: workers past it read nothing (policy option P).
+      sample.partitions = result.splits.expected;
       sample.estimatedShare = result.estimatedShare;
     } else {
       let known = 0;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { HpaBehavior, cpuProposal, hpaCpuFactory } from '../src/simulation/controllers/hpa-cpu.js';
+import { HpaBehavior, PodClock, cpuReplicas, hpaCpuFactory } from '../src/simulation/controllers/hpa-cpu.js';
 import {
   LAG_THRESHOLD_WORKER_SECONDS,
+  committedLagAt,
+  committedLagReader,
   kedaLagFactory,
   kedaLagFactoryWith,
   kedaLagMetric,
@@ -10,6 +12,7 @@ import {
 import {
   alignedParallelism,
   evaluateVertex,
+  operator115Factory,
   operatorFactory,
 } from '../src/simulation/controllers/operator.js';
 import type { Controller, ControllerFactory, Truth } from '../src/simulation/controllers/types.js';
@@ -36,7 +39,7 @@ function shapeOf(overrides: Partial<JobShape> = {}): JobShape {
   };
 }
 
-function controllerOf(factory: ControllerFactory, shape = shapeOf()): Controller {
+function controllerOf(factory: ControllerFactory, shape = shapeOf(), seed = 1): Controller {
   const trace: Trace = {
     name: 'unit',
     description: 'a hand-made trace for unit tests',
@@ -46,7 +49,7 @@ function controllerOf(factory: ControllerFactory, shape = shapeOf()): Controller
     changes: [],
     job: shape,
   };
-  return factory({ trace, shape });
+  return factory({ trace, shape, seed });
 }
 
 function view(v: Partial<View> & Pick<View, 'time'>): View {
@@ -60,6 +63,9 @@ function view(v: Partial<View> & Pick<View, 'time'>): View {
     cpu: 0.5,
     busy: 0.5,
     committedLag: 0,
+    sourceBacklog: 0,
+    readRate: 0,
+    checkpointSeconds: 10,
     ...v,
   };
 }
@@ -118,13 +124,74 @@ describe('hpa-cpu', () => {
     expect(answers.get(450)).toBe(5);
   });
 
-  it('counts TaskManagers still starting at 0 % for a scale-up', () => {
+  it('counts TaskManagers still starting (Pending) at 0 % for a scale-up', () => {
     // Ready pods alone ask for ceil(10 · 100/80) = 13; with the 2 starting pods at 0 %: 83/80, within tolerance.
-    expect(cpuProposal({ cpu: 1, workers: 10, requested: 12 })).toBe(12);
-    const starting = view({ time: 0, cpu: 1, workers: 10, requested: 12 });
-    expect(controllerOf(hpaCpuFactory).decide(starting, truth)).toBe(12);
-    const ready = view({ time: 0, cpu: 1, workers: 12, requested: 12 });
-    expect(controllerOf(hpaCpuFactory).decide(ready, truth)).toBe(15);
+    expect(cpuReplicas(1, { ready: 10, unready: 2, missing: 0 }, 12)).toBe(12);
+    expect(cpuReplicas(1, { ready: 10, unready: 0, missing: 0 }, 10)).toBe(13);
+    const controller = controllerOf(hpaCpuFactory);
+    expect(controller.decide(view({ time: 0, cpu: 0.5, workers: 10, requested: 10 }), truth)).toBe(10);
+    const starting = view({ time: 15, cpu: 1, workers: 10, requested: 12 });
+    expect(controller.decide(starting, truth)).toBe(12);
+  });
+
+  it('leaves unready pods out of a scale-down', () => {
+    // 8 ready pods at 40 %: ratio 0.5 → ceil(0.5 · 8) = 4; the 4 unready ones are not counted.
+    expect(cpuReplicas(0.4, { ready: 8, unready: 4, missing: 0 }, 12)).toBe(4);
+  });
+
+  it('counts pods without a sample at 100 % on a scale-down and at 0 % on a scale-up', () => {
+    // Down: (8 · 400 m + 2 · 1000 m) / 10 pods = 52 % → ratio 0.65 → 7, not ceil(0.5 · 8) = 4.
+    expect(cpuReplicas(0.4, { ready: 8, unready: 0, missing: 2 }, 10)).toBe(7);
+    expect(cpuReplicas(0.4, { ready: 8, unready: 0, missing: 0 }, 8)).toBe(4);
+    // Up: 10 ready at 100 % ask for 13 alone; with 2 missing at 0 %: 83 % → 1.04, within tolerance.
+    expect(cpuReplicas(1, { ready: 10, unready: 0, missing: 2 }, 12)).toBe(12);
+    // A recomputed ratio on the other side of 1 keeps the count: 2 at 70 % (0.875) + 3 missing at 100 % → 88 %.
+    expect(cpuReplicas(0.7, { ready: 2, unready: 0, missing: 3 }, 5)).toBe(5);
+    // No ready pod with a sample: no proposal.
+    expect(cpuReplicas(0.1, { ready: 0, unready: 3, missing: 2 }, 5)).toBe(5);
+  });
+
+  it('groups new pods: Pending, then without a sample, then ignored until one window after ready', () => {
+    const pods = new PodClock();
+    expect(pods.groups({ time: 0, workers: 10, requested: 10 })).toEqual({
+      ready: 10,
+      unready: 0,
+      missing: 0,
+    });
+    expect(pods.groups({ time: 15, workers: 10, requested: 12 })).toEqual({
+      ready: 10,
+      unready: 2,
+      missing: 0,
+    });
+    // The TaskManagers registered (the job restarted on 12) at 45 s: no sample for 15 s, then ignored while
+    // the sample is younger than one 30 s window after readiness (inside the 5 min initialization period).
+    expect(pods.groups({ time: 45, workers: 12, requested: 12 })).toEqual({
+      ready: 10,
+      unready: 0,
+      missing: 2,
+    });
+    expect(pods.groups({ time: 60, workers: 12, requested: 12 })).toEqual({
+      ready: 10,
+      unready: 2,
+      missing: 0,
+    });
+    expect(pods.groups({ time: 75, workers: 12, requested: 12 })).toEqual({
+      ready: 12,
+      unready: 0,
+      missing: 0,
+    });
+    // A scale-down removes the newest pods.
+    expect(pods.groups({ time: 90, workers: 11, requested: 11 })).toEqual({
+      ready: 11,
+      unready: 0,
+      missing: 0,
+    });
+  });
+
+  it('does not scale down on the idle CPU of pods that have no sample yet', () => {
+    // 10 old pods idle at 5 % during a restart onto 14, with 4 new pods Running but without a sample: they
+    // count at 100 %, (10 · 50 + 4 · 1000) / 14 = 32 % → ratio 0.4 → 6, not ceil(0.0625 · 10) = 1.
+    expect(cpuReplicas(0.05, { ready: 10, unready: 0, missing: 4 }, 14)).toBe(6);
   });
 
   it('sees the idle CPU of a restarting job but only scales down if it lasts beyond the window', () => {
@@ -155,9 +222,9 @@ describe('keda-lag', () => {
   });
 
   it('asks for ceil(lag / lagThreshold)', () => {
-    const decide = (committedLag: number) =>
+    const decide = (sourceBacklog: number) =>
       controllerOf(kedaLagFactory, shape).decide(
-        view({ time: 0, requested: 5, workers: 5, committedLag }),
+        view({ time: 0, requested: 5, workers: 5, sourceBacklog }),
         truth,
       );
     expect(decide(30_000)).toBe(8);
@@ -166,21 +233,21 @@ describe('keda-lag', () => {
 
   it('caps the replicas at the partition count (allowIdleConsumers false)', () => {
     const capped = controllerOf(kedaLagFactory, shapeOf({ partitions: 6 }));
-    expect(capped.decide(view({ time: 0, requested: 5, workers: 5, committedLag: 1_000_000 }), truth)).toBe(
+    expect(capped.decide(view({ time: 0, requested: 5, workers: 5, sourceBacklog: 1_000_000 }), truth)).toBe(
       6,
     );
     const uncapped = controllerOf(kedaLagFactory, shape);
-    expect(uncapped.decide(view({ time: 0, requested: 5, workers: 5, committedLag: 1_000_000 }), truth)).toBe(
-      10,
-    );
+    expect(
+      uncapped.decide(view({ time: 0, requested: 5, workers: 5, sourceBacklog: 1_000_000 }), truth),
+    ).toBe(10);
     expect(kedaLagMetric(28_000, 4000, 6)).toBe(24_000);
     expect(kedaLagMetric(27_999, 4000, 6)).toBe(27_999); // the scaler's integer division lets this through
   });
 
   it('does nothing within the 10 % tolerance', () => {
-    const decide = (committedLag: number) =>
+    const decide = (sourceBacklog: number) =>
       controllerOf(kedaLagFactory, shape).decide(
-        view({ time: 0, requested: 8, workers: 8, committedLag }),
+        view({ time: 0, requested: 8, workers: 8, sourceBacklog }),
         truth,
       );
     expect(decide(30_000)).toBe(8); // 30,000 / (8 · 4000) = 0.94
@@ -188,17 +255,19 @@ describe('keda-lag', () => {
   });
 
   it('waits 300 s to scale down', () => {
-    const answers = drive(controllerOf(kedaLagFactory, shape), 8, 0, 600, () => ({ committedLag: 4000 }));
+    const answers = drive(controllerOf(kedaLagFactory, shape), 8, 0, 600, () => ({ sourceBacklog: 4000 }));
     expect(firstChange(answers, 8)).toEqual([300, 1]);
   });
 
   it('grows at most by max(100 %, 4 pods) per 15 s', () => {
-    const answers = drive(controllerOf(kedaLagFactory, shape), 2, 0, 30, () => ({ committedLag: 1_000_000 }));
+    const answers = drive(controllerOf(kedaLagFactory, shape), 2, 0, 30, () => ({
+      sourceBacklog: 1_000_000,
+    }));
     expect([...answers.values()]).toEqual([6, 12, 24]);
   });
 
   it('with useCachedMetrics reads Kafka only every pollingInterval (30 s)', () => {
-    const lagAt = (t: number) => ({ committedLag: t === 0 ? 32_000 : 64_000 });
+    const lagAt = (t: number) => ({ sourceBacklog: t === 0 ? 32_000 : 64_000 });
     const cached = drive(
       controllerOf(kedaLagFactoryWith({ useCachedMetrics: true }), shape),
       8,
@@ -209,6 +278,59 @@ describe('keda-lag', () => {
     expect([...cached.values()]).toEqual([8, 8, 16]);
     const fresh = drive(controllerOf(kedaLagFactory, shape), 8, 0, 30, lagAt);
     expect([...fresh.values()]).toEqual([8, 16, 16]);
+  });
+
+  it('reads the committed lag at a random phase of the checkpoint sawtooth', () => {
+    // No backlog, 10,000 records/s read, checkpoints every 10 s: the lag is 0 to 100,000 by phase.
+    expect(committedLagAt({ sourceBacklog: 5, readRate: 10_000 }, 2.5)).toBe(25_005);
+    const read = committedLagReader('random', 3);
+    const sawtooth = { committedLag: 0, sourceBacklog: 0, readRate: 10_000, checkpointSeconds: 10 };
+    const phases = Array.from({ length: 2000 }, () => read(sawtooth) / 10_000);
+    expect(Math.min(...phases)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...phases)).toBeLessThan(10);
+    // Every one-second slice of the interval is drawn about equally (200 each of 2000).
+    const bins = Array.from({ length: 10 }, (_, k) => phases.filter((p) => Math.floor(p) === k).length);
+    for (const n of bins) expect(n).toBeGreaterThan(140);
+    // The same seed draws the same phases; another seed others.
+    const again = committedLagReader('random', 3);
+    expect(Array.from({ length: 5 }, () => again(sawtooth))).toEqual(
+      phases.slice(0, 5).map((p) => p * 10_000),
+    );
+    const other = committedLagReader('random', 4);
+    expect(other(sawtooth)).not.toBe((phases[0] as number) * 10_000);
+    // At the simulation's clock the reading is the view's own committed lag.
+    expect(committedLagReader('simulated', 3)({ ...sawtooth, committedLag: 42 })).toBe(42);
+  });
+
+  it('at the simulation’s own clock sees two phases only; at a random phase, all of them', async () => {
+    const { runSimulation } = await import('../src/simulation/run.js');
+    const { loadTrace } = await import('../src/simulation/trace.js');
+    const phasesOf = (phase: 'random' | 'simulated') => {
+      const seen = new Set<number>();
+      const inner = kedaLagFactoryWith({ useCachedMetrics: false, phase });
+      const spy: ControllerFactory = (context) => {
+        const controller = inner(context);
+        return {
+          ...controller,
+          name: controller.name,
+          intervalSeconds: controller.intervalSeconds,
+          decide(v, t) {
+            if (v.jobState === 'RUNNING' && v.readRate > 0) {
+              const lag = phase === 'simulated' ? v.committedLag : undefined;
+              if (lag !== undefined) seen.add(Math.round((lag - v.sourceBacklog) / v.readRate));
+            }
+            return controller.decide(v, t);
+          },
+        };
+      };
+      const trace = { ...loadTrace('stationary'), durationSeconds: 3600 };
+      return { seen, figures: runSimulation(trace, spy, { seed: 3 }).figures };
+    };
+    const fixed = phasesOf('simulated');
+    expect(fixed.seen.size).toBeLessThanOrEqual(2);
+    // The random phase draws readings all over the sawtooth: more scaling on the same load.
+    const random = phasesOf('random');
+    expect(random.figures.rescales).toBeGreaterThan(fixed.figures.rescales);
   });
 });
 
@@ -267,12 +389,36 @@ describe('operator', () => {
     expect(firstChange(drive(controller, 4, 0, 1200, saturated), 4)).toEqual([1200, 8]);
   });
 
-  it('caps and aligns to the source partitions', () => {
-    const firstFor = (partitions: number) =>
-      firstChange(drive(controllerOf(operatorFactory, shapeOf({ partitions })), 4, 0, 1200, saturated), 4);
-    expect(firstFor(6)).toEqual([1200, 6]);
-    expect(firstFor(12)).toEqual([1200, 12]);
-    expect(firstFor(16)).toEqual([1200, 8]);
+  it('aligns to the source partitions; main keeps a target above them, 1.15 caps it', () => {
+    const firstFor = (factory: ControllerFactory, partitions: number) =>
+      firstChange(drive(controllerOf(factory, shapeOf({ partitions })), 4, 0, 1200, saturated), 4);
+    expect(firstFor(operatorFactory, 6)).toEqual([1200, 8]); // 8 > 6 partitions: no aligned value, target kept
+    expect(firstFor(operator115Factory, 6)).toEqual([1200, 6]); // the relaxed fallback lands on N
+    for (const factory of [operatorFactory, operator115Factory]) {
+      expect(firstFor(factory, 12)).toEqual([1200, 12]);
+      expect(firstFor(factory, 16)).toEqual([1200, 8]);
+    }
+    expect(controllerOf(operatorFactory).name).toBe('operator');
+    expect(controllerOf(operator115Factory).name).toBe('operator-1.15');
+  });
+
+  it('aligns as JobVertexScaler on main (BALANCED) and release 1.15 (EVENLY_SPREAD)', () => {
+    const limits = { min: 1, max: 100 };
+    // The notes' example: N = 128, target 24 → BALANCED 26, EVENLY_SPREAD 32.
+    expect(alignedParallelism(10, 24, { ...limits, partitions: 128 }, 'balanced')).toBe(26);
+    expect(alignedParallelism(10, 24, { ...limits, partitions: 128 }, 'legacy-evenly-spread')).toBe(32);
+    // Above the partitions: main keeps the target, 1.15 falls back to N.
+    expect(alignedParallelism(20, 46, { ...limits, partitions: 24 }, 'balanced')).toBe(46);
+    expect(alignedParallelism(20, 46, { ...limits, partitions: 24 }, 'legacy-evenly-spread')).toBe(24);
+    // 1.15 blocks a scale that alignment would invert: at N already, a scale-up stays.
+    expect(alignedParallelism(7, 9, { ...limits, partitions: 7 }, 'legacy-evenly-spread')).toBe(7);
+    expect(alignedParallelism(7, 9, { ...limits, partitions: 7 }, 'balanced')).toBe(9);
+    // Scale-down: the first divisor from the target up to the current parallelism.
+    expect(alignedParallelism(10, 5, { ...limits, partitions: 12 }, 'legacy-evenly-spread')).toBe(6);
+    expect(alignedParallelism(10, 5, { ...limits, partitions: 12 }, 'balanced')).toBe(6);
+    // The vertex's max parallelism (key groups, 128 by default) bounds both.
+    expect(alignedParallelism(100, 300, { min: 1, max: 400 })).toBe(128);
+    expect(alignedParallelism(10, 300, { min: 1, max: 400, maxParallelism: 256 })).toBe(256);
   });
 
   it('restarts stabilization and the window after a rescale', () => {

@@ -171,20 +171,33 @@ describe('flink-autoscaler (the installed bin)', () => {
   });
 
   it('bench writes results.md, results.json and one SVG per trace, with progress on stderr', () => {
+    // A reduced set (the whole bench takes a minute or more): two traces, two seeds, both state sizes.
     const dir = mkdtempSync(join(tmpdir(), 'fa-bench-'));
-    const { code, stderr } = run(['bench', '--out', dir]);
+    const traces = ['partition-capped', 'step'];
+    const { code, stderr } = run(['bench', '--out', dir, '--traces', traces.join(','), '--seeds', '2']);
     expect(code).toBe(0);
     expect(stderr).toContain('"msg":"done"');
     const rows = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Record<string, unknown>[];
-    const policies = ['ours', 'static-peak', 'hpa-cpu', 'keda-lag', 'operator', 'oracle'];
-    const traces = ['daily', 'growth', 'partition-capped', 'stationary', 'step', 'surge'];
-    expect(rows).toHaveLength(policies.length * traces.length);
+    const policies = [
+      'ours',
+      'static-peak',
+      'hpa-cpu',
+      'keda-lag',
+      'operator',
+      'operator-1.15',
+      'oracle',
+      'reference',
+    ];
+    expect(rows).toHaveLength(policies.length * traces.length * 2 * 2);
     for (const row of rows) {
       expect(policies).toContain(row.policy);
       expect(traces).toContain(row.trace);
+      expect([1, 2]).toContain(row.seed);
+      expect([1, 8]).toContain(row.stateGiB);
       for (const key of [
         'workerHours',
         'oracleWorkerHours',
+        'referenceWorkerHours',
         'sloAttainment',
         'worstBacklogTimeSeconds',
         'rescales',
@@ -198,8 +211,24 @@ describe('flink-autoscaler (the installed bin)', () => {
     }
     for (const trace of traces) expect(existsSync(join(dir, `${trace}.svg`))).toBe(true);
     const md = readFileSync(join(dir, 'results.md'), 'utf8');
-    expect(md).toContain('| trace | policy | worker-hours | × oracle |');
+    expect(md).toContain('| trace | state | policy | worker-hours | × oracle | × reference |');
     expect(md).toContain('## Evidence for the cooldown default');
+    // simulate --json prints the same object as the bench's row for that run
+    const one = run([
+      'simulate',
+      '--json',
+      '--trace',
+      'step',
+      '--policy',
+      'operator',
+      '--seed',
+      '2',
+      '--state-gib',
+      '8',
+    ]);
+    expect(JSON.parse(one.stdout)).toEqual(
+      rows.find((r) => r.policy === 'operator' && r.trace === 'step' && r.seed === 2 && r.stateGiB === 8),
+    );
   });
 
   it('--version prints the version of the package', () => {

@@ -2,11 +2,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { OPTION_SPECS, flagName, resolveConfig, type PolicyOverrides } from '@flink-autoscaler/shared';
 import type { Command } from 'commander';
+import { measure } from '../simulation/bench.js';
 import { POLICY_NAMES, policyFactory } from '../simulation/controllers/index.js';
 import { oursFactory } from '../simulation/controllers/ours.js';
-import { referenceFactory } from '../simulation/controllers/reference.js';
 import type { ControllerFactory } from '../simulation/controllers/types.js';
-import { runSimulation } from '../simulation/run.js';
 import { renderRunSvg } from '../simulation/svg.js';
 import { loadTrace, parseTrace, traceNames, type Trace } from '../simulation/trace.js';
 import { CliError } from './exit.js';
@@ -117,18 +116,13 @@ export function registerSimulate(program: Command): void {
     const stateGiB = trace.job.stateMb / 1024;
     const { factory, targetCpu } = factoryFor(opts.policy, trace, opts);
     const progress = progressReporter('simulate');
-    const result = runSimulation(trace, factory, {
+    const { result, row } = measure(trace, factory, {
       seed,
+      targetCpu,
       onProgress: (done) => progress(`${(done * 100).toFixed(0)} %`),
     });
-    const oracle = runSimulation(trace, policyFactory('oracle'), { seed }).figures.workerHours;
-    const reference = runSimulation(trace, referenceFactory(targetCpu), { seed }).figures.workerHours;
-    const figures = {
-      ...result.figures,
-      oracleWorkerHours: oracle,
-      referenceWorkerHours: reference,
-      workerHoursRatio: result.figures.workerHours / oracle,
-    };
+    const reference = row.referenceWorkerHours;
+    const figures = row;
     if (opts.svg) {
       try {
         writeFileSync(opts.svg, renderRunSvg(result));
@@ -137,7 +131,6 @@ export function registerSimulate(program: Command): void {
       }
     }
     if (opts.json) {
-      const row = { policy: result.policy, trace: result.trace, seed, stateGiB, ...figures };
       process.stdout.write(`${JSON.stringify(row)}\n`);
       return;
     }

@@ -26,8 +26,17 @@ export interface View {
   cpu: number;
   /** Busy share of the busiest source subtask (busyTimeMsPerSecond / 1000, 60 s meter). */
   busy: number;
-  /** Consumer lag as Kafka sees it: the backlog plus what was read since the last committed checkpoint. */
+  /**
+   * Consumer lag as Kafka sees it: the backlog plus what was read since the last committed checkpoint, at the
+   * simulation's own checkpoint phase (the job's checkpoints fall every 10 s from its start).
+   */
   committedLag: number;
+  /** Records waiting in Kafka beyond the reader's position (exact: Kafka's offsets, not a Flink metric). */
+  sourceBacklog: number;
+  /** Records the source read in the last second: how fast the reader's position advances. */
+  readRate: number;
+  /** Seconds between checkpoints: Flink commits the offsets when one completes. */
+  checkpointSeconds: number;
 }
 
 export const METER_SECONDS = 60;
@@ -89,6 +98,9 @@ export class Observer {
         cpu: Math.min(1, Math.max(0, job.cpu + cpuNoise * (2 * this.noise.next() - 1))),
         busy: Math.min(1, sum(this.busy) / METER_SECONDS),
         committedLag: job.backlog + this.sinceCheckpoint,
+        sourceBacklog: job.backlog,
+        readRate: job.state === 'RUNNING' ? job.processed : 0,
+        checkpointSeconds: job.costs.checkpointSeconds,
       };
       this.lastRefresh = job.time;
     }

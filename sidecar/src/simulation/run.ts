@@ -43,7 +43,7 @@ export interface RunOptions {
 
 export function runSimulation(trace: Trace, factory: ControllerFactory, options: RunOptions = {}): RunResult {
   const seed = options.seed ?? 1;
-  const controller = factory({ trace, shape: trace.job });
+  const controller = factory({ trace, shape: trace.job, seed });
   const shape = { ...trace.job, initialWorkers: controller.initialWorkers ?? trace.job.initialWorkers };
   const job = new FluidJob(shape, options.costs ?? DEFAULT_RESTART_COSTS);
   const observer = new Observer(seededNoise(seed));

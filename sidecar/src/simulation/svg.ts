@@ -61,9 +61,11 @@ const COLOURS = new Map<string, string>([
   ['hpa-cpu', '#ff7f0e'],
   ['keda-lag', '#2ca02c'],
   ['operator', '#9467bd'],
+  ['operator-1.15', '#c5b0d5'],
+  ['reference', '#17becf'],
   [ORACLE, '#000000'],
 ]);
-const SPARE_COLOURS = ['#1f77b4', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
+const SPARE_COLOURS = ['#1f77b4', '#8c564b', '#e377c2', '#bcbd22'];
 
 /** A fixed colour per known policy; unknown names take the spare colours in order of appearance. */
 function policyColours(names: readonly string[]): Map<string, string> {

@@ -1,7 +1,8 @@
 /**
  * `hpa-cpu`: the Kubernetes HorizontalPodAutoscaler (autoscaling/v2) scaling the TaskManagers on CPU, with its
- * documented defaults: 15 s sync period, 80 % average CPU utilization target, 10 % tolerance, and the default
- * behavior (scale-up: no stabilization, max(100 %, 4 pods) per 15 s; scale-down: a 300 s stabilization window
+ * documented defaults: 15 s sync period, 80 % average CPU utilization target, 10 % tolerance, the replica
+ * calculator's rules for pods not yet ready or without metrics (5 min CPU initialization period, missing
+ * samples at 100 % on a scale-down and 0 % on a scale-up), and the default behavior (scale-up: no stabilization, max(100 %, 4 pods) per 15 s; scale-down: a 300 s stabilization window
  * over the highest recommendation, 100 % per 15 s).
  *
  * Sources: kubernetes.io "Horizontal Pod Autoscaling" (algorithm details, default behavior) and the HPA
@@ -143,30 +144,113 @@ export class HpaBehavior {
   }
 }
 
+/** --horizontal-pod-autoscaler-cpu-initialization-period. */
+export const HPA_CPU_INITIALIZATION_SECONDS = 300;
+/** --horizontal-pod-autoscaler-initial-readiness-delay. */
+export const HPA_INITIAL_READINESS_DELAY_SECONDS = 30;
+/** metrics-server's --metric-resolution: a pod's first CPU sample comes this long after its container runs. */
+export const METRICS_RESOLUTION_SECONDS = 15;
+/** The window a CPU sample averages over (the kubelet's rate window, as metrics-server reports it). */
+export const METRICS_WINDOW_SECONDS = 30;
+
+/** The pods of the scale target as the HPA's replica calculator groups them for a CPU metric. */
+export interface PodGroups {
+  /** Ready pods with a CPU sample that counts. */
+  ready: number;
+  /**
+   * Pods ignored as not ready: Pending (a TaskManager not yet started), or within the CPU initialization
+   * period with a sample taken before one metric window had passed since the pod became ready.
+   */
+  unready: number;
+  /** Running pods without any CPU sample yet. */
+  missing: number;
+}
+
+/** utilization as the HPA computes it: an integer percentage of the pods' CPU requests (millicores). */
+function utilizationPercent(usageMillicores: number, pods: number): number {
+  return Math.floor((usageMillicores * 100) / (1000 * pods));
+}
+
 /**
- * The replica calculator for a CPU Utilization target: what the metric alone asks for (`view.requested` when
- * within the tolerance). Utilization is an integer percentage of the pods' CPU request, as the HPA computes
- * it from millicores. TaskManager pods asked for but not yet registered (`requested − workers`) are treated
- * as not ready: ignored for a scale-down, counted at 0 % for a scale-up, which damps it.
+ * The replica calculator for a CPU Utilization target (GetResourceReplicas), `current` when within the
+ * tolerance. Every counted pod uses `cpu` (the model's TaskManagers share the load evenly). First the ratio of
+ * the ready pods alone; then, when some pods are unready or missing:
+ * - missing pods count at 100 % of their request on a scale-down and at 0 % on a scale-up;
+ * - unready pods count at 0 % on a scale-up, and are left out of a scale-down;
+ * and the scale happens only if the ratio recomputed with them is outside the tolerance, on the same side.
+ * No ready pod with a sample: no proposal (the HPA reports an error and keeps the count).
  */
-export function cpuProposal(
-  view: Pick<View, 'cpu' | 'workers' | 'requested'>,
+export function cpuReplicas(
+  cpu: number,
+  pods: PodGroups,
+  current: number,
   targetPercent = HPA_CPU_TARGET_PERCENT,
   tolerance = HPA_TOLERANCE,
 ): number {
-  const current = view.requested;
-  const ready = Math.max(1, Math.min(view.workers, current));
-  const unready = Math.max(0, current - ready);
-  const millicores = Math.round(Math.min(1, Math.max(0, view.cpu)) * 1000);
-  const ratio = Math.floor(millicores / 10) / targetPercent;
-  if (unready === 0 || ratio <= 1) {
+  if (pods.ready <= 0) return current;
+  const millicores = Math.round(Math.min(1, Math.max(0, cpu)) * 1000);
+  const ratio = utilizationPercent(millicores * pods.ready, pods.ready) / targetPercent;
+  const scaleUpWithUnready = pods.unready > 0 && ratio > 1;
+  if (!scaleUpWithUnready && pods.missing === 0) {
     if (Math.abs(1 - ratio) <= tolerance) return current;
-    return Math.ceil(ratio * ready);
+    return Math.ceil(ratio * pods.ready);
   }
-  const newPercent = Math.floor((millicores * ready * 100) / (1000 * (ready + unready)));
-  const newRatio = newPercent / targetPercent;
-  if (Math.abs(1 - newRatio) <= tolerance || newRatio < 1) return current;
-  return Math.max(current, Math.ceil(newRatio * (ready + unready)));
+  let usage = millicores * pods.ready;
+  let counted = pods.ready;
+  if (pods.missing > 0 && ratio < 1) {
+    usage += 1000 * (Math.max(100, targetPercent) / 100) * pods.missing;
+    counted += pods.missing;
+  } else if (pods.missing > 0 && ratio > 1) {
+    counted += pods.missing;
+  }
+  if (scaleUpWithUnready) counted += pods.unready;
+  const newRatio = utilizationPercent(usage, counted) / targetPercent;
+  if (Math.abs(1 - newRatio) <= tolerance || (ratio < 1 && newRatio > 1) || (ratio > 1 && newRatio < 1)) {
+    return current;
+  }
+  const replicas = Math.ceil(newRatio * counted);
+  if ((newRatio < 1 && replicas > current) || (newRatio > 1 && replicas < current)) return current;
+  return replicas;
+}
+
+/**
+ * The TaskManager pods as the HPA sees them, each with the time it was created and the time it was first seen
+ * Running (registered with the job). Pods beyond the job's registered TaskManagers are Pending. A Running pod
+ * has no CPU sample for its first METRICS_RESOLUTION_SECONDS (missing); within the CPU initialization period
+ * (300 s from creation) its sample is ignored until one metric window has passed since it became ready
+ * (unready). TaskManager pods have no readiness probe: Ready as soon as they run, and never unready after, so
+ * the initial-readiness delay (30 s), which only concerns pods unready after the initialization period, never
+ * applies. A scale-down removes the newest pods.
+ */
+export class PodClock {
+  private pods: { created: number; running?: number }[] = [];
+
+  /** Brings the pod list in line with the view; the first call takes every pod as long running. */
+  groups(view: Pick<View, 'time' | 'workers' | 'requested'>): PodGroups {
+    const first = this.pods.length === 0;
+    while (this.pods.length < view.requested) {
+      this.pods.push(first ? { created: -Infinity, running: -Infinity } : { created: view.time });
+    }
+    this.pods.length = Math.min(this.pods.length, view.requested);
+    const registered = Math.min(view.workers, this.pods.length);
+    const groups: PodGroups = { ready: 0, unready: 0, missing: 0 };
+    this.pods.forEach((pod, i) => {
+      if (i >= registered) {
+        groups.unready++;
+        return;
+      }
+      pod.running ??= view.time;
+      const runningFor = view.time - pod.running;
+      if (runningFor < METRICS_RESOLUTION_SECONDS) groups.missing++;
+      else if (
+        view.time - pod.created < HPA_CPU_INITIALIZATION_SECONDS &&
+        runningFor < METRICS_WINDOW_SECONDS
+      )
+        groups.unready++;
+      else groups.ready++;
+    });
+    return groups;
+  }
 }
 
 /**
@@ -174,14 +258,18 @@ export function cpuProposal(
  * probes watch the process, not the job) and report the idle CPU of a JVM that processes nothing. The HPA has
  * no notion of a Flink job state, so it uses that CPU as is: restarting pods propose a scale-down, which the
  * 300 s scale-down stabilization window absorbs unless the restart (or the low CPU) lasts longer than it.
+ * Not modelled: the CPU a starting JVM burns (the reason for the initialization period); the model's new
+ * TaskManagers report the job's CPU from their first counted sample.
  */
 export const hpaCpuFactory: ControllerFactory = ({ shape }) => {
   const hpa = new HpaBehavior(shape.minWorkers, shape.maxWorkers);
+  const pods = new PodClock();
   const controller: Controller = {
     name: 'hpa-cpu',
     intervalSeconds: HPA_SYNC_SECONDS,
     decide(view) {
-      const replicas = hpa.replicas(view.time, view.requested, cpuProposal(view));
+      const proposal = cpuReplicas(view.cpu, pods.groups(view), view.requested);
+      const replicas = hpa.replicas(view.time, view.requested, proposal);
       return Math.min(shape.maxWorkers, Math.max(shape.minWorkers, replicas));
     },
   };

@@ -5,9 +5,18 @@
  * KEDA queries Kafka each time; pollingInterval 30 s then only paces activation), the HPA's 10 % tolerance and
  * its default behavior (300 s scale-down stabilization).
  *
+ * The lag KEDA reads is the committed lag: Flink commits the offsets when a checkpoint completes (every 10 s), so
+ * the lag is a sawtooth, the backlog plus 0–10 s of input. The HPA asks every 15 s; the two clocks are not
+ * aligned (checkpoint durations vary, the HPA's sync drifts), so each reading falls at a random phase of the
+ * sawtooth: `keda-lag` draws the phase uniformly in [0, checkpoint interval) for every reading (seeded by the
+ * run's seed). `phase: 'simulated'` instead reads the lag at the simulation's own checkpoint clock, where the
+ * 15 s sync meets the 10 s checkpoints at two fixed phases only (0 and 5 s): an artifact, kept for tests.
+ *
  * Sources: keda.sh ScaledObject spec and "Scaling Deployments" (caching metrics), the Apache Kafka scaler page
  * (v2.17), and the Kafka scaler's total-lag cap; HPA behavior from ./hpa-cpu.ts.
  */
+import type { View } from '../observer.js';
+import { seededNoise } from '../random.js';
 import type { JobShape } from '../trace.js';
 import { HPA_SYNC_SECONDS, HPA_TOLERANCE, HpaBehavior } from './hpa-cpu.js';
 import type { Controller, ControllerFactory } from './types.js';
@@ -48,6 +57,27 @@ export function averageValueProposal(metric: number, threshold: number, statusRe
 export interface KedaOptions {
   /** ScaledObject trigger useCachedMetrics: read Kafka every pollingInterval instead of on each HPA request. */
   useCachedMetrics: boolean;
+  /** Where in the checkpoint sawtooth each reading falls: at random (default), or at the simulation's clock. */
+  phase?: 'random' | 'simulated';
+}
+
+/**
+ * How KEDA's readings meet the checkpoint sawtooth: at a uniformly random phase each (seeded), or at the
+ * simulation's own checkpoint clock.
+ */
+export function committedLagReader(
+  phase: 'random' | 'simulated',
+  seed: number,
+): (view: Pick<View, 'committedLag' | 'sourceBacklog' | 'readRate' | 'checkpointSeconds'>) => number {
+  if (phase === 'simulated') return (view) => view.committedLag;
+  // Its own stream, apart from the observer's noise: the same seed, another generator state.
+  const noise = seededNoise((seed * 7919 + 17) % 2_147_483_647);
+  return (view) => committedLagAt(view, noise.next() * view.checkpointSeconds);
+}
+
+/** The committed lag at `phase` seconds after the last completed checkpoint. */
+export function committedLagAt(view: Pick<View, 'sourceBacklog' | 'readRate'>, phaseSeconds: number): number {
+  return view.sourceBacklog + phaseSeconds * view.readRate;
 }
 
 /**
@@ -57,12 +87,13 @@ export interface KedaOptions {
  * Kafka shows that and KEDA scales on it. The FlinkDeployment's status replicas is the requested count.
  */
 export function kedaLagFactoryWith(options: KedaOptions = { useCachedMetrics: false }): ControllerFactory {
-  return ({ shape }) => {
+  return ({ shape, seed }) => {
     const hpa = new HpaBehavior(shape.minWorkers, shape.maxWorkers);
     const threshold = kedaLagThreshold(shape);
+    const lagOf = committedLagReader(options.phase ?? 'random', seed ?? 1);
     let cached: { time: number; lag: number } | undefined;
     const controller: Controller = {
-      name: 'keda-lag',
+      name: options.phase === 'simulated' ? 'keda-lag-fixed-phase' : 'keda-lag',
       intervalSeconds: HPA_SYNC_SECONDS,
       decide(view) {
         if (
@@ -70,7 +101,7 @@ export function kedaLagFactoryWith(options: KedaOptions = { useCachedMetrics: fa
           !cached ||
           view.time - cached.time >= KEDA_POLLING_INTERVAL_SECONDS
         ) {
-          cached = { time: view.time, lag: view.committedLag };
+          cached = { time: view.time, lag: lagOf(view) };
         }
         const metric = kedaLagMetric(cached.lag, threshold, shape.partitions);
         const proposal = averageValueProposal(metric, threshold, view.requested);

@@ -3,9 +3,18 @@
  * source vertex at one slot per TaskManager, with its documented defaults: 60 s reconcile, 5 min stabilization,
  * 15 min metrics window, utilization target 0.7 in [0.4, 1.0], catch-up 30 min, restart time 5 min,
  * scale-down max factor 0.6, scale-up max factor 100000, 1 h delayed scale-down using the highest
- * recommendation, backlog mode above 5 min of lag, BALANCED partition alignment, effectiveness detection off.
+ * recommendation, backlog mode above 5 min of lag, effectiveness detection off.
  *
- * Source: /work/shared/reference/operator-autoscaler-notes.md §2.3–2.7 (flink-autoscaler on `main`).
+ * Two rows, as the operator's partition alignment differs between its releases:
+ * - `operator` (`main`, FLIP-586): `scaling.parallelism-alignment.mode` BALANCED, which keeps the computed target
+ *   when no aligned value lies in the search region, so a target above the partition count stays (workers
+ *   without a partition are idle);
+ * - `operator-1.15` (release-1.15.0): the legacy `scaling.key-group.partitions.adjust.mode` EVENLY_SPREAD, whose
+ *   relaxed downward fallback turns a target above the partition count N into N (a cap), and which blocks a
+ *   scale that alignment would invert.
+ *
+ * Sources: /work/shared/reference/operator-autoscaler-notes.md §2.3–2.7; apache/flink-kubernetes-operator,
+ * JobVertexScaler.scale (release-1.15.0) and alignment/ParallelismAligner, BuiltInAlignmentMode (main).
  */
 import type { View } from '../observer.js';
 import type { Controller, ControllerFactory } from './types.js';
@@ -35,7 +44,11 @@ export interface OperatorOptions {
   scaleDownIntervalSeconds: number;
   /** job.autoscaler.backlog-processing.lag-threshold. */
   backlogLagThresholdSeconds: number;
+  /** Partition alignment: `main`'s BALANCED mode, or release 1.15's legacy EVENLY_SPREAD. */
+  alignment: AlignmentMode;
 }
+
+export type AlignmentMode = 'balanced' | 'legacy-evenly-spread';
 
 export const OPERATOR_DEFAULTS: OperatorOptions = {
   reconcileSeconds: 60,
@@ -50,7 +63,14 @@ export const OPERATOR_DEFAULTS: OperatorOptions = {
   scaleUpMaxFactor: 100_000,
   scaleDownIntervalSeconds: 60 * 60,
   backlogLagThresholdSeconds: 5 * 60,
+  alignment: 'balanced',
 };
+
+/**
+ * The vertex's max parallelism (its key groups): Flink's default for a job started below 86 is 128
+ * (roundUpToPowerOfTwo(1.5 × parallelism), at least 128). The operator never goes above it.
+ */
+export const DEFAULT_MAX_PARALLELISM = 128;
 
 /** The source vertex's metrics aggregated over the window. */
 export interface WindowMetrics {
@@ -65,11 +85,13 @@ export interface WindowMetrics {
   lag: number;
 }
 
-/** Parallelism bounds: vertex.min/max-parallelism and the source's partition count. */
+/** Parallelism bounds: vertex.min/max-parallelism, the source's partition count and its max parallelism. */
 export interface ParallelismLimits {
   min: number;
   max: number;
   partitions?: number | undefined;
+  /** The vertex's max parallelism (key groups); DEFAULT_MAX_PARALLELISM when absent. */
+  maxParallelism?: number | undefined;
 }
 
 export interface VertexEvaluation {
@@ -120,26 +142,50 @@ export function evaluateVertex(
     scaleUpRateThreshold,
     scaleDownRateThreshold,
     outsideUtilizationBound,
-    parallelism: alignedParallelism(m.parallelism, Math.ceil(factor * m.parallelism), limits),
+    parallelism: alignedParallelism(m.parallelism, Math.ceil(factor * m.parallelism), limits, o.alignment),
   };
 }
 
 /**
- * Bounds, then partition alignment for a source with a known partition count N (the source's max parallelism
- * is N). BALANCED, the default on `main`: scan up from the target (to N for a scale-up, to the current
- * parallelism for a scale-down) for the first p that divides N or lowers the per-subtask load
- * (⌊N/p⌋ < ⌊N/target⌋); keep the target when none does.
+ * Bounds, then partition alignment for a source with a known partition count N (JobVertexScaler.scale).
+ * The target is first clamped to [min(current, vertex.min-parallelism), min(maxParallelism, max(current,
+ * vertex.max-parallelism))]. Then, with N known, the region from the target up to min(N, upper bound) (for a
+ * scale-up) or up to the current parallelism (for a scale-down) is scanned for the first p that divides N
+ * (EVENLY_SPREAD), or that divides N or lowers the per-subtask load, ⌊N/p⌋ < ⌊N/target⌋ (BALANCED). When the
+ * region has none:
+ * - BALANCED (`main`) keeps the target: above N it stays above N;
+ * - the legacy mode (1.15) falls back downward from the target to where the per-subtask load rises, snapped up
+ *   to a divisor (above N that is N itself), and keeps the current parallelism when the result would invert
+ *   the direction of the scale (a blocked scale, with a ScalingLimited event).
  */
-export function alignedParallelism(current: number, target: number, limits: ParallelismLimits): number {
+export function alignedParallelism(
+  current: number,
+  target: number,
+  limits: ParallelismLimits,
+  mode: AlignmentMode = 'balanced',
+): number {
   const n = limits.partitions;
-  const upper = Math.min(n ?? Infinity, Math.max(current, limits.max));
-  const p = Math.min(Math.max(Math.min(current, limits.min), target), upper);
+  const upper = Math.min(limits.maxParallelism ?? DEFAULT_MAX_PARALLELISM, Math.max(current, limits.max));
+  const lower = Math.min(current, limits.min);
+  const p = Math.min(Math.max(lower, target), upper);
   if (n === undefined || p === current) return p;
-  const end = p > current ? upper : Math.min(current, upper);
+  const up = p > current;
+  const end = up ? Math.min(n, upper) : Math.min(current, n, upper);
   for (let q = p; q <= end; q++) {
-    if (n % q === 0 || Math.floor(n / q) < Math.floor(n / p)) return q;
+    if (n % q === 0) return q;
+    if (mode === 'balanced' && Math.floor(n / q) < Math.floor(n / p)) return q;
   }
-  return p;
+  if (mode === 'balanced') return p;
+  let q = p;
+  for (; q > 0; q--) {
+    if (Math.floor(n / q) > Math.floor(n / p)) {
+      if (n % q !== 0) q++;
+      break;
+    }
+  }
+  q = Math.max(q, lower);
+  if ((up && q <= current) || (!up && q >= current)) return current;
+  return q;
 }
 
 interface Sample {
@@ -201,7 +247,7 @@ export function operatorFactoryWith(options: Partial<OperatorOptions> = {}): Con
     };
 
     const controller: Controller = {
-      name: 'operator',
+      name: o.alignment === 'balanced' ? 'operator' : 'operator-1.15',
       intervalSeconds: o.reconcileSeconds,
       decide(view: View) {
         if (view.jobState !== 'RUNNING' || view.workers !== view.requested) {
@@ -255,4 +301,9 @@ export function operatorFactoryWith(options: Partial<OperatorOptions> = {}): Con
   };
 }
 
+/** The operator on `main` (BALANCED alignment). */
 export const operatorFactory: ControllerFactory = operatorFactoryWith();
+/** The operator as released in 1.15.0 (legacy EVENLY_SPREAD alignment: caps at the partition count). */
+export const operator115Factory: ControllerFactory = operatorFactoryWith({
+  alignment: 'legacy-evenly-spread',
+});

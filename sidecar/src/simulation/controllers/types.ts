@@ -13,6 +13,8 @@ export interface Truth {
 export interface ControllerContext {
   trace: Trace;
   shape: JobShape;
+  /** The run's seed: a policy that draws at random (KEDA's sampling phase) seeds its own noise with it. */
+  seed?: number;
 }
 
 export interface Controller {

@@ -10,6 +10,7 @@ import { getBackendSrv } from '@grafana/runtime';
 import { Alert, Button, Field, Input, SecretInput } from '@grafana/ui';
 import React, { useState } from 'react';
 import { lastValueFrom } from 'rxjs';
+import { saveErrorText } from './saveError';
 
 export interface AppSettings {
   gatewayUrl?: string;
@@ -42,7 +43,8 @@ export function AppConfig({ plugin }: PluginConfigPageProps<AppPluginMeta<AppSet
       setToken('');
       setMessage({ ok: true, text: 'Saved.' });
     } catch (error) {
-      setMessage({ ok: false, text: error instanceof Error ? error.message : JSON.stringify(error) });
+      // Never the error object: Grafana's fetch error carries the request, token included.
+      setMessage({ ok: false, text: saveErrorText(error, [token]) });
     }
   };
 

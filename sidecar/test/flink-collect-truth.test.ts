@@ -239,6 +239,23 @@ describe('metric ids re-resolved when the job changes', () => {
   });
 });
 
+describe('the partition bound read from the splits (policy option P)', () => {
+  it('as many splits as subtasks say nothing: Beam splits a source into min(parallelism, partitions)', async () => {
+    const { flink, cycle } = setUp();
+    rescale(flink, 17, 17);
+    const after = await cycle();
+    expect(after.sample?.sources[0]?.splits?.expected).toBe(17);
+    expect(after.sample?.sources[0]?.partitions).toBeUndefined();
+  });
+
+  it('fewer splits than subtasks are the partition count', async () => {
+    const { flink, cycle } = setUp();
+    rescale(flink, 8, 6);
+    const after = await cycle();
+    expect(after.sample?.sources[0]?.partitions).toBe(6);
+  });
+});
+
 describe('unknown (-1) splits', () => {
   it('are estimated as the mean of the known splits and flagged with their share', async () => {
     const { flink, cycle } = setUp();

@@ -279,8 +279,14 @@ export class FlinkCollector {
       this.cpuTimeListed = undefined;
     }
     const readings: SourceReading[] = [];
-    for (const source of topology.sources)
-      readings.push(await this.sourceSample(time, job.jid, source.id, attempt, maxUnknownSplitShare));
+    for (const source of topology.sources) {
+      const reading = await this.sourceSample(time, job.jid, source.id, attempt, maxUnknownSplitShare);
+      // Beam splits a source into min(parallelism, partitions) splits: only fewer splits than subtasks prove
+      // the partition count; as many splits as subtasks say nothing about how far the source could widen.
+      const splits = reading.sample.partitions;
+      if (splits !== undefined && splits >= source.parallelism) delete reading.sample.partitions;
+      readings.push(reading);
+    }
     const cpu = await this.cpu(time);
     const figures: Figures = {
       time,
@@ -436,7 +442,8 @@ export class FlinkCollector {
       }
       sample.backlog = result.backlog;
       sample.splits = result.splits;
-      // Each split is one partition of the source: workers past it read nothing (policy option P).
+      // Each split reads at least one partition: subtasks past the splits read nothing (policy option P). The
+      // caller keeps this only when the splits are fewer than the subtasks.
       sample.partitions = result.splits.expected;
       sample.estimatedShare = result.estimatedShare;
     } else {

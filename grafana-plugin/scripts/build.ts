@@ -7,13 +7,24 @@
  * Usage: tsx scripts/build.ts [--no-zip]
  */
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import webpack, { type Configuration } from 'webpack';
+import { zipReadme } from './readme-links';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+/** Where relative README links point in the zip: the repository's copy of this folder, when published. */
+const repository = (
+  JSON.parse(readFileSync(join(root, '..', 'package.json'), 'utf8')) as {
+    repository?: string | { url?: string };
+  }
+).repository;
+const repositoryUrl = typeof repository === 'string' ? repository : repository?.url;
+const readmeBase = repositoryUrl?.startsWith('https://')
+  ? `${repositoryUrl.replace(/\.git$/, '')}/blob/main/grafana-plugin/`
+  : undefined;
 
 function log(fields: Record<string, unknown>): void {
   process.stderr.write(
@@ -111,7 +122,10 @@ function run(configs: Configuration[]): Promise<webpack.MultiStats> {
   });
 }
 
-/** plugin.json with its version and date, the logo and the README, beside module.js. */
+/**
+ * plugin.json with its version and date, the logo, the README (links that work inside the zip), LICENSE,
+ * CHANGELOG.md and the screenshots plugin.json lists, beside module.js.
+ */
 function copyFiles(target: Target): void {
   const dist = join(target.dir, 'dist');
   const today = new Date().toISOString().slice(0, 10);
@@ -121,7 +135,14 @@ function copyFiles(target: Target): void {
   writeFileSync(join(dist, 'plugin.json'), json);
   mkdirSync(join(dist, 'img'), { recursive: true });
   writeFileSync(join(dist, 'img/logo.svg'), readFileSync(join(target.dir, 'src/img/logo.svg')));
-  writeFileSync(join(dist, 'README.md'), readFileSync(target.readme));
+  writeFileSync(join(dist, 'README.md'), zipReadme(readFileSync(target.readme, 'utf8'), readmeBase));
+  for (const name of ['LICENSE', 'CHANGELOG.md'])
+    writeFileSync(join(dist, name), readFileSync(join(root, name)));
+  const meta = JSON.parse(json) as { info: { screenshots: { path: string }[] } };
+  for (const { path } of meta.info.screenshots) {
+    mkdirSync(dirname(join(dist, path)), { recursive: true });
+    writeFileSync(join(dist, path), readFileSync(join(root, 'screenshots', basename(path))));
+  }
 }
 
 function files(dir: string): string[] {

@@ -286,6 +286,22 @@ describe('flink-autoscaler (the installed bin)', () => {
     }
   });
 
+  it('bench refuses an unknown trace or policy, or a bad state size, and writes nothing', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fa-bench-')), 'out');
+    for (const [args, message] of [
+      [['--traces', 'step,nope'], '--traces: no "nope" (known: daily, '],
+      [['--policies', 'ours,hpa'], '--policies: no "hpa" (known: ours, '],
+      [['--state-gib', '1,0'], '--state-gib must be a number greater than 0 and at most 1024, got "0"'],
+      [['--seeds', '2.5'], '--seeds must be a whole number, got 2.5'],
+    ] as const) {
+      const { code, stdout, stderr } = run(['bench', '--out', dir, ...args]);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(message);
+      expect(existsSync(dir)).toBe(false);
+    }
+  });
+
   describe('simulate --json, --trace FILE, --seed, --state-gib and the policy flags', () => {
     const simulate = (...args: string[]) => {
       const { code, stdout, stderr } = run(['simulate', '--json', ...args]);

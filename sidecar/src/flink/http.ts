@@ -86,8 +86,6 @@ export class FlinkHttp {
   private readonly options: FlinkHttpOptions;
   /** Requests made (each attempt counts), for the metrics and for tests of request counts. */
   requests = 0;
-  /** Retries made (attempts after a request's first). */
-  retries = 0;
   /** When the current cycle's budget ends (ms, by `now`). */
   private cycleEnds: number | undefined;
 
@@ -113,7 +111,6 @@ export class FlinkHttp {
         if (left < SHORTEST_RETRY_MS) break;
         await sleep(wait);
         timeout = Math.min(timeoutMs, left);
-        this.retries++;
       }
       try {
         return await this.once(path, schema, timeout);

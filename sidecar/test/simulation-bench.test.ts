@@ -230,7 +230,7 @@ describe('results', () => {
     expect(resultsTable(rows)).toContain(
       '| t | 1 GiB | p | 15.0 | 1.50 (1.25–1.75) | 1.20 (1.00–1.40) | 99.00 % (98.00 %) | 90 s | 2.0 (1–3) | 0 s |',
     );
-    expect(summaryTable(rows, 1)).toContain('| t | 1.20× · 98.0 % · 2 |');
+    expect(summaryTable(rows, 1)).toContain('| t | 1.20× ref · 1.50× oracle · 98.0 % · 2 |');
   });
 });
 

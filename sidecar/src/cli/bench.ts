@@ -121,7 +121,7 @@ export function registerBench(program: Command): void {
         ...states.flatMap((s) => [
           `## Summary, ${s} GiB of state`,
           '',
-          "Each cell: worker-hours as a multiple of the reference's (mean over the seeds) · the least share of time with backlog time ≤ 120 s over the seeds · rescales (mean).",
+          "Each cell: worker-hours as a multiple of the reference's and of the oracle's (means over the seeds) · the least share of time with backlog time ≤ 120 s over the seeds · rescales (mean).",
           '',
           summaryTable(bench.rows, s),
         ]),

@@ -297,8 +297,8 @@ export function resultsTable(rows: readonly ResultRow[]): string {
 }
 
 /**
- * Policies across, traces down, one state size: worker-hours × the reference (mean over the seeds) · the
- * least share of time within 120 s over the seeds · rescales (mean).
+ * Policies across, traces down, one state size: worker-hours × the reference and × the oracle (means over
+ * the seeds) · the least share of time within 120 s over the seeds · rescales (mean).
  */
 export function summaryTable(rows: readonly ResultRow[], stateGiB: number): string {
   const summaries = summarize(rows).filter((s) => s.stateGiB === stateGiB);
@@ -309,7 +309,7 @@ export function summaryTable(rows: readonly ResultRow[], stateGiB: number): stri
     const cells = policies.map((policy) => {
       const s = summaries.find((x) => x.trace === trace && x.policy === policy);
       return s
-        ? `${s.referenceRatio.mean.toFixed(2)}× · ${(100 * s.sloAttainment.min).toFixed(1)} % · ${s.rescales.mean.toFixed(0)}`
+        ? `${s.referenceRatio.mean.toFixed(2)}× ref · ${s.workerHoursRatio.mean.toFixed(2)}× oracle · ${(100 * s.sloAttainment.min).toFixed(1)} % · ${s.rescales.mean.toFixed(0)}`
         : '';
     });
     out += `| ${trace} | ${cells.join(' | ')} |\n`;

@@ -180,8 +180,20 @@ describe('hpa-cpu', () => {
       unready: 0,
       missing: 0,
     });
+    // Pods the HPA itself adds are created when it decides, not when it next looks.
+    pods.scaled(14, 80);
+    expect(pods.groups({ time: 90, workers: 12, requested: 14 })).toEqual({
+      ready: 12,
+      unready: 2,
+      missing: 0,
+    });
+    expect(pods.groups({ time: 380, workers: 14, requested: 14 })).toEqual({
+      ready: 12,
+      unready: 0,
+      missing: 2,
+    });
     // A scale-down removes the newest pods.
-    expect(pods.groups({ time: 90, workers: 11, requested: 11 })).toEqual({
+    expect(pods.groups({ time: 400, workers: 11, requested: 11 })).toEqual({
       ready: 11,
       unready: 0,
       missing: 0,

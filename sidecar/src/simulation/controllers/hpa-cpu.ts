@@ -225,6 +225,11 @@ export function cpuReplicas(
 export class PodClock {
   private pods: { created: number; running?: number }[] = [];
 
+  /** The HPA set the scale to `replicas` at `time`: new pods are created then. */
+  scaled(replicas: number, time: number): void {
+    while (this.pods.length > 0 && this.pods.length < replicas) this.pods.push({ created: time });
+  }
+
   /** Brings the pod list in line with the view; the first call takes every pod as long running. */
   groups(view: Pick<View, 'time' | 'workers' | 'requested'>): PodGroups {
     const first = this.pods.length === 0;
@@ -270,7 +275,9 @@ export const hpaCpuFactory: ControllerFactory = ({ shape }) => {
     decide(view) {
       const proposal = cpuReplicas(view.cpu, pods.groups(view), view.requested);
       const replicas = hpa.replicas(view.time, view.requested, proposal);
-      return Math.min(shape.maxWorkers, Math.max(shape.minWorkers, replicas));
+      const bounded = Math.min(shape.maxWorkers, Math.max(shape.minWorkers, replicas));
+      pods.scaled(bounded, view.time);
+      return bounded;
     },
   };
   return controller;

@@ -34,7 +34,9 @@ import { SIDECAR_CONTAINER } from '../../sidecar/src/injector/settings.js';
 import { parseHold, HOLD_ANNOTATION } from '../../sidecar/src/kube/manual-hold.js';
 import { leaseNameFor } from '../../sidecar/src/kube/lease.js';
 import { GUARD_IDS } from '../../sidecar/src/loop/guards.js';
+import { HELM_VERSION } from '../chart/helm.js';
 import { helm, type K8sObject } from '../chart/render.js';
+import { startFlinkDouble } from '../doubles/flink/index.js';
 import { runKubectl, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
 import {
   anchorsOf,
@@ -470,5 +472,53 @@ describe('paths named in README.md and docs/ exist', () => {
 
   it.each(named)('$file: $path', ({ path }) => {
     expect(existsSync(join(root, (path.split(':')[0] as string).replace(/\/$/, '')))).toBe(true);
+  });
+});
+
+describe('the versions the README states are the ones the chart and the tests use', () => {
+  const readme = text('README.md');
+  const row = (what: string): string => {
+    const found = readme.split('\n').find((line) => new RegExp(`^\\|\\s*${what}\\s*\\|`).test(line));
+    if (found === undefined) throw new Error(`the README's versions table has no ${what} row`);
+    return found;
+  };
+
+  it('Kubernetes: the chart installs from the stated minimum and refuses the minor before it', () => {
+    const minimum = /≥\s*1\.(\d+)/.exec(row('Kubernetes'))?.[1];
+    expect(minimum, 'a "≥ 1.N" in the Kubernetes row').toBeDefined();
+    const render = (minor: number) => helm(['template', 'fa', chartDir, '--kube-version', `1.${minor}.0`]);
+    expect(render(Number(minimum)).code, render(Number(minimum)).stderr).toBe(0);
+    const before = render(Number(minimum) - 1);
+    expect(before.code).not.toBe(0);
+    expect(before.stderr).toMatch(/kubeVersion/i);
+  });
+
+  it("Helm: the version the chart's tests run", () => {
+    expect(row('Helm')).toContain(HELM_VERSION);
+  });
+
+  it('Kubernetes: the version the Kubernetes double answers', async () => {
+    const version = (await (await fetch(`${double.url}/version`)).json()) as { gitVersion: string };
+    expect(row('Kubernetes')).toContain(version.gitVersion.replace(/^v/, ''));
+  });
+
+  it('Flink: the version the Flink double answers by default', async () => {
+    const flink = await startFlinkDouble();
+    try {
+      const overview = (await (await fetch(`${flink.url}/overview`)).json()) as { 'flink-version': string };
+      expect(row('Flink')).toContain(`Flink ${overview['flink-version']}`);
+    } finally {
+      await flink.close();
+    }
+  });
+
+  it("Flink: the example FlinkDeployment's image and flinkVersion", () => {
+    const example = parseYaml(text('charts/flink-autoscaler/examples/flinkdeployment.yaml')) as {
+      spec: { image: string; flinkVersion: string; mode: string; flinkConfiguration: Record<string, string> };
+    };
+    expect(row('Flink')).toContain(`\`${example.spec.image}\``);
+    expect(row('Flink')).toContain(`\`flinkVersion: ${example.spec.flinkVersion}\``);
+    expect(example.spec.mode).toBe('standalone');
+    expect(example.spec.flinkConfiguration['scheduler-mode']).toBe('reactive');
   });
 });

@@ -14,4 +14,5 @@ export * from './autoscaler/state.js';
 export * from './autoscaler/window.js';
 export * from './autoscaler/stabilization.js';
 export * from './autoscaler/effectiveness.js';
+export * from './autoscaler/policy-options.js';
 export * from './autoscaler/autoscaler.js';

@@ -492,8 +492,11 @@ describe('Autoscaler: scale-down stabilization', () => {
 });
 
 describe('Autoscaler: effectiveness of scale-ups', () => {
-  /** policy.md's 60 s cooldown, inside the 120 s window refill, so these tests see the block alone. */
-  const NO_LONG_COOLDOWN = resolveConfig({ cooldownSeconds: 60 });
+  /**
+   * policy.md's 60 s cooldown, inside the 120 s window refill, so these tests see the block alone; and
+   * policy.md's check (effectiveness 1, the seed profile; mode 2 is tested in autoscaler-options.test.ts).
+   */
+  const NO_LONG_COOLDOWN = resolveConfig({ cooldownSeconds: 60, effectiveness: 1 });
 
   /** Scales 10 → 35 on UP and records it as the policy's; returns when the job runs at 35. */
   function scaleUpOnce(a: Autoscaler): number {

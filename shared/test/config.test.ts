@@ -18,10 +18,16 @@ import {
 } from '../src/index.js';
 
 describe('config schema', () => {
-  it('has the defaults of policy.md, but for the cooldown changed on evidence', () => {
+  it('has the defaults of policy.md, but for the cooldown changed on evidence and the options of issue 14', () => {
     expect(DEFAULT_CONFIG).toEqual({
-      scaleUp: { backlogTimeSeconds: 120, cpu: 0.9, drainSeconds: 60 },
-      scaleDown: { backlogTimeSeconds: 10, cpu: 0.7, stabilizationSeconds: 300 },
+      scaleUp: { backlogTimeSeconds: 120, cpu: 0.9, drainSeconds: 60, sizeOnDrain: 0 },
+      scaleDown: {
+        backlogTimeSeconds: 10,
+        cpu: 0.7,
+        stabilizationSeconds: 300,
+        cleanWindows: 0,
+        settleAfterCatchUp: 0,
+      },
       targetCpu: 0.8,
       minWorkers: 1,
       maxWorkers: 100,
@@ -32,6 +38,11 @@ describe('config schema', () => {
       cooldownSeconds: 300,
       manualHoldSeconds: 3600,
       maxUnknownSplitShare: 0.5,
+      // Issue 14 (docs/policy.md, "Options beyond policy.md"): on where the benchmark shows a gain everywhere.
+      partitionBound: 1,
+      restartAware: 0,
+      restartSeconds: 60,
+      effectiveness: 2,
     });
   });
 
@@ -41,7 +52,18 @@ describe('config schema', () => {
    * Options added after policy.md: the manual hold of issue 11 (architecture.md, "Who may scale") and the
    * share of unknown Beam splits of issue 12.
    */
-  const NOT_IN_POLICY_MD = new Set(['manualHoldSeconds', 'maxUnknownSplitShare']);
+  const NOT_IN_POLICY_MD = new Set([
+    'manualHoldSeconds',
+    'maxUnknownSplitShare',
+    // Issue 14's options of the stateful autoscaler (docs/policy.md, "Options beyond policy.md").
+    'partitionBound',
+    'scaleUp.sizeOnDrain',
+    'scaleDown.cleanWindows',
+    'scaleDown.settleAfterCatchUp',
+    'restartAware',
+    'restartSeconds',
+    'effectiveness',
+  ]);
 
   it('names every option of policy.md, and every default it names is the one it gives', () => {
     const doc = readFileSync(policyDocPath(), 'utf8');
@@ -72,7 +94,12 @@ describe('config schema', () => {
 
   it('merges nested overrides over the defaults', () => {
     const config = resolveConfig({ scaleUp: { drainSeconds: 30 }, maxWorkers: 20 });
-    expect(config.scaleUp).toEqual({ backlogTimeSeconds: 120, cpu: 0.9, drainSeconds: 30 });
+    expect(config.scaleUp).toEqual({
+      backlogTimeSeconds: 120,
+      cpu: 0.9,
+      drainSeconds: 30,
+      sizeOnDrain: 0,
+    });
     expect(config.maxWorkers).toBe(20);
     expect(DEFAULT_CONFIG.scaleUp.drainSeconds).toBe(60);
   });

@@ -23,6 +23,8 @@ export function sampleValue(spec: OptionSpec): number {
   const fixed = CONSISTENT[spec.path];
   if (fixed !== undefined) return fixed;
   const { min, max } = spec.range;
+  // A whole-number option with a top (a switch or a mode): the other end of its range from the default.
+  if (spec.kind === 'integer' && max !== undefined) return spec.default === max ? min : max;
   if (max !== undefined) return Number(((min + max) / 2 + 0.05).toFixed(2));
   return spec.kind === 'integer' ? Math.max(min, 1) + 6 : (spec.default ?? min) + 7.5;
 }

@@ -44,6 +44,13 @@ const REASONS: Record<ReasonCode, (s: Snapshot) => string> = {
   'limited-by-max-parallelism': (s) =>
     `Capped at ${s.thresholds.maxWorkers.value} workers: more would idle beyond the job's max parallelism.`,
   'invalid-signals': () => 'The signals cannot be trusted: nothing changes.',
+  'limited-by-partitions': () =>
+    "Capped where the source's partitions run out: more workers would read nothing.",
+  'catching-up': () =>
+    'The backlog is draining: the scale-up is sized on keeping up and catching up, not on the CPU the catch-up takes.',
+  'settling-after-catch-up': () =>
+    'The backlog the last scale-up was sized for has drained: back to the target CPU.',
+  'restart-not-worth-it': () => 'The saving would not pay for the restart a rescale costs: no rescale.',
 };
 
 const GATES: Record<Gate, string> = {

@@ -9,6 +9,13 @@ import type { Action, DecisionDetail } from '../policy/types.js';
 import { computeSignals, toSignals } from '../signals/compute.js';
 import type { JobSignals, Sample } from '../signals/types.js';
 import { blockReleased, expectedGain, isIneffective, isJudgeable } from './effectiveness.js';
+import {
+  adjustScaleUp,
+  drewCatchUp,
+  notWorthRestart,
+  partitionLimit,
+  settleTarget,
+} from './policy-options.js';
 import { stabilizeScaleDown } from './stabilization.js';
 import { HISTORY_LENGTH, initialState, type AutoscalerState, type RescaleRecord } from './state.js';
 import { SampleWindow } from './window.js';
@@ -126,8 +133,11 @@ export class Autoscaler {
       // go) means the job is not yet RUNNING at its new size: the cooldown starts again when it is. A
       // restart long after the cooldown is not part of that rescale and leaves its record alone.
       const rescale = this.current.rescale;
-      if (rescale && !rescale.incomplete && this.inCooldownOrPending(rescale, now, config))
+      if (rescale && !rescale.incomplete && this.inCooldownOrPending(rescale, now, config)) {
         delete rescale.settledAt;
+        // The downtime of this rescale begins (option R measures it).
+        this.current.downSince ??= now;
+      }
       return result(['job-not-running']);
     }
     if (observation.sample) {
@@ -147,8 +157,33 @@ export class Autoscaler {
       delete this.current.scaleDown;
       return result(['no-signals']);
     }
-    const decision = decideDetail(toSignals(signals, signals.source), config);
-    this.judgeEffectiveness(now, signals);
+    const restartSeconds = this.restartSeconds(config);
+    let decision = adjustScaleUp(decideDetail(toSignals(signals, signals.source), config), signals, config, {
+      partitions: partitionLimit(this.window.contents.at(-1), config),
+      restartSeconds,
+    });
+    // Option S: once the catch-up a scale-up was sized for has drained, one scale-down to the target CPU.
+    let settling = false;
+    if (this.current.settle && decision.action !== 'scale-up') {
+      const settle = settleTarget(signals, config);
+      // A settle pays for its restart: the workers saved over the stabilization period at least the
+      // workers paid through the restart (option R's rule, whether or not R is on).
+      const worth =
+        settle !== undefined &&
+        !notWorthRestart(signals.workers, settle, restartSeconds, { ...config, restartAware: 1 });
+      if (settle !== undefined && settle < signals.workers && worth) {
+        settling = true;
+        decision = {
+          ...decision,
+          action: 'scale-down',
+          desiredWorkers: settle,
+          reasons: [...decision.reasons, 'settling-after-catch-up'],
+        };
+      } else if (settle !== undefined) {
+        delete this.current.settle;
+      }
+    }
+    this.judgeEffectiveness(now, signals, config);
 
     const gates: Gate[] = [];
     if (!observation.deploymentStable) gates.push('deployment-not-stable');
@@ -160,18 +195,23 @@ export class Autoscaler {
     if (this.current.hold && now < this.current.hold.until) gates.push('manual-hold');
 
     let target = decision.desiredWorkers;
-    if (decision.action === 'scale-down') {
+    if (decision.action === 'scale-down' && !settling) {
       const step = stabilizeScaleDown(
         this.current.scaleDown,
         now,
         decision.desiredWorkers,
         config.scaleDown.stabilizationSeconds * 1000,
+        config.scaleDown.cleanWindows === 1 ? config.windowSeconds * 1000 : undefined,
       );
       this.current.scaleDown = step.streak;
       target = Math.min(step.target, signals.workers);
       if (!step.ready) gates.push('scale-down-stabilizing');
     } else {
       delete this.current.scaleDown;
+    }
+    if (target < signals.workers && notWorthRestart(signals.workers, target, restartSeconds, config)) {
+      decision = { ...decision, reasons: [...decision.reasons, 'restart-not-worth-it'] };
+      target = signals.workers;
     }
     if (decision.action === 'scale-up' && this.current.block) gates.push('ineffective-scaling');
 
@@ -196,9 +236,20 @@ export class Autoscaler {
   recordRescale(request: RescaleRequest): void {
     const now = this.clock();
     this.current.rescale = { time: now, from: request.from, to: request.to };
+    delete this.current.downSince;
     delete this.current.scaleDown;
     delete this.current.pendingEffectiveness;
     const source = request.evaluation?.signals?.source;
+    delete this.current.settle;
+    const signals = request.evaluation?.signals;
+    if (
+      this.config.scaleDown.settleAfterCatchUp === 1 &&
+      request.trigger === 'policy' &&
+      request.to > request.from &&
+      signals &&
+      drewCatchUp(signals, this.config)
+    )
+      this.current.settle = { time: now };
     if (request.trigger === 'policy' && request.to > request.from && source) {
       const expected = expectedGain(source, request.from, request.to, this.config.scaleUp.drainSeconds);
       if (isJudgeable(expected, source.throughput)) {
@@ -243,14 +294,25 @@ export class Autoscaler {
     if (!rescale || rescale.settledAt !== undefined) return;
     if (workers === rescale.to) {
       rescale.settledAt = now;
+      if (this.current.downSince !== undefined)
+        this.current.restartSeconds = Math.max(0, (now - this.current.downSince) / 1000);
+      delete this.current.downSince;
     } else if (now - rescale.time >= RESCALE_TIMEOUT_MS) {
       rescale.settledAt = now;
       rescale.incomplete = true;
     }
   }
 
-  /** After a policy scale-up, judges the gain once the window is full again; blocks or unblocks. */
-  private judgeEffectiveness(now: number, signals: JobSignals): void {
+  /** Option R: the downtime to plan a rescale for, the latest measured or else the configured one. */
+  private restartSeconds(config: PolicyConfig): number {
+    return this.current.restartSeconds ?? config.restartSeconds;
+  }
+
+  /**
+   * After a policy scale-up, judges the gain once the window is full again; blocks or unblocks (option
+   * effectiveness: 0 never blocks, 2 releases only on a rise held for a whole window).
+   */
+  private judgeEffectiveness(now: number, signals: JobSignals, config: PolicyConfig): void {
     const pending = this.current.pendingEffectiveness;
     if (pending && this.current.rescale?.settledAt !== undefined) {
       // A scale-up that never reached its size (given up after the timeout) says nothing about what
@@ -261,7 +323,13 @@ export class Autoscaler {
       delete this.current.pendingEffectiveness;
       if (source) {
         const gain = source.throughput - pending.throughputBefore;
-        if (isIneffective(gain, pending.expectedGain)) {
+        // Mode 2: a job no longer behind (backlog drained, CPU under the trigger) had its demand met or
+        // fallen: its gain says nothing of what scaling brings.
+        const behind =
+          config.effectiveness !== 2 ||
+          source.backlogTime >= config.scaleDown.backlogTimeSeconds ||
+          signals.cpu > config.scaleUp.cpu;
+        if (config.effectiveness !== 0 && behind && isIneffective(gain, pending.expectedGain)) {
           this.current.block = {
             time: now,
             sourceId: source.id,
@@ -274,6 +342,16 @@ export class Autoscaler {
     }
     const block = this.current.block;
     const blocked = block && signals.sources.find((s) => s.id === block.sourceId);
-    if (block && blocked && blockReleased(block.inputRate, blocked.inputRate)) delete this.current.block;
+    if (!block || !blocked) return;
+    if (config.effectiveness === 0) {
+      delete this.current.block;
+    } else if (!blockReleased(block.inputRate, blocked.inputRate)) {
+      delete block.riseSince;
+    } else if (config.effectiveness !== 2) {
+      delete this.current.block;
+    } else {
+      block.riseSince ??= now;
+      if (now - block.riseSince >= config.windowSeconds * 1000) delete this.current.block;
+    }
   }
 }

@@ -5,16 +5,21 @@ export type ScaleDownStreak = NonNullable<AutoscalerState['scaleDown']>;
 
 /**
  * Records a scale-down wish at `now` and says what may be done: `ready` with the highest desired count
- * seen in the last `periodMs`, once the wish has held for `periodMs`.
+ * seen in the last `periodMs`, once the wish has held for `periodMs`. With `cleanWindowMs` (option C, the
+ * window's length) the highest count is taken only from the wishes whose window lies wholly inside the
+ * period (made at least `cleanWindowMs` after its start), or the latest wish when none does.
  */
 export function stabilizeScaleDown(
   streak: ScaleDownStreak | undefined,
   now: number,
   desired: number,
   periodMs: number,
+  cleanWindowMs?: number,
 ): { streak: ScaleDownStreak; ready: boolean; target: number } {
   const since = streak?.since ?? now;
   const seen = [...(streak?.seen ?? []), { time: now, desired }].filter((s) => s.time >= now - periodMs);
-  const target = Math.max(...seen.map((s) => s.desired));
+  const clean =
+    cleanWindowMs === undefined ? seen : seen.filter((s) => s.time - cleanWindowMs >= now - periodMs);
+  const target = clean.length > 0 ? Math.max(...clean.map((s) => s.desired)) : desired;
   return { streak: { since, seen }, ready: now - since >= periodMs, target };
 }

@@ -33,6 +33,12 @@ export const autoscalerStateSchema = z.object({
       incomplete: z.boolean().optional(),
     })
     .optional(),
+  /** When the job was first seen not RUNNING during the last rescale (its downtime began). */
+  downSince: time.optional(),
+  /** The downtime of the latest rescale that was measured (not RUNNING until RUNNING at its size), seconds. */
+  restartSeconds: z.number().finite().nonnegative().optional(),
+  /** Option S: a policy scale-up was sized to drain a backlog; settle once it has drained. */
+  settle: z.object({ time }).optional(),
   /** A manual hold: the policy does not act until then. */
   hold: z.object({ until: time, user: z.string().max(256), note: z.string().max(1024) }).optional(),
   /** A policy scale-up whose throughput gain is still to be measured. */
@@ -51,6 +57,8 @@ export const autoscalerStateSchema = z.object({
       inputRate: z.number().finite().nonnegative(),
       gain: z.number().finite(),
       expectedGain: z.number().finite(),
+      /** Option effectiveness 2: since when the input rate has stayed above the release level. */
+      riseSince: time.optional(),
     })
     .optional(),
   /** The running scale-down streak: since when, and the desired counts seen. */

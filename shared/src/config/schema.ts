@@ -8,12 +8,18 @@ export interface ScaleUpConfig {
   backlogTimeSeconds: number;
   cpu: number;
   drainSeconds: number;
+  /** Option A (0 or 1): size a scale-up on keep-up plus catch-up while the backlog shrinks. */
+  sizeOnDrain: number;
 }
 
 export interface ScaleDownConfig {
   backlogTimeSeconds: number;
   cpu: number;
   stabilizationSeconds: number;
+  /** Option C (0 or 1): stabilize on the windows wholly inside the period. */
+  cleanWindows: number;
+  /** Option S (0 or 1): one scale-down to the target once a catch-up has drained. */
+  settleAfterCatchUp: number;
 }
 
 /** The full policy config, every option set (maxParallelism may be unknown). */
@@ -30,6 +36,14 @@ export interface PolicyConfig {
   cooldownSeconds: number;
   manualHoldSeconds: number;
   maxUnknownSplitShare: number;
+  /** Option P (0 or 1): never past the source's partitions. */
+  partitionBound: number;
+  /** Option R (0 or 1): weigh a rescale's restart. */
+  restartAware: number;
+  /** The restart downtime assumed until one is measured, seconds. */
+  restartSeconds: number;
+  /** Option E: 0 no block, 1 policy.md's block, 2 the block released only by a rise held a window. */
+  effectiveness: number;
 }
 
 /** Overrides nested as in PolicyConfig, every field optional. */
@@ -46,6 +60,10 @@ export interface PolicyOverrides {
   cooldownSeconds?: number;
   manualHoldSeconds?: number;
   maxUnknownSplitShare?: number;
+  partitionBound?: number;
+  restartAware?: number;
+  restartSeconds?: number;
+  effectiveness?: number;
 }
 
 /** One problem with a config: the option's dotted path and what is wrong, in words. */

@@ -28,7 +28,12 @@ export type ReasonCode =
   | 'limited-by-max-workers'
   | 'limited-by-min-workers'
   | 'limited-by-max-parallelism'
-  | 'invalid-signals';
+  | 'invalid-signals'
+  // Added by the stateful autoscaler's options beyond policy.md (shared/src/autoscaler/options.ts).
+  | 'limited-by-partitions'
+  | 'catching-up'
+  | 'settling-after-catch-up'
+  | 'restart-not-worth-it';
 
 export interface Decision {
   action: Action;

@@ -40,6 +40,8 @@ export function oursFactory(
                 rate: view.throughput,
                 count: view.count,
                 backlog: view.backlog,
+                // The source's partitions, as the collector reads Beam's split count (option P).
+                ...(shape.partitions !== undefined && { partitions: shape.partitions }),
               },
             ],
           },

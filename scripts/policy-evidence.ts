@@ -1,0 +1,99 @@
+/**
+ * The evidence for the stateful autoscaler's options (docs/policy.md, "Options beyond policy.md"): `ours`
+ * with each option on its own and with the chosen set, against the `seed` profile (every option at 0, as
+ * policy.md), on every trace at several seeds and both state sizes of the benchmark. Prints markdown tables:
+ * worker-hours × the reference at target CPU (mean over the seeds), the least share of time with backlog
+ * time ≤ 120 s, rescales (mean).
+ *
+ *   npx tsx scripts/policy-evidence.ts [--seeds 3] [--traces a,b] [--variants seed,P,...]
+ */
+import type { PolicyOverrides } from '@flink-autoscaler/shared';
+import { BENCH_STATE_GIB, measure, withState, yardsticks } from '../sidecar/src/simulation/bench.js';
+import { oursFactory } from '../sidecar/src/simulation/controllers/ours.js';
+import { loadTrace, traceNames } from '../sidecar/src/simulation/trace.js';
+
+/** Every option of issue 14 off: policy.md's behaviour. */
+export const SEED: PolicyOverrides = {
+  partitionBound: 0,
+  restartAware: 0,
+  effectiveness: 1,
+  scaleUp: { sizeOnDrain: 0 },
+  scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0 },
+};
+
+const merge = (a: PolicyOverrides, b: PolicyOverrides): PolicyOverrides => ({
+  ...a,
+  ...b,
+  scaleUp: { ...a.scaleUp, ...b.scaleUp },
+  scaleDown: { ...a.scaleDown, ...b.scaleDown },
+});
+
+export const VARIANTS: Record<string, PolicyOverrides> = {
+  seed: SEED,
+  P: merge(SEED, { partitionBound: 1 }),
+  A: merge(SEED, { scaleUp: { sizeOnDrain: 1 } }),
+  C: merge(SEED, { scaleDown: { cleanWindows: 1 } }),
+  S: merge(SEED, { scaleDown: { settleAfterCatchUp: 1 } }),
+  R: merge(SEED, { restartAware: 1 }),
+  R2: merge(SEED, { restartAware: 2 }),
+  E0: merge(SEED, { effectiveness: 0 }),
+  E2: merge(SEED, { effectiveness: 2 }),
+  PSE: merge(SEED, { partitionBound: 1, effectiveness: 2, scaleDown: { settleAfterCatchUp: 1 } }),
+  PCSE: merge(SEED, {
+    partitionBound: 1,
+    effectiveness: 2,
+    scaleDown: { cleanWindows: 1, settleAfterCatchUp: 1 },
+  }),
+  PCSEA: merge(SEED, {
+    partitionBound: 1,
+    effectiveness: 2,
+    scaleUp: { sizeOnDrain: 1 },
+    scaleDown: { cleanWindows: 1, settleAfterCatchUp: 1 },
+  }),
+  PSEA: merge(SEED, {
+    partitionBound: 1,
+    effectiveness: 2,
+    scaleUp: { sizeOnDrain: 1 },
+    scaleDown: { settleAfterCatchUp: 1 },
+  }),
+  default: {},
+};
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const seeds = Array.from({ length: Number(arg('--seeds') ?? 3) }, (_, i) => i + 1);
+const traces = (arg('--traces')?.split(',') ?? traceNames()).map((n) => loadTrace(n));
+const variants = arg('--variants')?.split(',') ?? Object.keys(VARIANTS);
+const states = arg('--state-gib')?.split(',').map(Number) ?? [...BENCH_STATE_GIB];
+
+for (const stateGiB of states) {
+  const lines = [
+    `### ${stateGiB} GiB of state (seeds ${seeds.join(', ')})`,
+    '',
+    `| trace | ${variants.join(' | ')} |`,
+    `| --- |${variants.map(() => ' --- |').join('')}`,
+  ];
+  for (const base of traces) {
+    const y = yardsticks(base);
+    const trace = withState(base, stateGiB);
+    const cells = variants.map((v) => {
+      const overrides = VARIANTS[v];
+      if (!overrides) throw new Error(`no variant ${v}`);
+      const rows = seeds.map(
+        (seed) =>
+          measure(trace, oursFactory(overrides), { seed, yardsticks: y, timelineStep: trace.durationSeconds })
+            .row,
+      );
+      const mean = (f: (r: (typeof rows)[number]) => number) =>
+        rows.reduce((a, r) => a + f(r), 0) / rows.length;
+      const least = Math.min(...rows.map((r) => r.sloAttainment));
+      return `${mean((r) => r.referenceRatio).toFixed(2)}× · ${(100 * least).toFixed(1)} % · ${mean((r) => r.rescales).toFixed(0)}`;
+    });
+    lines.push(`| ${base.name} | ${cells.join(' | ')} |`);
+    process.stderr.write(`${stateGiB} GiB ${base.name}\n`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}

@@ -1,0 +1,335 @@
+/**
+ * The stateful autoscaler's options beyond policy.md (issue 14): P, A, C, S, R and E. Each test runs the
+ * autoscaler with the option on and off (the `seed` value, policy.md's behaviour) in virtual time, one
+ * observation every 15 s, and shows the difference the option claims.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  Autoscaler,
+  notWorthRestart,
+  partitionLimit,
+  resolveConfig,
+  stabilizeScaleDown,
+  type Evaluation,
+  type PolicyConfig,
+  type PolicyOverrides,
+  type Sample,
+} from '../src/index.js';
+
+const START = Date.UTC(2026, 0, 1);
+const INTERVAL_MS = 15_000;
+let now = START;
+beforeEach(() => {
+  now = START;
+});
+
+interface Tick {
+  workers?: number;
+  cpu?: number;
+  rate?: number;
+  backlog?: number;
+  partitions?: number;
+  jobState?: string;
+}
+
+function sample(t: Tick): Sample {
+  return {
+    time: now,
+    workers: t.workers ?? 10,
+    cpu: t.cpu ?? 0.8,
+    sources: [
+      {
+        id: 'src',
+        unit: 'records',
+        rate: t.rate ?? 1000,
+        backlog: t.backlog ?? 0,
+        ...(t.partitions !== undefined && { partitions: t.partitions }),
+      },
+    ],
+  };
+}
+
+function tick(a: Autoscaler, t: Tick): Evaluation {
+  const e = a.observe({ jobState: t.jobState ?? 'RUNNING', deploymentStable: true, sample: sample(t) });
+  now += INTERVAL_MS;
+  return e;
+}
+
+/** Ticks for `seconds`; `at` gets the seconds elapsed. */
+function feed(a: Autoscaler, seconds: number, at: (s: number) => Tick): Evaluation[] {
+  const from = now;
+  const out: Evaluation[] = [];
+  while (now < from + seconds * 1000) out.push(tick(a, at((now - from) / 1000)));
+  return out;
+}
+
+/** Every issue-14 option off: policy.md's behaviour (the seed profile). */
+const SEED: PolicyOverrides = {
+  partitionBound: 0,
+  restartAware: 0,
+  effectiveness: 1,
+  scaleUp: { sizeOnDrain: 0 },
+  scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0 },
+};
+
+function config(overrides: PolicyOverrides = {}): PolicyConfig {
+  return resolveConfig({
+    ...SEED,
+    ...overrides,
+    scaleUp: { ...SEED.scaleUp, ...overrides.scaleUp },
+    scaleDown: { ...SEED.scaleDown, ...overrides.scaleDown },
+  });
+}
+
+/** Backlog time 150 s and CPU 0.95: policy.md scales 10 → 35. */
+const UP: Tick = { workers: 10, rate: 1000, backlog: 150_000, cpu: 0.95 };
+
+/** The first evaluation with a full window (the 9th tick: 0 … 120 s). */
+function firstDecision(a: Autoscaler, at: (s: number) => Tick): Evaluation {
+  const evaluations = feed(a, 135, at);
+  const e = evaluations.at(-1) as Evaluation;
+  expect(e.gates).not.toContain('window-not-full');
+  return e;
+}
+
+describe('option P: bound by partitions', () => {
+  it('stops a scale-up where the partitions run out (slots per worker counted)', () => {
+    const capped = { ...UP, partitions: 20 };
+    const on = firstDecision(new Autoscaler(config({ partitionBound: 1 }), () => now), () => capped);
+    now = START;
+    const off = firstDecision(new Autoscaler(config(), () => now), () => capped);
+    expect(off).toMatchObject({ action: 'scale-up', targetWorkers: 35 });
+    expect(on).toMatchObject({ action: 'scale-up', targetWorkers: 20 });
+    expect(on.decision?.reasons).toContain('limited-by-partitions');
+    now = START;
+    // 60 partitions on 3 slots per worker fill 20 workers
+    const slots = firstDecision(
+      new Autoscaler(config({ partitionBound: 1, slotsPerWorker: 3 }), () => now),
+      () => ({ ...UP, partitions: 60 }),
+    );
+    expect(slots).toMatchObject({ action: 'scale-up', targetWorkers: 20 });
+  });
+
+  it('asks for nothing once the job fills its partitions, and never scales a wider job down for them', () => {
+    const full = firstDecision(new Autoscaler(config({ partitionBound: 1 }), () => now), () => ({
+      ...UP,
+      partitions: 10,
+    }));
+    expect(full).toMatchObject({ action: 'none', targetWorkers: 10 });
+    expect(full.decision?.reasons).toContain('limited-by-partitions');
+    now = START;
+    const wider = firstDecision(new Autoscaler(config({ partitionBound: 1 }), () => now), () => ({
+      ...UP,
+      partitions: 6,
+    }));
+    expect(wider).toMatchObject({ action: 'none', targetWorkers: 10 });
+  });
+
+  it('bounds nothing when a source does not say its partitions, or the option is off', () => {
+    const on = config({ partitionBound: 1 });
+    const two: Sample = {
+      ...sample({ partitions: 8 }),
+      sources: [
+        { id: 'a', unit: 'records', rate: 1, backlog: 0, partitions: 8 },
+        { id: 'b', unit: 'records', rate: 1, backlog: 0, partitions: 30 },
+      ],
+    };
+    expect(partitionLimit(two, on)).toBe(30);
+    expect(partitionLimit({ ...two, sources: [{ id: 'a', unit: 'records', rate: 1, backlog: 0 }] }, on)).toBe(
+      undefined,
+    );
+    expect(partitionLimit(two, config())).toBeUndefined();
+  });
+});
+
+describe('option A: size on the backlog while it drains', () => {
+  /** 10 workers at full CPU drain a backlog: 50,000 → 20,000 over the window (G = −250/s, T = 1000). */
+  const draining = (s: number): Tick => ({ workers: 10, rate: 1000, cpu: 0.95, backlog: 50_000 - 250 * s });
+
+  it('asks for nothing while the backlog drains within scaleUp.backlogTimeSeconds', () => {
+    const off = firstDecision(new Autoscaler(config(), () => now), draining);
+    now = START;
+    const on = firstDecision(new Autoscaler(config({ scaleUp: { sizeOnDrain: 1 } }), () => now), draining);
+    // policy.md: CPU 0.95 > 0.9, need max(10·750/1000 + 10·20000/60000, 10·0.95/0.8) = 11.875 → 12
+    expect(off).toMatchObject({ action: 'scale-up', targetWorkers: 12 });
+    expect(on).toMatchObject({ action: 'none', targetWorkers: 10 });
+    expect(on.decision?.reasons).toContain('catching-up');
+  });
+
+  it('sizes on keep-up plus catch-up alone when the drain is slow', () => {
+    // 15,000 left shrinking 100/s (150 s to go); CPU 1.0: policy.md takes the CPU need 12.5 → 13.
+    const slow = (s: number): Tick => ({ workers: 10, rate: 1000, cpu: 1, backlog: 27_000 - 100 * s });
+    const off = firstDecision(new Autoscaler(config(), () => now), slow);
+    now = START;
+    const on = firstDecision(new Autoscaler(config({ scaleUp: { sizeOnDrain: 1 } }), () => now), slow);
+    expect(off.targetWorkers).toBe(13);
+    // 10·900/1000 + 10·15000/60000 = 11.5 → 12
+    expect(on).toMatchObject({ action: 'scale-up', targetWorkers: 12 });
+  });
+});
+
+describe('option C: stabilize on clean windows', () => {
+  it('takes the highest count only from wishes whose window lies inside the period', () => {
+    const period = 300_000;
+    const window = 120_000;
+    let streak = stabilizeScaleDown(undefined, 0, 9, period).streak;
+    for (let t = 15_000; t < 300_000; t += 15_000) streak = stabilizeScaleDown(streak, t, 5, period).streak;
+    expect(stabilizeScaleDown(streak, 300_000, 5, period)).toMatchObject({ ready: true, target: 9 });
+    expect(stabilizeScaleDown(streak, 300_000, 5, period, window)).toMatchObject({ ready: true, target: 5 });
+    // a period shorter than the window has no clean wish: the latest one
+    expect(stabilizeScaleDown(streak, 300_000, 6, 60_000, window).target).toBe(6);
+  });
+
+  it('scales down to what the clean windows want, not to what the window holding the change wanted', () => {
+    // CPU 0.69 for the first window (wants 9), then 0.4 (wants 5): the early wishes average both.
+    const load = (s: number): Tick => ({ workers: 10, rate: 1000, backlog: 0, cpu: s < 120 ? 0.69 : 0.4 });
+    const run = (c: PolicyConfig) => {
+      now = START;
+      const a = new Autoscaler(c, () => now);
+      return feed(a, 900, load).find((e) => e.action === 'scale-down');
+    };
+    expect(run(config())?.targetWorkers).toBe(9);
+    expect(run(config({ scaleDown: { cleanWindows: 1 } }))?.targetWorkers).toBe(5);
+  });
+});
+
+describe('option S: settle after a catch-up', () => {
+  it('once the backlog a scale-up was sized for has drained, scales down once to the target CPU', () => {
+    const run = (c: PolicyConfig) => {
+      now = START;
+      const a = new Autoscaler(c, () => now);
+      const ask = firstDecision(a, () => UP);
+      expect(ask).toMatchObject({ action: 'scale-up', targetWorkers: 35 });
+      a.recordRescale({ from: 10, to: 35, trigger: 'policy', evaluation: ask });
+      // 35 workers, the backlog drained, CPU 0.71: inside the 0.7–0.9 band, where policy.md stays
+      return feed(a, 1800, () => ({ workers: 35, rate: 2500, backlog: 0, cpu: 0.71 }));
+    };
+    const settings = { cooldownSeconds: 60, restartSeconds: 10 };
+    const off = run(config(settings));
+    expect(off.every((e) => e.action === 'none')).toBe(true);
+    const on = run(config({ ...settings, scaleDown: { settleAfterCatchUp: 1 } }));
+    const settle = on.filter((e) => e.action !== 'none');
+    // ceil(35·0.71/0.8) = 32, at once once the window is full after the cooldown (no stabilization)
+    expect(settle.length).toBeGreaterThan(0);
+    expect(on.findIndex((e) => e.action !== 'none')).toBe(
+      on.findIndex((e) => e.gates.length === 0 && e.signals !== undefined),
+    );
+    for (const e of settle) {
+      expect(e).toMatchObject({ action: 'scale-down', targetWorkers: 32 });
+      expect(e.decision?.reasons).toContain('settling-after-catch-up');
+    }
+  });
+
+  it('does not settle when the scale-up drew no catch-up, nor for a saving under the restart', () => {
+    const run = (c: PolicyConfig, up: Tick) => {
+      now = START;
+      const a = new Autoscaler(c, () => now);
+      const ask = firstDecision(a, () => up);
+      a.recordRescale({ from: 10, to: ask.targetWorkers, trigger: 'policy', evaluation: ask });
+      return feed(a, 900, () => ({ workers: ask.targetWorkers, rate: 2500, backlog: 0, cpu: 0.71 }));
+    };
+    const s = { settleAfterCatchUp: 1 };
+    // CPU-driven scale-up (no backlog): 10 → 12
+    const cpuOnly = run(config({ cooldownSeconds: 60, restartSeconds: 10, scaleDown: s }), {
+      workers: 10,
+      rate: 1000,
+      backlog: 0,
+      cpu: 0.95,
+    });
+    expect(cpuOnly.every((e) => e.action === 'none')).toBe(true);
+    // 35 → 32 saves 3 workers over 300 s: less than 35 workers through a 60 s restart
+    const dear = run(config({ cooldownSeconds: 60, restartSeconds: 60, scaleDown: s }), UP);
+    expect(dear.every((e) => e.action === 'none')).toBe(true);
+  });
+});
+
+describe('option R: restart-aware', () => {
+  it('skips a scale-down that saves less than its restart costs', () => {
+    // CPU 0.69: ceil(10·0.69/0.8) = 9, one worker saved for 300 s against 10 workers down 60 s
+    const run = (c: PolicyConfig) => {
+      now = START;
+      return feed(new Autoscaler(c, () => now), 900, () => ({ workers: 10, backlog: 0, cpu: 0.69 }));
+    };
+    expect(run(config()).some((e) => e.action === 'scale-down' && e.targetWorkers === 9)).toBe(true);
+    const on = run(config({ restartAware: 1 }));
+    expect(on.every((e) => e.action === 'none')).toBe(true);
+    expect(on.at(-1)?.decision?.reasons).toContain('restart-not-worth-it');
+    // a big saving is worth it: 10 → 5 saves 5 workers for 300 s, more than 10 workers for 60 s
+    now = START;
+    const big = feed(new Autoscaler(config({ restartAware: 1 }), () => now), 900, () => ({
+      workers: 10,
+      backlog: 0,
+      cpu: 0.4,
+    }));
+    expect(big.some((e) => e.action === 'scale-down' && e.targetWorkers === 5)).toBe(true);
+    expect(notWorthRestart(10, 9, 60, config({ restartAware: 1 }))).toBe(true);
+    expect(notWorthRestart(10, 9, 60, config())).toBe(false);
+  });
+
+  it('measures the restart of the last rescale and plans with it', () => {
+    const a = new Autoscaler(config({ restartAware: 1 }), () => now);
+    const ask = firstDecision(a, () => UP);
+    a.recordRescale({ from: 10, to: 35, trigger: 'policy', evaluation: ask });
+    feed(a, 30, () => ({ ...UP, jobState: 'RESTARTING' }));
+    tick(a, { ...UP, workers: 35 });
+    // down from the first tick not RUNNING to the first at the new size: 30 s
+    expect(a.state.restartSeconds).toBe(30);
+    // 35 → 33 saves 2 workers for 300 s (600) against 35 workers for 30 s (1050): skipped; for 10 s it is not
+    expect(notWorthRestart(35, 33, a.state.restartSeconds ?? 0, config({ restartAware: 1 }))).toBe(true);
+  });
+
+  it('at 2 sizes a scale-up to drain what arrives during the restart within the cooldown', () => {
+    const on = firstDecision(new Autoscaler(config({ restartAware: 2 }), () => now), () => UP);
+    // 35 + 10·1000·60/(1000·300) = 37
+    expect(on).toMatchObject({ action: 'scale-up', targetWorkers: 37 });
+    now = START;
+    expect(
+      firstDecision(new Autoscaler(config({ restartAware: 1 }), () => now), () => UP).targetWorkers,
+    ).toBe(35);
+  });
+});
+
+describe('option effectiveness', () => {
+  /** 10 → 35 on UP; then the input falls and the job is no longer behind: throughput 1050 (a gain of 50). */
+  function scaleUpThenDemandFalls(c: PolicyConfig): Autoscaler {
+    const a = new Autoscaler(c, () => now);
+    const ask = firstDecision(a, () => UP);
+    a.recordRescale({ from: 10, to: 35, trigger: 'policy', evaluation: ask });
+    feed(a, 135, () => ({ workers: 35, rate: 1050, backlog: 0, cpu: 0.3 }));
+    return a;
+  }
+
+  it('2: a job no longer behind is not judged (policy.md blocks it)', () => {
+    const seed = scaleUpThenDemandFalls(config({ cooldownSeconds: 60 }));
+    expect(seed.state.block).toBeDefined();
+    now = START;
+    const two = scaleUpThenDemandFalls(config({ cooldownSeconds: 60, effectiveness: 2 }));
+    expect(two.state.block).toBeUndefined();
+    expect(two.state.pendingEffectiveness).toBeUndefined();
+  });
+
+  it('2: a job still behind is blocked, and released only by a rise held a whole window', () => {
+    const run = (mode: number) => {
+      now = START;
+      const a = new Autoscaler(config({ cooldownSeconds: 60, effectiveness: mode }), () => now);
+      const ask = firstDecision(a, () => UP);
+      a.recordRescale({ from: 10, to: 35, trigger: 'policy', evaluation: ask });
+      const capped: Tick = { workers: 35, rate: 1100, backlog: 150_000, cpu: 0.95 };
+      feed(a, 135, () => capped);
+      expect(a.state.block).toBeDefined();
+      // one window whose slope reads a rise (backlog up 400/s for 45 s), then flat again
+      const blip = feed(a, 240, (s) => ({ ...capped, backlog: 150_000 + 400 * Math.min(s, 45) }));
+      return { a, blip };
+    };
+    const seed = run(1);
+    expect(seed.a.state.block).toBeUndefined();
+    const two = run(2);
+    expect(two.a.state.block).toBeDefined();
+    expect(two.blip.every((e) => e.action === 'none')).toBe(true);
+  });
+
+  it('0: never blocks', () => {
+    const zero = scaleUpThenDemandFalls(config({ cooldownSeconds: 60, effectiveness: 0 }));
+    expect(zero.state.block).toBeUndefined();
+  });
+});

@@ -2,7 +2,7 @@
  * The job as it stands at the end of the time range: workers, signals, thresholds (the sidecar's, or the
  * policy defaults when its series are missing), decision, reasons, gates and mode, plus what is missing.
  */
-import { DEFAULT_CONFIG } from '@flink-autoscaler/shared';
+import { PANEL_DEFAULTS as DEFAULT_CONFIG } from '../policy/config';
 import { activeLabels, lastPoint, latest, type Series, type SeriesMap } from './frames';
 import type { SeriesKey } from './queries';
 

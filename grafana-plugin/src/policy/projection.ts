@@ -9,16 +9,15 @@
  * the hold.
  */
 import {
-  DEFAULT_CONFIG,
   backlogTime,
   decide,
-  parseConfig,
   times,
   workerBounds,
   type Decision,
   type PolicyConfig,
 } from '@flink-autoscaler/shared';
 import type { Snapshot } from '../data/snapshot';
+import { PANEL_DEFAULTS, panelConfig } from './config';
 
 export interface Projection {
   workers: number;
@@ -39,14 +38,16 @@ export interface Projection {
 /** The policy config in force as far as the panel can see it: the sidecar's thresholds over the defaults. */
 export function configOf(s: Snapshot): PolicyConfig {
   const t = s.thresholds;
-  const parsed = parseConfig({
-    scaleUp: { backlogTimeSeconds: t.scaleUpBacklogTime.value, cpu: t.scaleUpCpu.value },
-    scaleDown: { backlogTimeSeconds: t.scaleDownBacklogTime.value, cpu: t.scaleDownCpu.value },
+  const config = panelConfig({
+    'scaleUp.backlogTimeSeconds': t.scaleUpBacklogTime.value,
+    'scaleUp.cpu': t.scaleUpCpu.value,
+    'scaleDown.backlogTimeSeconds': t.scaleDownBacklogTime.value,
+    'scaleDown.cpu': t.scaleDownCpu.value,
     targetCpu: t.targetCpu.value,
     minWorkers: t.minWorkers.value,
     maxWorkers: t.maxWorkers.value,
   });
-  return parsed.ok ? parsed.config : (structuredClone(DEFAULT_CONFIG) as PolicyConfig);
+  return config ?? (structuredClone(PANEL_DEFAULTS) as PolicyConfig);
 }
 
 export function project(s: Snapshot, target: number): Projection {

@@ -256,6 +256,16 @@ describe('the partition bound read from the splits (policy option P)', () => {
   });
 });
 
+describe('no job running', () => {
+  it('is the job state Flink gave (the ended job’s), not data missing', async () => {
+    const { flink, cycle } = setUp();
+    flink.state = 'FINISHED';
+    const collected = await cycle();
+    expect(collected.dropped?.reason).toBe('no-job');
+    expect(collected.jobState).toBe('FINISHED');
+  });
+});
+
 describe('unknown (-1) splits', () => {
   it('are estimated as the mean of the known splits and flagged with their share', async () => {
     const { flink, cycle } = setUp();

@@ -181,7 +181,13 @@ export class FlinkCollector {
         .filter((j) => !TERMINAL.has(j.state))
         .sort((a, b) => b['start-time'] - a['start-time']);
       const current = live[0];
-      if (!current) throw new Drop('no-job', 'the JobManager runs no job');
+      if (!current) {
+        // Flink answered: no job runs. That is a job state (the latest job's end, or none at all), never data
+        // missing: the window must not outlive the job.
+        const ended = [...jobs.jobs].sort((a, b) => b['start-time'] - a['start-time'])[0];
+        jobState = ended?.state ?? 'NO_JOB';
+        throw new Drop('no-job', 'the JobManager runs no job');
+      }
       const job = await this.http.get(`/jobs/${current.jid}`, jobDetailsSchema);
       jobState = job.state;
       topology = readTopology(job, await this.configFor(job.jid));

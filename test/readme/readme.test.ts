@@ -477,15 +477,17 @@ describe('paths named in README.md and docs/ exist', () => {
 
 describe('the versions the README states are the ones the chart and the tests use', () => {
   const readme = text('README.md');
+  /** A list item of the README's "Prerequisites and supported versions" (`- **What**: …`), lines joined. */
   const row = (what: string): string => {
-    const found = readme.split('\n').find((line) => new RegExp(`^\\|\\s*${what}\\s*\\|`).test(line));
-    if (found === undefined) throw new Error(`the README's versions table has no ${what} row`);
-    return found;
+    const section = readme.slice(readme.indexOf('## Prerequisites'), readme.indexOf('## Install the chart'));
+    const item = section.split(/\n(?=- )/).find((i) => i.startsWith(`- **${what}**:`));
+    if (item === undefined) throw new Error(`the README's prerequisites have no ${what} item`);
+    return item.replace(/\s*\n\s*/g, ' ');
   };
 
   it('Kubernetes: the chart installs from the stated minimum and refuses the minor before it', () => {
     const minimum = /≥\s*1\.(\d+)/.exec(row('Kubernetes'))?.[1];
-    expect(minimum, 'a "≥ 1.N" in the Kubernetes row').toBeDefined();
+    expect(minimum, 'a "≥ 1.N" in the Kubernetes item').toBeDefined();
     const render = (minor: number) => helm(['template', 'fa', chartDir, '--kube-version', `1.${minor}.0`]);
     expect(render(Number(minimum)).code, render(Number(minimum)).stderr).toBe(0);
     const before = render(Number(minimum) - 1);

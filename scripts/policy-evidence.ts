@@ -38,24 +38,9 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
   R2: merge(SEED, { restartAware: 2 }),
   E0: merge(SEED, { effectiveness: 0 }),
   E2: merge(SEED, { effectiveness: 2 }),
-  PSE: merge(SEED, { partitionBound: 1, effectiveness: 2, scaleDown: { settleAfterCatchUp: 1 } }),
-  PCSE: merge(SEED, {
-    partitionBound: 1,
-    effectiveness: 2,
-    scaleDown: { cleanWindows: 1, settleAfterCatchUp: 1 },
-  }),
-  PCSEA: merge(SEED, {
-    partitionBound: 1,
-    effectiveness: 2,
-    scaleUp: { sizeOnDrain: 1 },
-    scaleDown: { cleanWindows: 1, settleAfterCatchUp: 1 },
-  }),
-  PSEA: merge(SEED, {
-    partitionBound: 1,
-    effectiveness: 2,
-    scaleUp: { sizeOnDrain: 1 },
-    scaleDown: { settleAfterCatchUp: 1 },
-  }),
+  // The defaults with A, and with A and S: what an operator may opt into (docs/policy.md).
+  'default+A': { scaleUp: { sizeOnDrain: 1 } },
+  'default+AS': { scaleUp: { sizeOnDrain: 1 }, scaleDown: { settleAfterCatchUp: 1 } },
   default: {},
 };
 

@@ -156,6 +156,30 @@ describe('option A: size on the backlog while it drains', () => {
     expect(on.decision?.reasons).toContain('catching-up');
   });
 
+  it('asks for nothing when the window holds a catch-up that is over (backlog 0, shrinking)', () => {
+    // after a restart: 60,000 waiting drained at 500/s, gone at 120 s; CPU 0.97 over the window
+    const caughtUp = (s: number): Tick => ({
+      workers: 10,
+      rate: 1000,
+      cpu: 0.97,
+      backlog: Math.max(0, 60_000 - 500 * s),
+    });
+    const off = firstDecision(new Autoscaler(config(), () => now), caughtUp);
+    now = START;
+    const on = firstDecision(new Autoscaler(config({ scaleUp: { sizeOnDrain: 1 } }), () => now), caughtUp);
+    expect(off.action).toBe('scale-up');
+    expect(on).toMatchObject({ action: 'none', targetWorkers: 10 });
+  });
+
+  it('sizes on the keep-up CPU when keeping up alone is above the trigger', () => {
+    // CPU 1.0 draining 50/s of 2,000: keeping up takes 1.0·950/1000 = 0.95 > 0.9 → 10·0.95/0.8 = 11.875 → 12
+    const tight = (s: number): Tick => ({ workers: 10, rate: 1000, cpu: 1, backlog: 8_000 - 50 * s });
+    const on = firstDecision(new Autoscaler(config({ scaleUp: { sizeOnDrain: 1 } }), () => now), tight);
+    expect(on).toMatchObject({ action: 'scale-up', targetWorkers: 12 });
+    now = START;
+    expect(firstDecision(new Autoscaler(config(), () => now), tight).targetWorkers).toBe(13);
+  });
+
   it('sizes on keep-up plus catch-up alone when the drain is slow', () => {
     // 15,000 left shrinking 100/s (150 s to go); CPU 1.0: policy.md takes the CPU need 12.5 → 13.
     const slow = (s: number): Tick => ({ workers: 10, rate: 1000, cpu: 1, backlog: 27_000 - 100 * s });

@@ -67,8 +67,9 @@ export interface AdjustContext {
 }
 
 /**
- * A scale-up decision with options A, R and P applied: A sizes it on keep-up plus catch-up alone while the
- * backlog shrinks (the CPU above the trigger is the catch-up itself), and not at all when the backlog will
+ * A scale-up decision with options A, R and P applied: while the backlog shrinks over the window (it may be
+ * gone by its end), A counts as CPU need only the share of CPU that keeps up with the input (U·R/T, when
+ * that alone is above the trigger) and as backlog need keep-up plus catch-up only when the backlog will not
  * be gone within scaleUp.backlogTimeSeconds at the rate it shrinks; R (at 2) adds the workers that drain,
  * within the cooldown, what arrives while the job restarts; P stops it at the partitions. Other decisions, and
  * every decision with the options off, are returned as they are.
@@ -89,9 +90,15 @@ export function adjustScaleUp(
   let need = decision.unbounded;
   if (T > 0 && decision.backlogNeed !== undefined) {
     need = Math.max(decision.backlogNeed, decision.cpuNeed);
-    if (sizeOnDrain && B > 0 && G < -GROWTH_NOISE * T) {
-      // Draining: a backlog gone within the scale-up threshold needs nothing; else keep up and catch up.
-      need = B / -G <= config.scaleUp.backlogTimeSeconds ? n : decision.backlogNeed;
+    // The backlog shrank over the window (it may be gone by its end: the window still holds the catch-up).
+    if (sizeOnDrain && G < -GROWTH_NOISE * T) {
+      // Draining: of the CPU, only the share R/T keeps up with the input; the rest is the catch-up. A CPU
+      // need only when keeping up alone is above the trigger; a backlog need only when the backlog will not
+      // be gone within the scale-up threshold at the rate it shrinks.
+      const keepUpCpu = signals.cpu * (R / T);
+      const cpuNeed = keepUpCpu > config.scaleUp.cpu ? times(n, keepUpCpu / config.targetCpu) : n;
+      const backlogNeed = B / -G <= config.scaleUp.backlogTimeSeconds ? n : decision.backlogNeed;
+      need = Math.max(cpuNeed, backlogNeed);
       reasons.push('catching-up');
     }
     if (config.restartAware === 2) {

@@ -180,7 +180,7 @@ export const OPTION_SPECS = [
     default: 0,
     range: { min: 0, max: 1 },
     unit: 'switch',
-    doc: '1: while the backlog shrinks, no scale-up if it drains within scaleUp.backlogTimeSeconds, else one sized on keep-up plus catch-up only (high CPU is the catch-up itself); 0: policy.md.',
+    doc: '1: while the backlog shrinks, the CPU above what keeping up takes (U·R/T) is the catch-up: a scale-up only for keep-up CPU above scaleUp.cpu or a backlog not gone within scaleUp.backlogTimeSeconds; 0: policy.md.',
   },
   {
     path: 'scaleDown.cleanWindows',

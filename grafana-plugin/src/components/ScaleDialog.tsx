@@ -6,7 +6,7 @@
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, Field, Input, Modal, useStyles2 } from '@grafana/ui';
-import React, { useMemo, useState } from 'react';
+import React, { useMemo, useRef, useState } from 'react';
 import { GatewayError } from '../api/gateway';
 import type { ScaleRole } from '../api/role';
 import { requestScale, type ScaleAnswer } from '../api/scale';
@@ -135,6 +135,9 @@ export function ScaleDialog({
   const [reason, setReason] = useState('');
   const [holdText, setHoldText] = useState(String(holdMinutes));
   const [sent, setSent] = useState<Sent>({ state: 'idle' });
+  // The confirm button is disabled while sending and after a scale: focus goes to Cancel/Close first,
+  // so the keyboard stays in the dialog.
+  const dismissRef = useRef<HTMLButtonElement>(null);
   const replicas = Number(replicasText);
   const hold = Number(holdText);
   const replicasOk = Number.isInteger(replicas) && replicas >= 1;
@@ -151,6 +154,7 @@ export function ScaleDialog({
   const name = `${job.namespace}/${job.flinkdeployment}`;
 
   const send = async () => {
+    dismissRef.current?.focus();
     setSent({ state: 'sending' });
     try {
       const answer = await requestScale(apiPath, job, {
@@ -168,7 +172,7 @@ export function ScaleDialog({
 
   return (
     <Modal title={`Scale ${name}`} isOpen onDismiss={onDismiss} className={styles.modal}>
-      <div data-testid={TEST_IDS.dialog}>
+      <div className={styles.body} data-testid={TEST_IDS.dialog}>
         <AccessView role={role} access={access} />
         <Field
           label="Workers (TaskManagers)"
@@ -222,11 +226,11 @@ export function ScaleDialog({
         )}
       </div>
       <Modal.ButtonRow>
-        <Button variant="secondary" fill="outline" onClick={onDismiss}>
+        <Button variant="secondary" fill="outline" onClick={onDismiss} ref={dismissRef}>
           {sent.state === 'done' ? 'Close' : 'Cancel'}
         </Button>
         <Button
-          variant="destructive"
+          variant="primary"
           disabled={!ready}
           tooltip={allowed ? undefined : refusal}
           onClick={() => void send()}
@@ -240,12 +244,23 @@ export function ScaleDialog({
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  modal: css({ width: 'min(560px, 95vw)' }),
+  // Grafana's Modal sets its own width from the theme; only cap it on narrow screens.
+  modal: css({ width: 'min(560px, calc(100vw - 32px))', maxWidth: '100%' }),
+  // Every child within the dialog's content box: fields, inputs and the preview never wider than it.
+  body: css({
+    minWidth: 0,
+    maxWidth: '100%',
+    overflowWrap: 'anywhere',
+    '& *': { boxSizing: 'border-box' },
+    '& input': { maxWidth: '100%' },
+  }),
   projection: css({
+    boxSizing: 'border-box',
+    width: '100%',
     marginBottom: theme.spacing(2),
     padding: theme.spacing(1),
     background: theme.colors.background.secondary,
     borderRadius: theme.shape.radius.default,
   }),
-  list: css({ margin: theme.spacing(0.5, 0, 0, 2) }),
+  list: css({ margin: theme.spacing(0.5, 0, 0, 0), paddingLeft: theme.spacing(2) }),
 });

@@ -40,6 +40,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   gateway: async () => (await import('./gateway.js')).registerGateway,
   simulate: async () => (await import('./simulate.js')).registerSimulate,
   bench: async () => (await import('./bench.js')).registerBench,
+  backtest: async () => (await import('./backtest.js')).registerBacktest,
   'bench-cycle': async () => (await import('./bench-cycle.js')).registerBenchCycle,
 };
 

@@ -39,13 +39,19 @@ export interface SignalChartProps {
 }
 
 const AXIS = { left: 40, right: 6, top: 6, bottom: 16 };
+/** Width of one character of a 10 px tick label, generously (digits are about 5.6 px in Grafana's font). */
+export const TICK_CHAR_PX = 6.5;
+
+/** The left margin that holds the widest y-axis label (right-aligned 4 px left of the axis). */
+export function leftMargin(labels: string[]): number {
+  return Math.max(AXIS.left, Math.ceil(4 + 2 + TICK_CHAR_PX * Math.max(0, ...labels.map((l) => l.length))));
+}
 
 export function SignalChart(props: SignalChartProps) {
   const { id, title, current, note, lines, thresholds, from, to, width, height, format, emptyText } = props;
   const styles = useStyles2(getStyles);
-  const plotW = Math.max(10, Math.floor(width - AXIS.left - AXIS.right));
   const plotH = Math.max(10, Math.floor(height - AXIS.top - AXIS.bottom - 18));
-  const drawn = useMemo(() => {
+  const yRange = useMemo(() => {
     const range = extent(
       lines.flatMap((l) => l.series),
       from,
@@ -58,6 +64,13 @@ export function SignalChart(props: SignalChartProps) {
     if (yMax === yMin) yMax = yMin + 1;
     yMax += (yMax - yMin) * 0.08;
     if (yMin < 0) yMin -= (yMax - yMin) * 0.04;
+    return { yMin, yMax };
+  }, [lines, thresholds, from, to]);
+  const left = yRange ? leftMargin([format(yRange.yMax), format(yRange.yMin)]) : AXIS.left;
+  const plotW = Math.max(10, Math.floor(width - left - AXIS.right));
+  const drawn = useMemo(() => {
+    if (!yRange) return undefined;
+    const { yMin, yMax } = yRange;
     const frame: Frame = { from, to, width: plotW, height: plotH, yMin, yMax };
     const y = (v: number) => plotH - ((v - yMin) / (yMax - yMin)) * plotH;
     return {
@@ -65,7 +78,7 @@ export function SignalChart(props: SignalChartProps) {
       y,
       paths: lines.map((line) => ({ ...line, d: line.series.map((s) => linePath(s, frame)).join('') })),
     };
-  }, [lines, thresholds, from, to, plotW, plotH]);
+  }, [lines, yRange, from, to, plotW, plotH]);
 
   return (
     <div className={styles.chart} data-testid={TEST_IDS.chart(id)} style={{ width, height }}>
@@ -91,7 +104,7 @@ export function SignalChart(props: SignalChartProps) {
           role="img"
           aria-label={`${title}: ${current}${note === undefined ? '' : ` (${note})`}`}
         >
-          <g transform={`translate(${AXIS.left},${AXIS.top})`}>
+          <g transform={`translate(${left},${AXIS.top})`} data-left={left}>
             <line x1={0} x2={plotW} y1={plotH} y2={plotH} className={styles.axis} />
             <text x={-4} y={8} className={styles.tick} textAnchor="end">
               {format(drawn.frame.yMax)}

@@ -43,5 +43,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   value: css({ color: theme.colors.text.primary, fontWeight: theme.typography.fontWeightMedium }),
   note: css({ color: theme.colors.warning.text, fontWeight: theme.typography.fontWeightRegular }),
-  limits: css({ color: theme.colors.text.secondary, overflow: 'hidden', textOverflow: 'ellipsis' }),
+  // The thresholds wrap at " · " rather than being cut (they were cut at 360 px: "up > 2 min · down").
+  limits: css({ color: theme.colors.text.secondary, whiteSpace: 'normal', overflowWrap: 'anywhere' }),
 });

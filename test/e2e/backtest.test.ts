@@ -186,6 +186,12 @@ describe('backtest against a real Prometheus holding the Flink double’s histor
       0.05,
     );
     expect(Math.abs(job.row.sloAttainment - predicted.sloAttainment)).toBeLessThan(0.03);
+    process.stderr.write(
+      `backtest: ${job.row.workerHours.toFixed(3)} worker-h, ${(100 * job.row.sloAttainment).toFixed(2)} % within 120 s, ` +
+        `${job.row.rescales} rescales; simulate: ${predicted.workerHours.toFixed(3)}, ${(100 * predicted.sloAttainment).toFixed(2)} %, ` +
+        `${predicted.rescales}; real: ${job.real.workerHours.toFixed(2)} worker-h, ${(100 * job.real.sloAttainment).toFixed(2)} %; ` +
+        `capacity ${job.capacityPerWorker.toFixed(1)}/worker\n`,
+    );
     expect(job.scalings.length).toBeGreaterThan(0);
     expect(job.scalings[0]?.reasons.length).toBeGreaterThan(0);
   });
@@ -215,6 +221,40 @@ describe('backtest against a real Prometheus holding the Flink double’s histor
     const out = run(args('--namespace', NS, '--job', 'nosuchjob'));
     expect(out.stdout).toContain('not rebuilt: input rate: no series of the source’s record counters');
     expect(out.stdout).toContain('not rebuilt: capacity per worker');
+  });
+
+  it('--metrics: a mapping file renames the series it reads', () => {
+    const dir = process.env.FA_BACKTEST_DIR as string;
+    writeFileSync(
+      join(dir, 'mapping.json'),
+      JSON.stringify({
+        sourceCounters: ['flink_taskmanager_job_task_operator_numRecordsIn'],
+        backlogGauges: ['platform_kafka_lag_records'],
+      }),
+    );
+    const out = run(
+      args('--namespace', NS, '--job', 'clickstream', '--json', '--metrics', join(dir, 'mapping.json')),
+    );
+    expect(out.status, out.stderr).toBe(0);
+    const job = JSON.parse(out.stdout) as JobJson;
+    expect(job.caveats.find((c) => c.figure === 'backlog' && !c.estimate)).toBeDefined();
+    // numRecordsIn of the FLIP-27 source counts the same records
+    expect(Math.abs((job.inputRate[20] as number) - 1700) / 1700).toBeLessThan(0.05);
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ jobLable: 'x' }));
+    const bad = run(args('--job', 'clickstream', '--metrics', join(dir, 'bad.json')));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--metrics .*bad\.json/);
+  });
+
+  it('reads a long range in chunks (2,401 points at a 3 s step) without a seam', () => {
+    const out = run(args('--namespace', NS, '--job', 'clickstream', '--json', '--step', '3'));
+    expect(out.status, out.stderr).toBe(0);
+    const job = JSON.parse(out.stdout) as JobJson;
+    expect(job.inputRate).toHaveLength(2401);
+    for (const i of [1990, 1999, 2000, 2001, 2010]) {
+      const truth = rateAt(TRACE, i * 3 - 1.5);
+      expect(Math.abs((job.inputRate[i] as number) - truth) / truth, `point ${i}`).toBeLessThan(0.05);
+    }
   });
 
   it('--fleet: one line per job, sorted by saving, with totals', () => {

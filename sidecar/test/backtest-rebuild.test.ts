@@ -41,7 +41,7 @@ describe('rebuild', () => {
     expect(r.capacityPerWorker).toBeCloseTo(1000, 6);
     expect(r.capacityFrom).toBe('busy-time');
     expect(r.stateGiB).toBe(8);
-    expect(r.real.workerHours).toBeCloseTo((3 * N * STEP) / 3600, 6);
+    expect(r.real.workerHours).toBeCloseTo((3 * (N - 1) * STEP) / 3600, 6);
     expect(r.real.sloAttainment).toBe(1);
     expect(r.caveats.filter((c) => !c.estimate)).toEqual([]);
     const trace = traceOf(r, {});

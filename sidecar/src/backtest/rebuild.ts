@@ -219,7 +219,8 @@ export function rebuild(h: History, options: { stateGiB?: number } = {}): Rebuil
   let within = 0;
   let worst = 0;
   for (let i = 0; i < n; i++) {
-    workerSeconds += (workers[i] as number) * step;
+    // point i stands for the step before it: the first point's step lies before the range
+    if (i > 0) workerSeconds += (workers[i] as number) * step;
     if (i > 0 && workers[i] !== workers[i - 1]) rescales++;
     if (backlog !== undefined) {
       const bt = backlogSeconds(backlog[i] as number, input[i] as number);

@@ -42,7 +42,7 @@ export function traceOf(r: Rebuilt, overrides: PolicyOverrides, name = 'backtest
   return {
     name,
     description: 'the input rate rebuilt from the job’s recorded history',
-    durationSeconds: Math.max(1, Math.round(n * r.step)),
+    durationSeconds: Math.max(1, Math.round((n - 1) * r.step)),
     points,
     surges: r.backlog !== undefined && (r.backlog[0] as number) > 0 ? [[0, r.backlog[0] as number]] : [],
     changes: [],

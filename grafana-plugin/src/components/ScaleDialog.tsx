@@ -245,7 +245,12 @@ export function ScaleDialog({
 
 const getStyles = (theme: GrafanaTheme2) => ({
   // Grafana's Modal sets its own width from the theme; only cap it on narrow screens.
-  modal: css({ width: 'min(560px, calc(100vw - 32px))', maxWidth: '100%' }),
+  // Border-box throughout, as in Grafana's global styles, so the content's padding stays inside the dialog.
+  modal: css({
+    width: 'min(560px, calc(100vw - 32px))',
+    maxWidth: '100%',
+    '&, & *, & *::before, & *::after': { boxSizing: 'border-box' },
+  }),
   // Every child within the dialog's content box: fields, inputs and the preview never wider than it.
   body: css({
     minWidth: 0,

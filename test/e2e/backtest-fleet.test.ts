@@ -112,6 +112,8 @@ describe('backtest --fleet', () => {
     const savings = lines.slice(0, -1).map((l) => Number(/saving +(-?\d+\.\d)/.exec(l)?.[1]));
     for (const s of savings) expect(Number.isFinite(s)).toBe(true);
     for (let i = 1; i < savings.length; i++) expect(savings[i]).toBeLessThanOrEqual(savings[i - 1] as number);
+    // progress on stderr, a JSON line at most every second
+    expect(r.stderr).toMatch(/\{"level":"info","msg":"backtest","progress":"\d+ of 300 jobs"/);
     const rss = Number(/peak-rss-kib (\d+)/.exec(r.stderr)?.[1]) / 1024;
     process.stderr.write(
       `backtest --fleet: ${JOBS} jobs in ${seconds.toFixed(1)} s, peak RSS ${rss.toFixed(0)} MiB\n`,

@@ -5,7 +5,7 @@
  * Prometheus serves it, and the backtest rebuilds the input rate and predicts what `simulate` predicts.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -204,6 +204,10 @@ describe('backtest against a real Prometheus holding the Flink double’s histor
     expect(out.stdout).toMatch(/backlog time ≤ 120 s {4}policy \d+\.\d % · real \d+\.\d %/);
     expect(out.stdout).toMatch(/\d+ → \d+ {2}[a-z-]+/);
     expect(out.stdout).toMatch(/estimate: capacity per worker: the median of \d+ points/);
+    const picture = readFileSync(svg, 'utf8');
+    expect(picture).toMatch(/^<svg /);
+    expect(picture).toContain('real: 6.0 worker-h');
+    expect(picture).toMatch(/ours: \d+\.\d worker-h/);
   });
 
   it('says which figure it could not rebuild and why: no backlog, busy time NaN (capacity from CPU, an estimate)', () => {

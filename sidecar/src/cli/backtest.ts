@@ -243,7 +243,7 @@ export function registerBacktest(program: Command): void {
     .option('--namespace <ns>', 'the namespace label value (default: any)')
     .option('--job <name>', 'Flink’s job name (job_name; filtered as Flink does)')
     .requiredOption('--from <time>', 'start: RFC 3339, epoch seconds, or now-<n>[smhd]')
-    .option('--to <time>', 'end (default now)', 'now')
+    .option('--to <time>', 'end: as --from', 'now')
     .option('--step <duration>', 'seconds between points (or 1m, 5m)', '60')
     .option('--metrics <file>', 'JSON mapping of the series and labels to read (docs/backtest.md)')
     .option('--seed <n>', 'seed of the measurement noise in the replay', '1')

@@ -321,7 +321,7 @@ describe('the built panel in Chromium, fed by Prometheus scraping the sidecar', 
     const box = await table.boundingBox();
     expect(box!.width).toBeLessThanOrEqual(360);
     const panel = await page.locator('[data-testid="fas-signal-table"]').evaluate((t) => {
-      let el: HTMLElement | null = t as HTMLElement;
+      let el: typeof t | null = t;
       while (el && el.getBoundingClientRect().height < 200) el = el.parentElement;
       const p = el!.getBoundingClientRect();
       const r = t.getBoundingClientRect();
@@ -374,6 +374,11 @@ describe('"Scale to N" through Grafana’s app proxy and the real gateway', () =
     expect(overflow).toEqual([]);
     // The confirm button reads like Grafana's primary button: its text contrast is Grafana's own primary
     // button's (4.21:1 in the dark theme, measured here; Grafana's palette, not ours).
+    // Measured once the button's colour transitions (disabled -> enabled) have finished.
+    await page
+      .getByTestId('fas-scale-confirm')
+      .evaluate((b) => Promise.all(b.getAnimations().map((x: { finished: Promise<unknown> }) => x.finished)));
+    await page.waitForTimeout(500);
     const contrast = await page.getByTestId('fas-scale-confirm').evaluate((b) => {
       const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
       const lum = (c: string) => {
@@ -383,7 +388,9 @@ describe('"Scale to N" through Grafana’s app proxy and the real gateway', () =
         });
         return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
       };
-      const style = getComputedStyle(b);
+      const style = (
+        globalThis as unknown as { getComputedStyle(e: typeof b): { color: string; backgroundColor: string } }
+      ).getComputedStyle(b);
       const [l1, l2] = [lum(style.color), lum(style.backgroundColor)].sort((x, y) => y - x);
       return (l1! + 0.05) / (l2! + 0.05);
     });
@@ -409,7 +416,9 @@ describe('"Scale to N" through Grafana’s app proxy and the real gateway', () =
     await page.screenshot({ path: join(out, 'scale-dialog-done.png') });
     // Focus stays in the dialog, on an enabled control (the confirm button it was on is now disabled).
     const focus = await page.evaluate(() => {
-      const el = document.activeElement as HTMLButtonElement | null;
+      type Focused = { closest(s: string): unknown; disabled?: boolean; textContent: string | null };
+      const el = (globalThis as unknown as { document: { activeElement: Focused | null } }).document
+        .activeElement;
       return { inDialog: !!el?.closest('[role="dialog"]'), disabled: !!el?.disabled, text: el?.textContent };
     });
     expect(focus).toEqual({ inDialog: true, disabled: false, text: 'Close' });

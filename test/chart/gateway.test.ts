@@ -66,6 +66,7 @@ describe('the gateway flags', () => {
       '--tls-cert-file=/tls/tls.crt',
       '--tls-key-file=/tls/tls.key',
       '--audience=flink-autoscaler-gateway',
+      '--log-format=json',
       '--user-prefix=grafana:',
       '--namespaces=',
       '--max-concurrent-reviews=16',
@@ -83,6 +84,10 @@ describe('the gateway flags', () => {
     expect(flag(args, '--client-ca-file')).toBe('/client-ca/ca.crt');
     expect(flag(args, '--requests-per-minute')).toBe('120');
     expect(flag(args, '--trust-grafana-user-header')).toBeUndefined();
+  });
+
+  it('log in the chart’s logFormat', () => {
+    expect(flag(argsOf({ set: ['logFormat=text'] }), '--log-format')).toBe('text');
   });
 
   it('cluster-wide (ci/cluster-values.yaml): no --namespaces, the trusted header, another prefix and audience', () => {

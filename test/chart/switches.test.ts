@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerInjector, sidecarSettings } from '../../sidecar/src/cli/injector.js';
 import { switchesFromFlags } from '../../sidecar/src/cli/policy-flags.js';
 import { registerSidecar } from '../../sidecar/src/cli/sidecar.js';
+import { sidecarContainer } from '../../sidecar/src/injector/container.js';
 import { SCHEMA_FILE } from '../../scripts/chart-schema.js';
 import { ensureHelm } from './helm.js';
 import { RELEASE, containerOf, one, render } from './render.js';
@@ -60,6 +61,18 @@ describe('policy.allowNativeMode', () => {
     expect(sidecarArgs).toContain('--allow-native-mode=true');
     const sidecar = parsed(registerSidecar, 'sidecar', sidecarArgs);
     expect(switchesFromFlags(sidecar)).toEqual({ allowNativeMode: true });
+  });
+
+  it('logFormat and sidecar.logHeartbeatSeconds reach every injected sidecar as flags it reads', () => {
+    const [, ...flags] = injectorArgs(['logFormat="text"', 'sidecar.logHeartbeatSeconds=60']);
+    const injector = parsed(registerInjector, 'injector', flags);
+    const settings = sidecarSettings(injector as Parameters<typeof sidecarSettings>[0]);
+    const pod = { metadata: { name: 'jm' }, spec: { containers: [{ name: 'flink-main-container' }] } };
+    const token = { name: 'token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' };
+    const [, ...sidecarArgs] = sidecarContainer(settings, pod, 'clickstream', token)['args'] as string[];
+    const sidecar = parsed(registerSidecar, 'sidecar', sidecarArgs);
+    expect(sidecar['logFormat']).toBe('text');
+    expect(sidecar['logHeartbeatSeconds']).toBe('60');
   });
 
   it('on the sidecar: alone it means true, =false or absent false, anything else is refused', () => {

@@ -171,6 +171,19 @@ describe('the injector flags', () => {
     );
   });
 
+  it('set the log format of the injector and of every sidecar, and the sidecar’s decision heartbeat', () => {
+    const defaults = injectorArgs({});
+    expect(flag(defaults, '--log-format')).toBe('json');
+    expect(flag(defaults, '--sidecar-log-format')).toBe('json');
+    expect(flag(defaults, '--sidecar-log-heartbeat-seconds')).toBe('300');
+    const text = injectorArgs({ set: ['logFormat=text', 'sidecar.logHeartbeatSeconds=60'] });
+    expect(flag(text, '--log-format')).toBe('text');
+    expect(flag(text, '--sidecar-log-format')).toBe('text');
+    expect(flag(text, '--sidecar-log-heartbeat-seconds')).toBe('60');
+    expect(() => render({ set: ['logFormat=yaml'] })).toThrow(/logFormat/);
+    expect(() => render({ set: ['sidecar.logHeartbeatSeconds=0'] })).toThrow(/logHeartbeatSeconds/);
+  });
+
   it('are only flags of the injector interface, in --flag=value form, the subcommand first', () => {
     const known = new Set([
       '--listen',
@@ -189,6 +202,9 @@ describe('the injector flags', () => {
       '--sidecar-cpu-limit',
       '--sidecar-memory-limit',
       '--sidecar-port',
+      '--sidecar-log-format',
+      '--sidecar-log-heartbeat-seconds',
+      '--log-format',
       '--native-sidecar',
       ...OPTION_SPECS.map(flagName),
     ]);

@@ -34,6 +34,8 @@ beforeAll(async () => {
       resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
       port: 9877,
       nativeSidecar: false,
+      logFormat: 'json',
+      logHeartbeatSeconds: 300,
       policyArgs: [],
     },
     metrics: new InjectorMetrics(),

@@ -19,6 +19,8 @@ const SETTINGS: SidecarSettings = {
   resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
   port: 9877,
   nativeSidecar: false,
+  logFormat: 'json',
+  logHeartbeatSeconds: 300,
   policyArgs: [],
 };
 

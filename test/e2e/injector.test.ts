@@ -19,6 +19,8 @@ const SETTINGS: SidecarSettings = {
   resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
   port: 9877,
   nativeSidecar: false,
+  logFormat: 'json',
+  logHeartbeatSeconds: 300,
   policyArgs: ['--max-workers', '40'],
 };
 
@@ -103,6 +105,10 @@ describe('the injector', () => {
       '0.0.0.0:9877',
       '--flink-url',
       'http://localhost:8081',
+      '--log-format',
+      'json',
+      '--log-heartbeat-seconds',
+      '300',
       '--max-workers',
       '40',
     ]);

@@ -14,6 +14,7 @@ import { quantity, type SidecarSettings } from '../injector/settings.js';
 import { checkKeyPair, readKeyPair, watchKeyPair, type KeyPair } from '../injector/tls-files.js';
 import type { Issued, SelfManagedTarget } from '../injector/self-managed-tls.js';
 import { DEFAULT_SIDECAR_PORT } from '../http/server.js';
+import { DEFAULT_LOG_HEARTBEAT_SECONDS } from '../loop/decision-log.js';
 import { CliError } from './exit.js';
 import { connectFromFlags } from './kube-connection.js';
 import { addLogFormatFlag, cliLogger, type LogFormat } from './logger.js';
@@ -42,6 +43,8 @@ interface InjectorOptions {
   sidecarCpuLimit?: string;
   sidecarMemoryLimit: string;
   sidecarPort: string;
+  sidecarLogFormat: string;
+  sidecarLogHeartbeatSeconds: string;
   nativeSidecar?: boolean;
   namespaces?: string;
   [policyFlag: string]: unknown;
@@ -61,6 +64,16 @@ export function sidecarSettings(opts: InjectorOptions): SidecarSettings {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new Error(`--sidecar-port must be a port number, got ${JSON.stringify(opts.sidecarPort)}`);
     }
+    const logFormat = opts.sidecarLogFormat;
+    if (logFormat !== 'json' && logFormat !== 'text') {
+      throw new Error(`--sidecar-log-format must be json or text, got ${JSON.stringify(logFormat)}`);
+    }
+    const heartbeat = Number(opts.sidecarLogHeartbeatSeconds);
+    if (!Number.isFinite(heartbeat) || heartbeat <= 0) {
+      throw new Error(
+        `--sidecar-log-heartbeat-seconds must be a positive number of seconds, got ${JSON.stringify(opts.sidecarLogHeartbeatSeconds)}`,
+      );
+    }
     return {
       image: opts.sidecarImage,
       imagePullPolicy: policy,
@@ -77,6 +90,8 @@ export function sidecarSettings(opts: InjectorOptions): SidecarSettings {
         },
       },
       policyArgs: givenPolicyArgs(opts),
+      logFormat,
+      logHeartbeatSeconds: heartbeat,
     };
   } catch (error) {
     throw error instanceof CliError ? error : new CliError((error as Error).message);
@@ -120,6 +135,12 @@ export function registerInjector(program: Command): void {
     .option('--sidecar-cpu-limit <quantity>', 'CPU limit of the sidecar (none by default)')
     .option('--sidecar-memory-limit <quantity>', 'memory limit of the sidecar', '256Mi')
     .option('--sidecar-port <port>', 'port of the sidecar’s /metrics and API', String(DEFAULT_SIDECAR_PORT))
+    .option('--sidecar-log-format <format>', 'the sidecar’s log format: json or text', 'json')
+    .option(
+      '--sidecar-log-heartbeat-seconds <s>',
+      'how often the sidecar logs an unchanged decision at info (every change is logged at once)',
+      String(DEFAULT_LOG_HEARTBEAT_SECONDS),
+    )
     .option(
       '--native-sidecar',
       'inject as a Kubernetes native sidecar (init container, restartPolicy Always; ≥ 1.29)',

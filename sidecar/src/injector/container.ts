@@ -57,6 +57,10 @@ export function sidecarContainer(
       `0.0.0.0:${port}`,
       '--flink-url',
       `http://localhost:${flinkRestPort(pod)}`,
+      '--log-format',
+      settings.logFormat,
+      '--log-heartbeat-seconds',
+      String(settings.logHeartbeatSeconds),
       ...settings.policyArgs,
     ],
     env: [

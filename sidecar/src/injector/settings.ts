@@ -13,6 +13,10 @@ export interface SidecarSettings {
   nativeSidecar: boolean;
   /** Policy flags every injected sidecar gets (the cluster-wide defaults), e.g. ['--max-workers', '40']. */
   policyArgs: string[];
+  /** The sidecar's log format: `json` (for log collectors) or `text` (one line per entry, for people). */
+  logFormat: 'json' | 'text';
+  /** How often the sidecar logs its unchanged decision at info (it logs every change at once). */
+  logHeartbeatSeconds: number;
 }
 
 /** The sidecar container's name; a pod that has it is already injected. */

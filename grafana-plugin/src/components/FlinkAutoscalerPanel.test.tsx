@@ -135,7 +135,7 @@ describe('the panel, rendered from Prometheus data frames', () => {
     );
     render(<FlinkAutoscalerPanel {...panelProps(frames)} />);
     const scalings = screen.getByTestId(TEST_IDS.scalings);
-    expect(scalings).toHaveTextContent('scaled up 4 → 6 by hand');
+    expect(scalings).toHaveTextContent('Scaled up 4 → 6 by hand');
     const at = new Date(END - (n - 1 - 8) * STEP);
     expect(scalings).toHaveTextContent(
       `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`,

@@ -1,23 +1,15 @@
-/** The last scalings: when, from how many workers to how many, by the policy or by hand. */
+/**
+ * The last scalings: when, from how many workers to how many, by the policy or by whom (scaling-words.ts); the
+ * policy's reasons in words on hover.
+ */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 import React from 'react';
 import { formatTime } from '../data/format';
+import { describeScaling } from '../data/scaling-words';
 import type { Scaling } from '../data/scalings';
 import { TEST_IDS } from '../testIds';
-
-function describe(s: Scaling): string {
-  const counts =
-    s.from !== undefined && s.to !== undefined
-      ? `${s.from} → ${s.to}`
-      : s.from !== undefined
-        ? `from ${s.from}`
-        : '';
-  const direction = s.direction === undefined ? 'scaled' : `scaled ${s.direction}`;
-  const trigger = s.trigger === 'manual' ? 'by hand' : s.trigger === 'policy' ? 'by the policy' : '';
-  return [direction, counts, trigger].filter(Boolean).join(' ');
-}
 
 export function LastScalings({ scalings, now }: { scalings: Scaling[]; now: number }) {
   const styles = useStyles2(getStyles);
@@ -28,11 +20,17 @@ export function LastScalings({ scalings, now }: { scalings: Scaling[]; now: numb
         <span className={styles.none}> none in this time range</span>
       ) : (
         <ul className={styles.list}>
-          {scalings.map((s) => (
-            <li key={`${s.time}-${s.direction}-${s.trigger}`}>
-              <span className={styles.time}>{formatTime(s.time, now)}</span> {describe(s)}
-            </li>
-          ))}
+          {scalings.map((s) => {
+            const { title, lines } = describeScaling(s);
+            return (
+              <li
+                key={`${s.time}-${s.direction}-${s.trigger}`}
+                title={lines.length > 0 ? lines.join('\n') : undefined}
+              >
+                <span className={styles.time}>{formatTime(s.time, now)}</span> {title}
+              </li>
+            );
+          })}
         </ul>
       )}
     </div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Series } from './frames';
-import { lastScalings } from './scalings';
+import { allScalings, lastScalings, type Scaling } from './scalings';
 
 const t = (i: number) => i * 15_000;
 const series = (values: (number | null)[], labels: Record<string, string> = {}): Series => ({
@@ -8,6 +8,7 @@ const series = (values: (number | null)[], labels: Record<string, string> = {}):
   values,
   labels,
 });
+const brief = ({ time, direction, trigger, from, to }: Scaling) => ({ time, direction, trigger, from, to });
 
 describe('the last scalings', () => {
   it('come from rises of the counter, newest first, with the workers before and after', () => {
@@ -18,7 +19,7 @@ describe('the last scalings', () => {
       trigger: 'manual',
     });
     const list = lastScalings({ workers: [workers], scalings: [up, down] }, 5, 0);
-    expect(list).toEqual([
+    expect(list.map(brief)).toEqual([
       { time: t(6), direction: 'down', trigger: 'manual', from: 4, to: 3 },
       { time: t(2), direction: 'up', trigger: 'policy', from: 2, to: 4 },
     ]);
@@ -36,5 +37,64 @@ describe('the last scalings', () => {
       ['down', 5, 3, undefined],
       ['up', 2, 5, undefined],
     ]);
+  });
+});
+
+describe('every scaling in the range', () => {
+  const workers = series([2, 2, 2, 4, 4, 4, 4, 3, 3, 3, 6, 6]);
+  const up = series([0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2], { direction: 'up', trigger: 'policy' });
+  const down = series([null, null, null, null, null, null, 1, 1, 1, 1, 1, 1], {
+    direction: 'down',
+    trigger: 'manual',
+  });
+
+  it('come oldest first, each once', () => {
+    const list = allScalings({ workers: [workers], scalings: [up, down] }, 0);
+    expect(list.map(brief)).toEqual([
+      { time: t(2), direction: 'up', trigger: 'policy', from: 2, to: 4 },
+      { time: t(6), direction: 'down', trigger: 'manual', from: 4, to: 3 },
+      { time: t(10), direction: 'up', trigger: 'policy', from: 3, to: 6 },
+    ]);
+  });
+
+  it('carry the decision’s reasons at the time of a policy scaling, none for a manual one', () => {
+    // The reasons series of a gauge set: 1 while the reason holds, no sample otherwise.
+    const backlog = series([null, 1, 1, 1, null, null, null, null, null, null, 1, 1], {
+      reason: 'backlog-time-high',
+    });
+    const cpuHigh = series([null, null, null, null, null, null, null, null, null, 1, 1, null], {
+      reason: 'cpu-high',
+    });
+    const within = series([null, null, null, null, 1, 1, 1, 1, 1, null, null, null], {
+      reason: 'within-bands',
+    });
+    const backlogTime = series([0, 200, 300, 90, 10, 10, 10, 10, 10, 10, 500, 20]);
+    const list = allScalings(
+      {
+        workers: [workers],
+        scalings: [up, down],
+        reasons: [backlog, cpuHigh, within],
+        backlogTime: [backlogTime],
+      },
+      0,
+    );
+    expect(list.map((s) => s.reasons)).toEqual([
+      ['backlog-time-high'],
+      undefined,
+      ['backlog-time-high', 'cpu-high'],
+    ]);
+    expect(list.map((s) => s.figures?.backlogTime)).toEqual([300, 10, 500]);
+  });
+
+  it('fall back to the worker count’s changes, oldest first, with no reasons when none are exported', () => {
+    const list = allScalings({ workers: [series([2, 2, 5, 5, 3])] }, 0);
+    expect(list.map((s) => [s.time, s.direction, s.reasons])).toEqual([
+      [t(2), 'up', undefined],
+      [t(4), 'down', undefined],
+    ]);
+  });
+
+  it('are none without data', () => {
+    expect(allScalings({}, 0)).toEqual([]);
   });
 });

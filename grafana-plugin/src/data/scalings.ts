@@ -1,9 +1,13 @@
 /**
- * The last scalings, from the counter `flink_autoscaler_scalings_total{direction, trigger}` (each rise is
- * a scaling), with the worker counts before and after from `flink_autoscaler_workers`. Without the
- * counter in the time range, the changes of the worker count stand in (trigger unknown).
+ * The scalings in the time range, from the counter `flink_autoscaler_scalings_total{direction, trigger}` (each
+ * rise is a scaling), with the worker counts before and after from `flink_autoscaler_workers`, the reasons of
+ * the decision at that time (`flink_autoscaler_decision_reason{reason}`) and the job's figures then (for the
+ * reasons in words). Without the counter in the time range, the changes of the worker count stand in (trigger
+ * unknown).
  */
 import type { Series, SeriesMap } from './frames';
+import { snapshotAt } from './snapshot-at';
+import type { Snapshot } from './snapshot';
 
 export interface Scaling {
   /** Unix ms. */
@@ -12,6 +16,12 @@ export interface Scaling {
   trigger: 'policy' | 'manual' | undefined;
   from: number | undefined;
   to: number | undefined;
+  /** Who scaled by hand: the Kubernetes user the gateway wrote on the FlinkDeployment (e.g. grafana:alice). */
+  by?: string;
+  /** The policy's reason codes for the scaling (shared/src/policy/types.ts); none for a manual one. */
+  reasons?: string[];
+  /** The job's signals and thresholds at the scaling, for the reasons in words. */
+  figures?: Snapshot;
 }
 
 /** How long after a scaling the new worker count is looked for. */
@@ -93,10 +103,23 @@ function fromWorkers(workers: Series | undefined): Scaling[] {
   return out;
 }
 
-/** The last `limit` scalings, newest first; `rangeFrom` is the start of the time range (Unix ms). */
-export function lastScalings(series: SeriesMap, limit: number, rangeFrom: number): Scaling[] {
+/** The figures and, for a scaling not made by hand, the decision's reasons at its time. */
+function explained(s: Scaling, series: SeriesMap): Scaling {
+  const figures = snapshotAt(series, s.time);
+  if (s.trigger === 'manual' || s.reasons !== undefined || figures.reasons.length === 0)
+    return { ...s, figures };
+  return { ...s, reasons: figures.reasons, figures };
+}
+
+/** Every scaling in the time range, oldest first; `rangeFrom` is the start of the range (Unix ms). */
+export function allScalings(series: SeriesMap, rangeFrom: number): Scaling[] {
   const workers = series.workers?.[0];
   const counters = series.scalings ?? [];
-  const all = counters.length > 0 ? fromCounters(counters, workers, rangeFrom) : fromWorkers(workers);
-  return all.sort((a, b) => b.time - a.time).slice(0, Math.max(0, limit));
+  const found = counters.length > 0 ? fromCounters(counters, workers, rangeFrom) : fromWorkers(workers);
+  return found.sort((a, b) => a.time - b.time).map((s) => explained(s, series));
+}
+
+/** The last `limit` scalings, newest first; `rangeFrom` is the start of the time range (Unix ms). */
+export function lastScalings(series: SeriesMap, limit: number, rangeFrom: number): Scaling[] {
+  return allScalings(series, rangeFrom).reverse().slice(0, Math.max(0, limit));
 }

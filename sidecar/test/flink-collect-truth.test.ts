@@ -132,6 +132,9 @@ class FakeFlink {
         return this.metrics('source', this.store.subtasks, params);
       case '/taskmanagers/metrics':
         return this.metrics('taskmanagers', this.store.taskmanagers, params);
+      case `/jobs/${JOB}/vertices/${SOURCE}/metrics`:
+        // list mode per subtask (the partition lister's): every id with its subtask's index in front
+        return this.store.subtasks.flatMap((m, i) => [...m.keys()].map((id) => ({ id: `${i}.${id}` })));
       default:
         throw new Error(`the fake does not serve ${path}`);
     }

@@ -36,8 +36,21 @@ describe('the per-source report', () => {
         estimatedShare: 0.25,
         dropped: null,
         time: T0,
+        partitions: null,
+        partitionsFrom: null,
+        partitionsReason: 'not counted',
       },
-      { id: 'clicks', unit: 'bytes', splits: null, estimatedShare: 0, dropped: null, time: T0 },
+      {
+        id: 'clicks',
+        unit: 'bytes',
+        splits: null,
+        estimatedShare: 0,
+        dropped: null,
+        time: T0,
+        partitions: null,
+        partitionsFrom: null,
+        partitionsReason: 'not counted',
+      },
     ]);
     // a cycle dropped for too many unknown splits: its split counts, the estimate of the last trusted backlog
     report.update({
@@ -56,6 +69,9 @@ describe('the per-source report', () => {
       estimatedShare: 0.25,
       dropped: 'unknown-share-too-high',
       time: T0 + 15_000,
+      partitions: null,
+      partitionsFrom: null,
+      partitionsReason: 'not counted',
     });
     // Flink silent, or a drop without splits: nothing changes
     const before = report.list();
@@ -92,6 +108,9 @@ describe('the per-source report', () => {
         estimatedShare: 0,
         dropped: null,
         time: T0 + 75_000,
+        partitions: null,
+        partitionsFrom: null,
+        partitionsReason: 'not counted',
       },
     ]);
   });
@@ -113,5 +132,42 @@ describe('the per-source report', () => {
     report.update(sampled(T0 + 15_000, [flip33]));
     metrics.sources.set(report.list());
     expect(await metrics.text()).not.toMatch(/source="kafka"/);
+  });
+
+  it('reports each source’s partition count with where it came from, or why none, and exports the count', async () => {
+    const metrics = new SidecarMetrics({ namespace: 'ns', flinkdeployment: 'job' });
+    const report = new SourceReport();
+    const collected = (time: number, partitions: number | undefined, reason: string | null): Collected => ({
+      ...sampled(time, [{ ...flip33, unit: 'records', ...(partitions === undefined ? {} : { partitions }) }]),
+      partitions: [
+        {
+          source: 'clicks',
+          partitions: partitions ?? null,
+          from: 'kafka-source',
+          topics: partitions === undefined ? null : 1,
+          reason,
+        },
+      ],
+    });
+    report.update(collected(T0, 24, null));
+    expect(report.list()[0]).toMatchObject({
+      partitions: 24,
+      partitionsFrom: 'kafka-source',
+      partitionsReason: null,
+    });
+    metrics.sources.set(report.list());
+    const labels = `namespace="ns",flinkdeployment="job"`;
+    expect(await metrics.text()).toContain(
+      `flink_autoscaler_source_partitions{source="clicks",from="kafka-source",${labels}} 24\n`,
+    );
+    // a listing that could be short: no count, the reason, and no series
+    report.update(collected(T0 + 15_000, undefined, '2 of 6 subtasks list no metric'));
+    expect(report.list()[0]).toMatchObject({
+      partitions: null,
+      partitionsFrom: 'kafka-source',
+      partitionsReason: '2 of 6 subtasks list no metric',
+    });
+    metrics.sources.set(report.list());
+    expect(await metrics.text()).not.toMatch(/flink_autoscaler_source_partitions\{/);
   });
 });

@@ -8,11 +8,16 @@
  * Metric ids are re-resolved (listed again) whenever the job's topology or parallelism changes (a new job id,
  * a vertex's parallelism or subtask count, the TaskManager count) and whenever an answer lacks ids: after a
  * rescale the old subtasks' ids still answer, so a cached list stays valid but incomplete (notes §2.3).
+ *
+ * Each source's partition count (option P's bound) comes with the sample: a Kafka source's from its readers'
+ * per-partition offset gauges (partition-listing.ts), listed again with the ids; no count from a listing that
+ * could be short, and the reason why in `partitions`.
  */
 import type { Sample, SourceSample } from '@flink-autoscaler/shared';
 import { fetchIntervalMs } from './flink-duration.js';
 import { FlinkError, type FlinkHttp } from './http.js';
 import { isPerSplit, metricQuery, planSourceMetrics, type SourceMetricPlan } from './metric-ids.js';
+import { PartitionLister, sourcePartitions, type SourcePartitions } from './partition-listing.js';
 import { expectedSplits, splitBacklog, type SplitCount } from './split-backlog.js';
 import { figuresText, staleBecause, type Figures } from './staleness.js';
 import { readTopology, type Topology } from './topology.js';
@@ -53,6 +58,8 @@ export interface Collected {
   topology?: Topology;
   /** A sample to trust, when the job RUNS and every figure passed the checks. */
   sample?: Sample;
+  /** With a sample: each source's partition count (option P's bound) or why it has none this cycle. */
+  partitions?: SourcePartitions[];
   /** Why this cycle's data was dropped (absent when the job simply is not RUNNING). */
   dropped?: {
     reason: DropReason;
@@ -153,6 +160,8 @@ export class FlinkCollector {
   private resolution:
     { key: string; plans: Map<string, Resolved>; expected: Map<string, number> } | undefined;
   private readonly counts = new Map<string, { time: number; value: number; attempt: string }>();
+  /** Kafka partition counts, listed per subtask (partition-listing.ts). */
+  private readonly partitionLister: PartitionLister;
   /** Whether the TaskManagers list Status.JVM.CPU.Time; undefined: list them again this cycle. */
   private cpuTimeListed: boolean | undefined;
   private lastCpuTime: number | undefined;
@@ -166,6 +175,7 @@ export class FlinkCollector {
     this.http = http;
     this.clock = clock;
     this.options = options;
+    this.partitionLister = new PartitionLister(http);
   }
 
   /** One cycle; `options` (the job's current policy) win over the constructor's. */
@@ -195,9 +205,9 @@ export class FlinkCollector {
         this.run = undefined;
         return { time, jobState, topology };
       }
-      const sample = await this.sample(time, job, topology, maxUnknownSplitShare);
+      const { sample, partitions } = await this.sample(time, job, topology, maxUnknownSplitShare);
       if (this.run) this.run.trusted = true;
-      return { time, jobState, topology, sample };
+      return { time, jobState, topology, sample, partitions };
     } catch (error) {
       const drop =
         error instanceof Drop
@@ -255,7 +265,7 @@ export class FlinkCollector {
     job: JobDetails,
     topology: Topology,
     maxUnknownSplitShare: number,
-  ): Promise<Sample> {
+  ): Promise<{ sample: Sample; partitions: SourcePartitions[] }> {
     const attempt = `${job.jid}/${job.vertices.map((v) => v.parallelism).join(',')}`;
     if (this.run?.attempt !== attempt) this.run = { attempt, since: time, trusted: false };
     const overview = await this.http.get('/overview', overviewSchema);
@@ -283,14 +293,24 @@ export class FlinkCollector {
     if (this.resolution?.key !== key) {
       this.resolution = { key, plans: new Map(), expected: new Map() };
       this.cpuTimeListed = undefined;
+      this.partitionLister.reset(job.jid);
     }
     const readings: SourceReading[] = [];
+    const partitions: SourcePartitions[] = [];
     for (const source of topology.sources) {
       const reading = await this.sourceSample(time, job.jid, source.id, attempt, maxUnknownSplitShare);
-      // Beam splits a source into min(parallelism, partitions) splits: only fewer splits than subtasks prove
-      // the partition count; as many splits as subtasks say nothing about how far the source could widen.
-      const splits = reading.sample.partitions;
-      if (splits !== undefined && splits >= source.parallelism) delete reading.sample.partitions;
+      // A Kafka source's partitions from its offset gauges, else Beam's splits when fewer than the subtasks.
+      const kafka = await this.partitionLister.read(
+        time,
+        job.jid,
+        source.id,
+        source.parallelism,
+        this.fetchIntervalMs,
+      );
+      const counted = sourcePartitions(source.id, source.parallelism, kafka, reading.sample.partitions);
+      if (counted.partitions === null) delete reading.sample.partitions;
+      else reading.sample.partitions = counted.partitions;
+      partitions.push(counted);
       readings.push(reading);
     }
     const cpu = await this.cpu(time);
@@ -308,7 +328,7 @@ export class FlinkCollector {
       topology.sources.map((s) => s.id),
     );
     if (runningSince !== undefined) sample.runningSince = runningSince;
-    return sample;
+    return { sample, partitions };
   }
 
   /**
@@ -449,7 +469,7 @@ export class FlinkCollector {
       sample.backlog = result.backlog;
       sample.splits = result.splits;
       // Each split reads at least one partition: subtasks past the splits read nothing (policy option P). The
-      // caller keeps this only when the splits are fewer than the subtasks.
+      // caller keeps this only when the splits are fewer than the subtasks (partition-listing.ts).
       sample.partitions = result.splits.expected;
       sample.estimatedShare = result.estimatedShare;
     } else {

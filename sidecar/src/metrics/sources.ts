@@ -1,7 +1,8 @@
 /**
  * Per-source series of what the collector read (loop/source-report.ts): how many split gauges it found,
  * expected and saw report -1 (`flink_autoscaler_source_splits{source,kind}`), and the share of the backlog
- * that is an estimate (`flink_autoscaler_backlog_estimated_share{source}`, 0 when nothing was estimated).
+ * that is an estimate (`flink_autoscaler_backlog_estimated_share{source}`, 0 when nothing was estimated),
+ * and its partition count (`flink_autoscaler_source_partitions{source,from}`, no series while unknown).
  * A source no longer read leaves both.
  */
 import { Gauge, type Registry } from 'prom-client';
@@ -12,6 +13,7 @@ const KINDS = ['found', 'expected', 'unknown'] as const;
 export class SourceGauges {
   private readonly splits: Gauge<'source' | 'kind'>;
   private readonly share: Gauge<'source'>;
+  private readonly partitions: Gauge<'source' | 'from'>;
 
   constructor(registry: Registry) {
     this.splits = new Gauge({
@@ -28,13 +30,25 @@ export class SourceGauges {
       labelNames: ['source'],
       registers: [registry],
     });
+    this.partitions = new Gauge({
+      name: 'flink_autoscaler_source_partitions',
+      help:
+        'Partitions of a source at the latest trusted sample, the bound of policy option P: distinct Kafka (topic, ' +
+        "partition) pairs over its subtasks (from=kafka-source or kafka-consumer) or Beam's splits when fewer than " +
+        'its subtasks (from=beam-splits). No series while unknown (see the status for why).',
+      labelNames: ['source', 'from'],
+      registers: [registry],
+    });
   }
 
   set(readings: readonly SourceReading[]): void {
     this.splits.reset();
     this.share.reset();
+    this.partitions.reset();
     for (const r of readings) {
       this.share.set({ source: r.id }, r.estimatedShare);
+      if (r.partitions !== null)
+        this.partitions.set({ source: r.id, from: r.partitionsFrom ?? 'unknown' }, r.partitions);
       if (r.splits) for (const kind of KINDS) this.splits.set({ source: r.id, kind }, r.splits[kind]);
     }
   }

@@ -187,7 +187,14 @@ function sourceSubtasks(
       [metricId(src, 'numRecordsOutPerSecond'), double(io.rate)],
       [metricId(src, 'currentOutputWatermark'), long(watermark)],
     ]);
-    addBacklog(m, cluster, src, attempt.splits[i] ?? [], attempt.splitCount, io.count);
+    if (o.backlog === 'flip33') {
+      // KafkaSourceReaderMetrics: the reader's group and its commit counters exist from the reader's start,
+      // on every subtask (one that reads no partition too); its partitions' gauges only once splits arrive.
+      m.set(metricId(src, 'KafkaSourceReader', 'commitsSucceeded'), long(cluster.checkpointCount));
+      m.set(metricId(src, 'KafkaSourceReader', 'commitsFailed'), long(0));
+    }
+    const partitionsIn = partitionsRegistered(cluster, attempt, i) ? (attempt.splits[i] ?? []) : [];
+    addBacklog(m, cluster, src, attempt.splits[i] ?? [], partitionsIn, attempt.splitCount, io.count);
     m.set(metricId(work, 'numRecordsIn'), long(io.count));
     m.set(metricId(work, 'numRecordsInPerSecond'), double(io.rate));
     m.set(metricId(work, 'numRecordsOut'), long(io.count));
@@ -199,14 +206,26 @@ function sourceSubtasks(
 }
 
 /**
+ * Whether source subtask i has registered its partitions' offset gauges: `partitionRegistrationSeconds` after
+ * the attempt's metrics, staggered over the subtasks (subtask i at (i + 1) / p of it), as a KafkaSource
+ * reader's splits arrive from the enumerator after the reader opened.
+ */
+function partitionsRegistered(cluster: SimulatedCluster, attempt: Attempt, i: number): boolean {
+  const o = cluster.options;
+  const lag = (o.partitionRegistrationSeconds * (i + 1)) / attempt.parallelism;
+  return cluster.now - attempt.start >= o.metricsRegistrationSeconds + lag;
+}
+
+/**
  * The backlog gauges of one source subtask holding `splits`, per the configured backlog metrics (notes §4.2,
- * §5.4, §5.5).
+ * §5.4, §5.5); the KafkaSource's per-partition offset gauges for `registered` of them (flip33).
  */
 function addBacklog(
   m: MetricMap,
   cluster: SimulatedCluster,
   src: string,
   splits: readonly number[],
+  registered: readonly number[],
   splitCount: number,
   read: number,
 ): void {
@@ -221,12 +240,12 @@ function addBacklog(
   switch (o.backlog) {
     case 'flip33':
       m.set(metricId(src, 'pendingRecords'), long(Math.round(perSplit * splits.length)));
-      for (const k of splits) {
+      for (const k of registered) {
         const offset = Math.floor(cluster.totalProcessed / splitCount);
-        m.set(
-          metricId(src, 'KafkaSourceReader', 'topic', o.topic, 'partition', String(k), 'currentOffset'),
-          long(offset),
-        );
+        const partition = ['KafkaSourceReader', 'topic', o.topic, 'partition', String(k)];
+        m.set(metricId(src, ...partition, 'currentOffset'), long(offset));
+        // Committed at checkpoints; the double does not keep per-checkpoint offsets: the current one.
+        m.set(metricId(src, ...partition, 'committedOffset'), long(offset));
       }
       return;
     case 'beam-splits':

@@ -127,6 +127,12 @@ export interface FlinkDoubleOptions {
    */
   metricsRegistrationSeconds?: number;
   /**
+   * Seconds after the attempt's metrics are registered until the last source subtask has registered its Kafka
+   * partitions' offset gauges (flip33): the KafkaSource reader opens at once, its splits arrive from the
+   * enumerator later. Staggered: subtask i registers them at (i + 1) / p of this. Default 0.
+   */
+  partitionRegistrationSeconds?: number;
+  /**
    * TaskManagers report `Status.JVM.CPU.Time` (default true). False: they report the CPU load only, as
    * Flink does when the JVM's OperatingSystemMXBean cannot give the process CPU time.
    */
@@ -187,6 +193,7 @@ export interface ResolvedOptions {
   fetchIntervalSeconds: number;
   restartingSeconds: number;
   metricsRegistrationSeconds: number;
+  partitionRegistrationSeconds: number;
   cpuTime: boolean;
   transientFailures: TransientFailures | undefined;
   scheduler: string;
@@ -277,6 +284,7 @@ export function resolveOptions(options: FlinkDoubleOptions): ResolvedOptions {
     fetchIntervalSeconds: Math.max(0, options.fetchIntervalSeconds ?? 10),
     restartingSeconds: Math.max(0, options.restartingSeconds ?? 5),
     metricsRegistrationSeconds: Math.max(0, options.metricsRegistrationSeconds ?? 0),
+    partitionRegistrationSeconds: Math.max(0, options.partitionRegistrationSeconds ?? 0),
     cpuTime: options.cpuTime ?? true,
     transientFailures: validTransientFailures(options.transientFailures),
     scheduler: options.scheduler ?? 'adaptive',

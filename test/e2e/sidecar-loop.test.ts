@@ -540,6 +540,15 @@ describe('writes whose answer was lost', () => {
     expect(await sidecar.metrics()).toMatch(
       /flink_autoscaler_scalings_total\{direction="up",trigger="policy"[^}]*\} /,
     );
+    // the recent scalings name the policy and its reasons, with the time of the scale as the value
+    const last = saved.history.at(-1) as { from: number; to: number; reasons: string[]; time: number };
+    const series =
+      `flink_autoscaler_recent_scaling_timestamp_seconds{direction="up",trigger="policy",by="flink-autoscaler",` +
+      `from="${last.from}",to="${last.to}",reasons="${last.reasons.join(',')}",namespace="${NS}",flinkdeployment="${NAME}"} `;
+    const line = (await sidecar.metrics()).split('\n').find((l) => l.startsWith(series));
+    expect(line, series).toBeDefined();
+    expect(Number(line?.slice(series.length)) * 1000 - last.time).toBeGreaterThanOrEqual(0);
+    expect(Number(line?.slice(series.length)) * 1000 - last.time).toBeLessThan(15_000);
   });
 });
 
@@ -644,6 +653,10 @@ describe('manual scaling through the FlinkDeployment', () => {
     expect(await sidecar.metrics()).toMatch(
       /flink_autoscaler_scalings_total\{direction="up",trigger="manual"/,
     );
+    // nobody is named: the recent scaling says so rather than guess
+    expect(await sidecar.metrics()).toMatch(
+      /flink_autoscaler_recent_scaling_timestamp_seconds\{direction="up",trigger="manual",by="unknown",from="10",to="14",reasons="manual"/,
+    );
     // after the hold the policy acts again
     await w.run(sidecar, 20 * 60);
     expect(w.replicas()).toBeLessThan(14);
@@ -709,6 +722,16 @@ describe('manual scaling through the FlinkDeployment', () => {
       ),
     ]);
     expect(sidecar.status()).toMatchObject({ hold: { by: 'grafana:alice', reason: 'incident 7' } });
+    // Prometheus learns who scaled from the hold the gateway wrote (the person's words stay out of the labels)
+    const recent = (await sidecar.metrics())
+      .split('\n')
+      .filter((l) => l.startsWith('flink_autoscaler_recent_scaling_timestamp_seconds{'));
+    expect(recent).toEqual([
+      expect.stringMatching(
+        /\{direction="up",trigger="manual",by="grafana:alice",from="10",to="12",reasons="manual",[^}]*\} \d+/,
+      ),
+    ]);
+    expect(recent.join()).not.toContain('incident');
   });
 
   it('paused: "true" stops the policy, visibly in status, metrics and Events; removing it resumes', async () => {

@@ -643,7 +643,11 @@ export class Sidecar implements SidecarApi {
       });
     }
     const direction = request.to > request.from ? 'up' : 'down';
-    this.deps.metrics.recordScaling(direction, request.trigger, this.deps.clock());
+    this.deps.metrics.recordScaling(direction, request.trigger, this.deps.clock(), {
+      from: request.from,
+      to: request.to,
+      reasons: request.reasons,
+    });
     const message = `scaled ${direction} from ${request.from} to ${request.to} TaskManagers: ${request.reasons.join(', ')}`;
     this.deps.log('info', 'scaled', { from: request.from, to: request.to, trigger: request.trigger });
     this.sendEvent(deployment, 'Normal', direction === 'up' ? 'ScaledUp' : 'ScaledDown', message);
@@ -684,7 +688,13 @@ export class Sidecar implements SidecarApi {
     const now = this.deps.clock();
     if (hold.until > now) autoscaler.hold(hold.until, hold.by, hold.reason);
     const direction = to > from ? 'up' : 'down';
-    this.deps.metrics.recordScaling(direction, 'manual', now);
+    // Who: only the user a hold annotation naming this count gives (the gateway writes the one it authorized).
+    this.deps.metrics.recordScaling(direction, 'manual', now, {
+      from,
+      to,
+      by: change.annotated ? hold.by : undefined,
+      reasons: ['manual'],
+    });
     const until = new Date(hold.until).toISOString();
     const who = change.annotated
       ? `by ${hold.by}${hold.reason ? `: ${hold.reason}` : ''}`

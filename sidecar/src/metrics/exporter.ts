@@ -7,6 +7,7 @@
  */
 import type { Evaluation, PolicyConfig } from '@flink-autoscaler/shared';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RecentScalings, type ScalingRecord } from './recent-scalings.js';
 import { SourceGauges } from './sources.js';
 
 export type Mode = 'active' | 'advisor';
@@ -24,6 +25,8 @@ export class SidecarMetrics {
   readonly evaluationSeconds: Histogram;
   /** Per source: split gauges found/expected/unknown and the estimated share of the backlog (sources.ts). */
   readonly sources: SourceGauges;
+  /** The last few scalings with who and why (recent-scalings.ts). */
+  readonly recentScalings: RecentScalings;
   private readonly reasons: Gauge<'reason'>;
   private readonly gates: Gauge<'gate'>;
   private readonly decision: Gauge<'action'>;
@@ -123,6 +126,7 @@ export class SidecarMetrics {
       registers: [this.registry],
     });
     this.sources = new SourceGauges(this.registry);
+    this.recentScalings = new RecentScalings(this.registry);
   }
 
   /**
@@ -223,9 +227,16 @@ export class SidecarMetrics {
     for (const gate of [...evaluation.gates, ...moreGates]) this.gates.set({ gate }, 1);
   }
 
-  recordScaling(direction: Direction, trigger: Trigger, at: number): void {
+  /** A scaling at `at` (Unix ms); with its counts, who and why, it joins the recent scalings too. */
+  recordScaling(
+    direction: Direction,
+    trigger: Trigger,
+    at: number,
+    details?: Pick<ScalingRecord, 'from' | 'to' | 'by' | 'reasons'>,
+  ): void {
     this.scalings.inc({ direction, trigger });
     this.set('last_scaling_timestamp_seconds', at / 1000);
+    if (details) this.recentScalings.record({ direction, trigger, at, ...details });
   }
 
   async text(): Promise<string> {

@@ -16,6 +16,7 @@ import { loadTrace, traceNames } from '../sidecar/src/simulation/trace.js';
 export const SEED: PolicyOverrides = {
   partitionBound: 0,
   restartAware: 0,
+  followTrend: 0,
   effectiveness: 1,
   scaleUp: { sizeOnDrain: 0 },
   scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0 },
@@ -36,11 +37,20 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
   S: merge(SEED, { scaleDown: { settleAfterCatchUp: 1 } }),
   R: merge(SEED, { restartAware: 1 }),
   R2: merge(SEED, { restartAware: 2 }),
+  R3: merge(SEED, { restartAware: 3 }),
+  T: merge(SEED, { followTrend: 1 }),
   E0: merge(SEED, { effectiveness: 0 }),
   E2: merge(SEED, { effectiveness: 2 }),
   // The defaults with A, and with A and S: what an operator may opt into (docs/policy.md).
   'default+A': { scaleUp: { sizeOnDrain: 1 } },
   'default+AS': { scaleUp: { sizeOnDrain: 1 }, scaleDown: { settleAfterCatchUp: 1 } },
+  // A, C, S, T and R at 3 together: the candidate profile (docs/policy.md, "The candidate profile").
+  'default+ACSTR3': {
+    restartAware: 3,
+    followTrend: 1,
+    scaleUp: { sizeOnDrain: 1 },
+    scaleDown: { cleanWindows: 1, settleAfterCatchUp: 1 },
+  },
   default: {},
 };
 

@@ -10,6 +10,7 @@ export * from './signals/types.js';
 export * from './signals/regression.js';
 export * from './signals/compute.js';
 export * from './signals/throughput.js';
+export * from './signals/input-trend.js';
 export * from './autoscaler/state.js';
 export * from './autoscaler/window.js';
 export * from './autoscaler/stabilization.js';

@@ -1,5 +1,5 @@
 /**
- * The stateful autoscaler's options beyond policy.md (issue 14): P, A, C, S, R and E. Each test runs the
+ * The stateful autoscaler's options beyond policy.md (issue 14): P, A, C, S, R and E (T: autoscaler-trend.test.ts). Each test runs the
  * autoscaler with the option on and off (the `seed` value, policy.md's behaviour) in virtual time, one
  * observation every 15 s, and shows the difference the option claims.
  */
@@ -310,6 +310,33 @@ describe('option R: restart-aware', () => {
     expect(
       firstDecision(new Autoscaler(config({ restartAware: 1 }), () => now), () => UP).targetWorkers,
     ).toBe(35);
+  });
+  it('at 3 sizes only a scale-up drawn for a backlog for the restart, and keeps policy.md scale-downs', () => {
+    // a backlog-sized scale-up: 35 + 2 as at 2
+    expect(firstDecision(new Autoscaler(config({ restartAware: 3 }), () => now), () => UP)).toMatchObject({
+      action: 'scale-up',
+      targetWorkers: 37,
+    });
+    // a CPU-only scale-up (no backlog): 10·0.95/0.8 → 12 at 3 and at 0; 12 + 2 at 2
+    const cpuOnly = () => ({ workers: 10, backlog: 0, cpu: 0.95 });
+    for (const [mode, target] of [
+      [0, 12],
+      [3, 12],
+      [2, 14],
+    ] as const) {
+      now = START;
+      const e = firstDecision(new Autoscaler(config({ restartAware: mode }), () => now), cpuOnly);
+      expect({ mode, target: e.targetWorkers }).toEqual({ mode, target });
+    }
+    // the scale-down that mode 1 skips as not worth its restart is made at 3
+    expect(notWorthRestart(10, 9, 60, config({ restartAware: 3 }))).toBe(false);
+    now = START;
+    const down = feed(new Autoscaler(config({ restartAware: 3 }), () => now), 900, () => ({
+      workers: 10,
+      backlog: 0,
+      cpu: 0.69,
+    }));
+    expect(down.some((e) => e.action === 'scale-down' && e.targetWorkers === 9)).toBe(true);
   });
 });
 

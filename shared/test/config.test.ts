@@ -42,6 +42,7 @@ describe('config schema', () => {
       partitionBound: 1,
       restartAware: 0,
       restartSeconds: 60,
+      followTrend: 0,
       effectiveness: 2,
     });
   });
@@ -62,6 +63,7 @@ describe('config schema', () => {
     'scaleDown.settleAfterCatchUp',
     'restartAware',
     'restartSeconds',
+    'followTrend',
     'effectiveness',
   ]);
 

@@ -51,6 +51,8 @@ const REASONS: Record<ReasonCode, (s: Snapshot) => string> = {
   'settling-after-catch-up': () =>
     'The backlog the last scale-up was sized for has drained: back to the target CPU.',
   'restart-not-worth-it': () => 'The saving would not pay for the restart a rescale costs: no rescale.',
+  'input-rising': () =>
+    'The input rate has been rising for two windows: the scale-down keeps the workers it will need before a later rescale could land.',
 };
 
 const GATES: Record<Gate, string> = {

@@ -10,11 +10,15 @@ import { computeSignals, toSignals } from '../signals/compute.js';
 import type { JobSignals, Sample } from '../signals/types.js';
 import { blockReleased, expectedGain, isIneffective, isJudgeable } from './effectiveness.js';
 import {
+  adjustScaleDown,
   adjustScaleUp,
   drewCatchUp,
+  forecastSeconds,
+  heldRise,
   notWorthRestart,
   partitionLimit,
   settleTarget,
+  type TrendReading,
 } from './policy-options.js';
 import { stabilizeScaleDown } from './stabilization.js';
 import { HISTORY_LENGTH, initialState, type AutoscalerState, type RescaleRecord } from './state.js';
@@ -85,6 +89,8 @@ export class Autoscaler {
   private current: AutoscalerState;
   private readonly window = new SampleWindow();
   private lastWorkers: number | undefined;
+  /** Option T: the input trends of recent evaluations (in memory, like the window). */
+  private trends: TrendReading[] = [];
 
   constructor(config: PolicyConfig, clock: Clock, state: AutoscalerState = initialState()) {
     this.config = config;
@@ -158,14 +164,18 @@ export class Autoscaler {
       return result(['no-signals']);
     }
     const restartSeconds = this.restartSeconds(config);
+    const rise = heldRise(now, signals, this.trends, config, restartSeconds);
+    this.rememberTrend(now, signals, config, restartSeconds);
     let decision = adjustScaleUp(decideDetail(toSignals(signals, signals.source), config), signals, config, {
       partitions: partitionLimit(this.window.contents.at(-1), config),
       restartSeconds,
+      rise,
     });
+    decision = adjustScaleDown(decision, signals, config, rise);
     // Option S: once the catch-up a scale-up was sized for has drained, one scale-down to the target CPU.
     let settling = false;
     if (this.current.settle && decision.action !== 'scale-up') {
-      const settle = settleTarget(signals, config);
+      const settle = settleTarget(signals, config, rise);
       // A settle pays for its restart: the workers saved over the stabilization period at least the
       // workers paid through the restart (option R's rule, whether or not R is on).
       const worth =
@@ -301,6 +311,14 @@ export class Autoscaler {
       rescale.settledAt = now;
       rescale.incomplete = true;
     }
+  }
+
+  /** Option T: keeps this evaluation's input trend for as long as heldRise may look back. */
+  private rememberTrend(now: number, signals: JobSignals, config: PolicyConfig, restartSeconds: number) {
+    const trend = signals.source.inputTrend;
+    const horizon = forecastSeconds(config, restartSeconds) * 1000;
+    this.trends = this.trends.filter((r) => r.time >= now - horizon);
+    if (trend !== undefined) this.trends.push({ time: now, trend });
   }
 
   /** Option R: the downtime to plan a rescale for, the latest measured or else the configured one. */

@@ -1,7 +1,7 @@
 /**
  * The stateful autoscaler's options beyond policy.md (issue 14), as pure functions of the decision, the
  * signals and the config: P (bound by partitions), A (size on the backlog while it drains), R (what a restart
- * costs), S (settle after a catch-up). Each is off at 0, where the decision is policy.md's unchanged. The
+ * costs), S (settle after a catch-up), T (follow a held rise of the input). Each is off at 0, where the decision is policy.md's unchanged. The
  * evidence for each default is in docs/policy.md ("Options beyond policy.md").
  */
 import type { PolicyConfig } from '../config/schema.js';
@@ -64,6 +64,8 @@ export interface AdjustContext {
   partitions: number | undefined;
   /** The restart downtime to plan for, seconds (the latest measured, else restartSeconds). */
   restartSeconds: number;
+  /** Option T: the share by which the input is expected to rise until a later rescale (heldRise). */
+  rise?: number;
 }
 
 /**
@@ -71,7 +73,8 @@ export interface AdjustContext {
  * gone by its end), A counts as CPU need only the share of CPU that keeps up with the input (U·R/T, when
  * that alone is above the trigger) and as backlog need keep-up plus catch-up only when the backlog will not
  * be gone within scaleUp.backlogTimeSeconds at the rate it shrinks; R (at 2) adds the workers that drain,
- * within the cooldown, what arrives while the job restarts; P stops it at the partitions. Other decisions, and
+ * within the cooldown, what arrives while the job restarts (at 3 only for a scale-up sized for a backlog); T
+ * sizes it for a held rise of the input; P stops it at the partitions. Other decisions, and
  * every decision with the options off, are returned as they are.
  */
 export function adjustScaleUp(
@@ -82,8 +85,9 @@ export function adjustScaleUp(
 ): DecisionDetail {
   if (decision.action !== 'scale-up') return decision;
   const sizeOnDrain = config.scaleUp.sizeOnDrain === 1;
-  const restartAware = config.restartAware === 2;
-  if (!sizeOnDrain && !restartAware && context.partitions === undefined) return decision;
+  const restartAware = config.restartAware >= 2;
+  const rise = context.rise ?? 0;
+  if (!sizeOnDrain && !restartAware && rise === 0 && context.partitions === undefined) return decision;
   const n = signals.workers;
   const { throughput: T, backlog: B, backlogGrowth: G, inputRate: R } = signals.source;
   const reasons = decision.reasons.filter((r) => !LIMITS.has(r));
@@ -101,7 +105,16 @@ export function adjustScaleUp(
       need = Math.max(cpuNeed, backlogNeed);
       reasons.push('catching-up');
     }
+    // Option T: enough workers that the input expected once a later rescale could land keeps CPU at
+    // most the scale-up trigger.
+    if (rise > 0) need = Math.max(need, forecastNeed(signals, config, rise));
     if (config.restartAware === 2) {
+      const horizon = Math.max(config.cooldownSeconds, config.scaleUp.drainSeconds);
+      need += times(n, (R * context.restartSeconds) / T / horizon);
+    }
+    // Mode 3: only a scale-up sized for a backlog drains what arrives during its restart too (the catch-up
+    // that option S settles away once it has drained).
+    if (config.restartAware === 3 && drewCatchUp(signals, config)) {
       const horizon = Math.max(config.cooldownSeconds, config.scaleUp.drainSeconds);
       need += times(n, (R * context.restartSeconds) / T / horizon);
     }
@@ -115,6 +128,26 @@ export function adjustScaleUp(
 }
 
 /**
+ * Option T on a scale-down: never below the workers the input expected `rise` later needs at CPU up to
+ * scaleUp.cpu (a scale-down the rise would undo before a later rescale could land is left out).
+ */
+export function adjustScaleDown(
+  decision: DecisionDetail,
+  signals: JobSignals,
+  config: PolicyConfig,
+  rise: number,
+): DecisionDetail {
+  if (decision.action !== 'scale-down' || !(rise > 0)) return decision;
+  const n = signals.workers;
+  const floor = ceilTolerant(forecastNeed(signals, config, rise));
+  if (floor <= decision.desiredWorkers) return decision;
+  const desiredWorkers = Math.min(n, floor);
+  const reasons: ReasonCode[] = [...decision.reasons, 'input-rising'];
+  if (desiredWorkers === n) return { ...decision, action: 'none', desiredWorkers, reasons };
+  return { ...decision, desiredWorkers, reasons };
+}
+
+/**
  * Option R: whether a scale-down from n to `to` saves less than its restart costs: the workers saved over
  * the stabilization period (the wish held that long, so it is expected to hold as long again) against all
  * n workers paid through the restart's downtime.
@@ -125,7 +158,8 @@ export function notWorthRestart(
   restartSeconds: number,
   config: PolicyConfig,
 ): boolean {
-  if (config.restartAware < 1 || to >= n) return false;
+  // Mode 3 sizes catch-ups for the restart only; it keeps policy.md's scale-downs.
+  if (config.restartAware < 1 || config.restartAware === 3 || to >= n) return false;
   const horizon = Math.max(config.scaleDown.stabilizationSeconds, config.windowSeconds);
   return (n - to) * horizon < n * restartSeconds;
 }
@@ -135,16 +169,63 @@ export function notWorthRestart(
  * threshold, the backlog flat over the whole window, so the window holds no catch-up) and CPU is not above
  * the trigger, the count that brings CPU to the target; undefined when there is nothing to settle.
  */
-export function settleTarget(signals: JobSignals, config: PolicyConfig): number | undefined {
+export function settleTarget(signals: JobSignals, config: PolicyConfig, rise = 0): number | undefined {
   const { throughput: T, backlogTime: BT, backlogGrowth: G } = signals.source;
   if (!(T > 0) || BT >= config.scaleDown.backlogTimeSeconds) return undefined;
   if (Math.abs(G) > GROWTH_NOISE * T || signals.cpu > config.scaleUp.cpu) return undefined;
   const { min, max } = workerBounds(config);
-  const target = Math.min(
-    max,
-    Math.max(min, ceilTolerant(times(signals.workers, signals.cpu / config.targetCpu))),
+  const need = times(signals.workers, signals.cpu / config.targetCpu);
+  const ahead = rise > 0 ? forecastNeed(signals, config, rise) : 0;
+  return Math.min(max, Math.max(min, ceilTolerant(Math.max(need, ahead))));
+}
+
+/**
+ * Option T: how far ahead a count must last, until a later rescale could land: this rescale's restart, the
+ * cooldown (the window refills within it) and the next rescale's restart.
+ */
+export function forecastSeconds(config: PolicyConfig, restartSeconds: number): number {
+  return restartSeconds + config.cooldownSeconds + restartSeconds;
+}
+
+/**
+ * Option T: the workers whose CPU stays at most scaleUp.cpu at the input expected `rise` later: the CPU
+ * that keeps up with the input now (U·R/T), grown by the rise.
+ */
+export function forecastNeed(signals: JobSignals, config: PolicyConfig, rise: number): number {
+  const { throughput: T, inputRate: R } = signals.source;
+  if (!(T > 0)) return 0;
+  return times(signals.workers, (signals.cpu * (R / T) * (1 + rise)) / config.scaleUp.cpu);
+}
+
+/** An input trend measured at a time (ms), units/s per second. */
+export interface TrendReading {
+  time: number;
+  trend: number;
+}
+
+/**
+ * Option T: by what share the input rate is expected to rise until a later rescale could land, from a rise
+ * held over two windows that do not overlap: the smaller of the trend now and the latest trend measured at
+ * least a window earlier (and no longer ago than the forecast horizon), both rising. 0 when the option is
+ * off, the input is not rising in both, or either is unknown. A step of the input lies in one window only,
+ * so it is not taken for a trend.
+ */
+export function heldRise(
+  now: number,
+  signals: JobSignals,
+  earlier: readonly TrendReading[],
+  config: PolicyConfig,
+  restartSeconds: number,
+): number {
+  const current = signals.source.inputTrend;
+  const R = signals.source.inputRate;
+  if (config.followTrend !== 1 || current === undefined || !(current > 0) || !(R > 0)) return 0;
+  const horizon = forecastSeconds(config, restartSeconds);
+  const before = earlier.findLast(
+    (r) => r.time <= now - config.windowSeconds * 1000 && r.time >= now - horizon * 1000,
   );
-  return target;
+  if (before === undefined || !(before.trend > 0)) return 0;
+  return (Math.min(current, before.trend) * horizon) / R;
 }
 
 /** Whether a policy scale-up drew workers to drain a backlog (the one option S settles after). */

@@ -202,9 +202,9 @@ export const OPTION_SPECS = [
     path: 'restartAware',
     kind: 'integer',
     default: 0,
-    range: { min: 0, max: 2 },
+    range: { min: 0, max: 3 },
     unit: 'mode',
-    doc: '1: no scale-down whose saving over the stabilization period is under its restart cost; 2: also size scale-ups to drain what arrives while the job restarts; 0: policy.md.',
+    doc: '1: no scale-down whose saving over the stabilization period is under its restart cost; 2: also size scale-ups to drain what arrives while the job restarts; 3: only that sizing, and only for a scale-up sized for a backlog; 0: policy.md.',
   },
   {
     path: 'restartSeconds',
@@ -213,6 +213,14 @@ export const OPTION_SPECS = [
     range: { min: 0 },
     unit: 's',
     doc: 'The downtime of a rescale assumed by restartAware until one has been measured (then the latest measured one).',
+  },
+  {
+    path: 'followTrend',
+    kind: 'integer',
+    default: 0,
+    range: { min: 0, max: 1 },
+    unit: 'switch',
+    doc: '1: while the input rate rises over two windows in a row, no scale-up, settle or scale-down leaves fewer workers than keep CPU at most scaleUp.cpu at the input expected once a later rescale could land (restart, cooldown, restart); 0: policy.md.',
   },
   {
     path: 'effectiveness',

@@ -38,10 +38,12 @@ export interface PolicyConfig {
   maxUnknownSplitShare: number;
   /** Option P (0 or 1): never past the source's partitions. */
   partitionBound: number;
-  /** Option R (0 or 1): weigh a rescale's restart. */
+  /** Option R (0 to 3): weigh a rescale's restart. */
   restartAware: number;
   /** The restart downtime assumed until one is measured, seconds. */
   restartSeconds: number;
+  /** Option T (0 or 1): size for the input expected once a later rescale could land, on a held rise. */
+  followTrend: number;
   /** Option E: 0 no block, 1 policy.md's block, 2 the block released only by a rise held a window. */
   effectiveness: number;
 }
@@ -63,6 +65,7 @@ export interface PolicyOverrides {
   partitionBound?: number;
   restartAware?: number;
   restartSeconds?: number;
+  followTrend?: number;
   effectiveness?: number;
 }
 

@@ -29,11 +29,12 @@ export type ReasonCode =
   | 'limited-by-min-workers'
   | 'limited-by-max-parallelism'
   | 'invalid-signals'
-  // Added by the stateful autoscaler's options beyond policy.md (shared/src/autoscaler/options.ts).
+  // Added by the stateful autoscaler's options beyond policy.md (shared/src/autoscaler/policy-options.ts).
   | 'limited-by-partitions'
   | 'catching-up'
   | 'settling-after-catch-up'
-  | 'restart-not-worth-it';
+  | 'restart-not-worth-it'
+  | 'input-rising';
 
 export interface Decision {
   action: Action;

@@ -7,6 +7,7 @@ import type { PolicyConfig } from '../config/schema.js';
 import { decideDetail } from '../policy/decide.js';
 import { backlogTime } from '../policy/math.js';
 import type { Signals } from '../policy/types.js';
+import { inputTrend } from './input-trend.js';
 import { leastSquaresSlope } from './regression.js';
 import { windowThroughput } from './throughput.js';
 import type { JobSignals, Sample, SourceSignals } from './types.js';
@@ -41,6 +42,7 @@ export function sourceSignals(samples: readonly Sample[], id: string): SourceSig
   if (measured === undefined) return undefined;
   const throughput = measured.value;
   const backlog = Math.max(0, latest.backlog);
+  const trend = inputTrend(same);
   return {
     id,
     unit: latest.unit,
@@ -51,6 +53,7 @@ export function sourceSignals(samples: readonly Sample[], id: string): SourceSig
     backlogTime: backlogTime(backlog, throughput),
     inputRate: Math.max(0, throughput + slope),
     samples: same.length,
+    ...(trend !== undefined && { inputTrend: trend }),
   };
 }
 

@@ -68,6 +68,11 @@ export interface SourceSignals {
   backlogTime: number;
   /** R = max(0, T + G). */
   inputRate: number;
+  /**
+   * dR/dt: how fast the input rate itself changes over the window (units/s per second), from the counters;
+   * absent without counts (input-trend.ts).
+   */
+  inputTrend?: number;
   /** How many samples the figures come from. */
   samples: number;
 }

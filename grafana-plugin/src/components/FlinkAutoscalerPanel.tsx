@@ -51,6 +51,7 @@ const NAMES: Record<SeriesKey, string> = {
   guards: 'guards',
   mode: 'mode',
   scalings: 'scalings',
+  recentScalings: 'who scaled',
   estimatedShare: 'backlog estimate',
 };
 

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PANEL_QUERIES, seriesKeyOf } from './queries';
 
-// the exporter and the per-source series it registers (sources.ts)
-const exporter = ['exporter.ts', 'sources.ts']
+// the exporter and the series it registers per source (sources.ts) and per recent scaling (recent-scalings.ts)
+const exporter = ['exporter.ts', 'sources.ts', 'recent-scalings.ts']
   .map((file) => readFileSync(resolve(import.meta.dirname, '../../../sidecar/src/metrics', file), 'utf8'))
   .join('\n');
 

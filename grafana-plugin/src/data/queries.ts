@@ -27,6 +27,7 @@ export type SeriesKey =
   | 'guards'
   | 'mode'
   | 'scalings'
+  | 'recentScalings'
   | 'estimatedShare';
 
 export interface PanelQuery {
@@ -73,6 +74,13 @@ export const PANEL_QUERIES: readonly PanelQuery[] = [
     'scalings_total',
     'scalings carried out (labels direction, trigger)',
     '{{direction}} {{trigger}}',
+  ),
+  query(
+    'recentScalings',
+    'recent_scaling_timestamp_seconds',
+    'the last scalings, one series each, value = when (Unix time): who (label by), why (label reasons), ' +
+      'from and to',
+    '{{direction}} {{from}} → {{to}} by {{by}}',
   ),
   query(
     'estimatedShare',

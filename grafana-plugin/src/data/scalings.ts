@@ -1,9 +1,13 @@
 /**
- * The scalings in the time range, from the counter `flink_autoscaler_scalings_total{direction, trigger}` (each
- * rise is a scaling), with the worker counts before and after from `flink_autoscaler_workers`, the reasons of
- * the decision at that time (`flink_autoscaler_decision_reason{reason}`) and the job's figures then (for the
- * reasons in words). Without the counter in the time range, the changes of the worker count stand in (trigger
- * unknown).
+ * The scalings in the time range. First from the sidecar's recent scalings,
+ * `flink_autoscaler_recent_scaling_timestamp_seconds{direction, trigger, by, from, to, reasons}` (one series
+ * per scaling, its value the time of the scaling): exact time, counts, who (the Kubernetes user the gateway
+ * wrote on the FlinkDeployment) and the policy's reasons. Then from the counter
+ * `flink_autoscaler_scalings_total{direction, trigger}` (each rise is a scaling) for those the recent ones do
+ * not cover, with the worker counts before and after from `flink_autoscaler_workers` and the reasons of the
+ * decision at that time (`flink_autoscaler_decision_reason{reason}`). Without either in the time range, the
+ * changes of the worker count stand in (trigger unknown). Each carries the job's figures at its time (for the
+ * reasons in words).
  */
 import type { Series, SeriesMap } from './frames';
 import { snapshotAt } from './snapshot-at';
@@ -22,6 +26,20 @@ export interface Scaling {
   reasons?: string[];
   /** The job's signals and thresholds at the scaling, for the reasons in words. */
   figures?: Snapshot;
+}
+
+/** The sidecar's `by` for the policy and for a manual scaling nobody is named for (recent-scalings.ts). */
+const POLICY_BY = 'flink-autoscaler';
+const UNKNOWN_BY = 'unknown';
+/** Clock skew allowed between the sidecar's time of a scaling and Prometheus' scrape that shows it. */
+const SKEW_MS = 5000;
+/** A counter born in the range: its first scaling is at most this long before its first sample. */
+const FIRST_SAMPLE_MS = 5 * 60 * 1000;
+
+/** A scaling seen as a rise of the counter, between two of its samples. */
+interface Rise extends Scaling {
+  /** The counter's previous sample (Unix ms): the scaling happened after it, at or before `time`. */
+  after: number;
 }
 
 /** How long after a scaling the new worker count is looked for. */
@@ -54,16 +72,13 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return allowed.find((a) => a === value);
 }
 
-function fromCounters(
-  counters: readonly Series[],
-  workers: Series | undefined,
-  rangeFrom: number,
-): Scaling[] {
-  const out: Scaling[] = [];
+function fromCounters(counters: readonly Series[], workers: Series | undefined, rangeFrom: number): Rise[] {
+  const out: Rise[] = [];
   for (const series of counters) {
     const direction = oneOf(series.labels['direction'], ['up', 'down'] as const);
     const trigger = oneOf(series.labels['trigger'], ['policy', 'manual'] as const);
     let previous: number | undefined;
+    let previousTime = -Infinity;
     for (let i = 0; i < series.values.length; i++) {
       const value = numberAt(series, i);
       const time = series.times[i];
@@ -72,10 +87,12 @@ function fromCounters(
       let rise: number;
       if (previous === undefined) rise = time > rangeFrom + BORN_AFTER_MS ? value : 0;
       else rise = value >= previous ? value - previous : value;
+      const after = previous === undefined ? time - FIRST_SAMPLE_MS : previousTime;
       previous = value;
+      previousTime = time;
       if (rise <= 0) continue;
       const { from, to } = workersAround(workers, time);
-      out.push({ time, direction, trigger, from, to });
+      out.push({ time, direction, trigger, from, to, after });
     }
   }
   return out;
@@ -103,6 +120,52 @@ function fromWorkers(workers: Series | undefined): Scaling[] {
   return out;
 }
 
+function count(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  return Number(text);
+}
+
+/** The sidecar's recent scalings: each run of one value of a series is one scaling, at that value's time. */
+function fromRecent(recent: readonly Series[], rangeFrom: number): Scaling[] {
+  const out: Scaling[] = [];
+  for (const series of recent) {
+    const { labels } = series;
+    const direction = oneOf(labels['direction'], ['up', 'down'] as const);
+    const trigger = oneOf(labels['trigger'], ['policy', 'manual'] as const);
+    const by = labels['by'];
+    const codes = (labels['reasons'] ?? '').split(',').filter((c) => c !== '' && c !== 'manual');
+    let last: number | undefined;
+    for (let i = 0; i < series.values.length; i++) {
+      const value = numberAt(series, i);
+      if (value === undefined || value === last) continue;
+      last = value;
+      const time = value * 1000;
+      if (time < rangeFrom) continue;
+      out.push({
+        time,
+        direction,
+        trigger,
+        from: count(labels['from']),
+        to: count(labels['to']),
+        ...(trigger === 'manual' && by !== undefined && by !== UNKNOWN_BY && by !== POLICY_BY ? { by } : {}),
+        ...(trigger !== 'manual' && codes.length > 0 ? { reasons: codes } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+/** A rise of the counter that a recent scaling of the same kind, between its samples, already stands for. */
+function covered(rise: Rise, recent: readonly Scaling[]): boolean {
+  return recent.some(
+    (r) =>
+      r.direction === rise.direction &&
+      r.trigger === rise.trigger &&
+      r.time > rise.after - SKEW_MS &&
+      r.time <= rise.time + SKEW_MS,
+  );
+}
+
 /** The figures and, for a scaling not made by hand, the decision's reasons at its time. */
 function explained(s: Scaling, series: SeriesMap): Scaling {
   const figures = snapshotAt(series, s.time);
@@ -115,7 +178,12 @@ function explained(s: Scaling, series: SeriesMap): Scaling {
 export function allScalings(series: SeriesMap, rangeFrom: number): Scaling[] {
   const workers = series.workers?.[0];
   const counters = series.scalings ?? [];
-  const found = counters.length > 0 ? fromCounters(counters, workers, rangeFrom) : fromWorkers(workers);
+  const recent = fromRecent(series.recentScalings ?? [], rangeFrom);
+  let found: Scaling[];
+  if (counters.length > 0) {
+    const rises = fromCounters(counters, workers, rangeFrom).filter((rise) => !covered(rise, recent));
+    found = [...recent, ...rises.map(({ after: _after, ...s }) => s)];
+  } else found = recent.length > 0 ? recent : fromWorkers(workers);
   return found.sort((a, b) => a.time - b.time).map((s) => explained(s, series));
 }
 

@@ -1,9 +1,32 @@
 import { PanelPlugin } from '@grafana/data';
-import { FlinkAutoscalerPanel } from './components/FlinkAutoscalerPanel';
+import { JOB_DASHBOARD_UID } from './fleet/link';
+import { PanelView } from './fleet/PanelView';
 import { DEFAULT_SCALE_API_PATH, type PanelOptions } from './types';
 
-export const plugin = new PanelPlugin<PanelOptions>(FlinkAutoscalerPanel).setPanelOptions((builder) =>
+export const plugin = new PanelPlugin<PanelOptions>(PanelView).setPanelOptions((builder) =>
   builder
+    // No default: the job dashboards' panels keep their options; unset is one job.
+    .addRadio({
+      path: 'view',
+      name: 'View',
+      description:
+        'One job (the dashboard variables namespace and flinkdeployment pick it), or the fleet: the jobs that ' +
+        'need a look among thousands, with the fleet dashboard’s queries (unset: one job).',
+      settings: {
+        options: [
+          { value: 'job', label: 'One job' },
+          { value: 'fleet', label: 'Fleet' },
+        ],
+      },
+    })
+    .addTextInput({
+      path: 'jobDashboardUid',
+      name: 'Job dashboard',
+      description: `Each job of the fleet view links to this dashboard's uid (unset: ${JOB_DASHBOARD_UID}), with its variables namespace and flinkdeployment.`,
+      settings: { placeholder: JOB_DASHBOARD_UID },
+      category: ['Fleet'],
+      showIf: (options) => options.view === 'fleet',
+    })
     .addBooleanSwitch({
       path: 'showCharts',
       name: 'Signal charts',

@@ -10,7 +10,13 @@ export interface PanelOptions {
   scalingsShown: number;
   /** Draw the signal charts when there is room (else a compact table). */
   showCharts: boolean;
+  /** One job (unset or 'job') or the fleet (src/fleet/: the jobs that need a look, worker-hours saved). */
+  view?: PanelView;
+  /** The fleet view links each job to this dashboard (variables namespace, flinkdeployment); unset: the chart's. */
+  jobDashboardUid?: string;
 }
+
+export type PanelView = 'job' | 'fleet';
 
 /** The companion app plugin whose route proxies the scale (see app/src/plugin.json). */
 export const APP_ID = 'fas-flinkautoscaler-app';

@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PANEL_QUERIES } from '../src/data/queries';
+import { FLEET_QUERIES } from '../src/fleet/queries';
 import { plugin } from '../src/module';
 
 const root = resolve(import.meta.dirname, '..');
@@ -48,26 +49,32 @@ describe('the dashboards', () => {
     );
   });
 
-  it('list many jobs in the fleet view: workers, desired, backlog time and decision', () => {
+  it('show the fleet with the panel’s fleet view and its documented queries, every job in a collapsed table', () => {
     const d = JSON.parse(read(source, 'flink-autoscaler-fleet.json')) as Dashboard;
-    const table = d.panels[0];
+    const [fleet, row] = d.panels as (Dashboard['panels'][number] & { panels?: Dashboard['panels'] })[];
+    expect(fleet?.type).toBe('fas-flinkautoscaler-panel');
+    expect(fleet?.options).toEqual({ view: 'fleet' });
+    expect(fleet?.targets.map((t) => [t['refId'], t['expr']])).toEqual(
+      FLEET_QUERIES.map((q) => [q.refId, q.expr]),
+    );
+    // The lists' workers over the range (sparklines); the rest at the range's end, once.
+    expect(fleet?.targets.map((t) => [t['range'], t['instant']])).toEqual(
+      FLEET_QUERIES.map((q) => [q.range, !q.range]),
+    );
+    expect(d.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'top']);
+    // The table of every job stays, in a row Grafana queries only when it is opened.
+    expect(row).toMatchObject({ type: 'row', collapsed: true });
+    const table = row?.panels?.[0];
     expect(table?.type).toBe('table');
     const exprs = table?.targets.map((t) => String(t['expr'])) ?? [];
     for (const metric of [
       'flink_autoscaler_workers',
       'flink_autoscaler_desired_workers',
-      'flink_autoscaler_backlog_time_seconds',
       'flink_autoscaler_decision',
-    ]) {
+    ])
       expect(
         exprs.some((e) => e.includes(`${metric}{`)),
         metric,
       ).toBe(true);
-    }
-    const renamed = Object.values(
-      table?.transformations?.find((t) => t.id === 'organize')?.options.renameByName ?? {},
-    );
-    expect(renamed).toEqual(expect.arrayContaining(['Workers', 'Desired', 'Backlog time', 'Decision']));
-    expect(d.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace']);
   });
 });

@@ -5,7 +5,7 @@
  * worker-hours × the reference at target CPU (mean over the seeds) · the share of time with backlog time
  * ≤ 120 s (mean, and the least over the seeds in brackets) · rescales (mean).
  *
- *   npx tsx scripts/policy-evidence.ts [--seeds 3] [--traces a,b] [--variants seed,P,...]
+ *   npx tsx scripts/policy-evidence.ts [--seeds 3] [--traces a,b] [--variants seed,P,...] [--state-gib 1,8] [--digits 1]
  */
 import type { PolicyOverrides } from '@flink-autoscaler/shared';
 import { BENCH_STATE_GIB, measure, withState, yardsticks } from '../sidecar/src/simulation/bench.js';
@@ -44,7 +44,14 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
   // The defaults with A, and with A and S: what an operator may opt into (docs/policy.md).
   'default+A': { scaleUp: { sizeOnDrain: 1 } },
   'default+AS': { scaleUp: { sizeOnDrain: 1 }, scaleDown: { settleAfterCatchUp: 1 } },
-  // A, C, S, T and R at 3 together: the candidate profile (docs/policy.md, "The candidate profile").
+  // A, C, T and R at 3 with and without S: the two candidate profiles (docs/policy.md, "Two candidate
+  // profiles").
+  'default+ACTR3': {
+    restartAware: 3,
+    followTrend: 1,
+    scaleUp: { sizeOnDrain: 1 },
+    scaleDown: { cleanWindows: 1 },
+  },
   'default+ACSTR3': {
     restartAware: 3,
     followTrend: 1,
@@ -63,6 +70,8 @@ const seeds = Array.from({ length: Number(arg('--seeds') ?? 3) }, (_, i) => i + 
 const traces = (arg('--traces')?.split(',') ?? traceNames()).map((n) => loadTrace(n));
 const variants = arg('--variants')?.split(',') ?? Object.keys(VARIANTS);
 const states = arg('--state-gib')?.split(',').map(Number) ?? [...BENCH_STATE_GIB];
+/** Decimals of the shares of time within 120 s. */
+const digits = Number(arg('--digits') ?? 1);
 
 for (const stateGiB of states) {
   const lines = [
@@ -85,7 +94,7 @@ for (const stateGiB of states) {
       const mean = (f: (r: (typeof rows)[number]) => number) =>
         rows.reduce((a, r) => a + f(r), 0) / rows.length;
       const least = Math.min(...rows.map((r) => r.sloAttainment));
-      const slo = `${(100 * mean((r) => r.sloAttainment)).toFixed(1)} % (${(100 * least).toFixed(1)} %)`;
+      const slo = `${(100 * mean((r) => r.sloAttainment)).toFixed(digits)} % (${(100 * least).toFixed(digits)} %)`;
       return `${mean((r) => r.referenceRatio).toFixed(2)}× · ${slo} · ${mean((r) => r.rescales).toFixed(0)}`;
     });
     lines.push(`| ${base.name} | ${cells.join(' | ')} |`);

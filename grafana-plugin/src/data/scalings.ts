@@ -10,7 +10,7 @@
  * reasons in words).
  */
 import type { Series, SeriesMap } from './frames';
-import { snapshotAt } from './snapshot-at';
+import { firstAtOrAfter, snapshotAt } from './snapshot-at';
 import type { Snapshot } from './snapshot';
 
 export interface Scaling {
@@ -55,12 +55,10 @@ function numberAt(series: Series, i: number): number | undefined {
 /** Worker count at or just before `time`, and the first different count within SETTLE_MS after it. */
 function workersAround(workers: Series | undefined, time: number): { from?: number; to?: number } {
   if (!workers) return {};
+  const start = firstAtOrAfter(workers.times, time);
   let from: number | undefined;
-  let i = 0;
-  for (; i < workers.times.length && (workers.times[i] ?? Infinity) < time; i++) {
-    from = numberAt(workers, i) ?? from;
-  }
-  for (; i < workers.times.length && (workers.times[i] ?? Infinity) <= time + SETTLE_MS; i++) {
+  for (let i = start - 1; i >= 0 && from === undefined; i--) from = numberAt(workers, i);
+  for (let i = start; i < workers.times.length && (workers.times[i] ?? Infinity) <= time + SETTLE_MS; i++) {
     const value = numberAt(workers, i);
     if (value !== undefined && from === undefined) from = value;
     else if (value !== undefined && value !== from) return { from, to: value };
@@ -184,7 +182,9 @@ export function allScalings(series: SeriesMap, rangeFrom: number): Scaling[] {
     const rises = fromCounters(counters, workers, rangeFrom).filter((rise) => !covered(rise, recent));
     found = [...recent, ...rises.map(({ after: _after, ...s }) => s)];
   } else found = recent.length > 0 ? recent : fromWorkers(workers);
-  return found.sort((a, b) => a.time - b.time).map((s) => explained(s, series));
+  // The figures come from the signals, thresholds and decision series, not from the scalings' own.
+  const { scalings: _counters, recentScalings: _recent, ...signals } = series;
+  return found.sort((a, b) => a.time - b.time).map((s) => explained(s, signals));
 }
 
 /** The last `limit` scalings, newest first; `rangeFrom` is the start of the time range (Unix ms). */

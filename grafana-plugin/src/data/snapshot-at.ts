@@ -12,7 +12,7 @@ const AFTER_MS = 2 * 60 * 1000;
 const BEFORE_MS = 5 * 60 * 1000;
 
 /** Index of the first time >= `time` (times ascending), or `times.length`. */
-function firstAtOrAfter(times: ArrayLike<number>, time: number): number {
+export function firstAtOrAfter(times: ArrayLike<number>, time: number): number {
   let lo = 0;
   let hi = times.length;
   while (lo < hi) {

@@ -370,6 +370,52 @@ describe('source metrics per backlog mode (notes §4.1, §4.2, §5.4)', () => {
     expect(pending?.sum).toBeCloseTo(d.job.backlog, -1);
   });
 
+  it('flip33: per subtask, the KafkaSourceReader commit counters on every subtask and two offset gauges per partition it reads', async () => {
+    // 3 TaskManagers x 2 slots: 6 subtasks, 4 partitions (of topic clicks.v2, listed as clicks_v2): 2 idle
+    const d = await start({ input: 2500, jobShape: { initialWorkers: 3 }, splits: 4, topic: 'clicks.v2' });
+    d.advance(70);
+    d.refreshMetrics();
+    const ids = (await metrics(d, `${paths(d).source}/metrics`)).map((m) => m.id);
+    const op = 'Source__Kafka_Source';
+    for (let i = 0; i < 6; i++) expect(ids).toContain(`${i}.${op}.KafkaSourceReader.commitsSucceeded`);
+    const gauges = ids.filter((id) => id.includes('.KafkaSourceReader.topic.')).sort();
+    expect(gauges).toEqual(
+      [0, 1, 2, 3]
+        .flatMap((p) => [
+          `${p}.${op}.KafkaSourceReader.topic.clicks_v2.partition.${p}.committedOffset`,
+          `${p}.${op}.KafkaSourceReader.topic.clicks_v2.partition.${p}.currentOffset`,
+        ])
+        .sort(),
+    );
+  });
+
+  it('flip33: partitionRegistrationSeconds registers the partitions late, staggered over the subtasks', async () => {
+    // 4 subtasks; subtask i registers its partitions 40 x (i + 1) / 4 s after the attempt's metrics
+    const d = await start({ input: 2500, splits: 8, partitionRegistrationSeconds: 40 });
+    const withPartitions = async () => {
+      d.refreshMetrics();
+      const ids = (await metrics(d, `${paths(d).source}/metrics`)).map((m) => m.id);
+      const subtasks = ids
+        .filter((id) => id.endsWith('.currentOffset'))
+        .map((id) => Number(id.split('.')[0]));
+      return [...new Set(subtasks)].sort();
+    };
+    d.advance(15);
+    expect(await withPartitions()).toEqual([0]);
+    d.advance(10);
+    expect(await withPartitions()).toEqual([0, 1]);
+    d.advance(20);
+    expect(await withPartitions()).toEqual([0, 1, 2, 3]);
+    // a rescale starts it over
+    d.setReplicas(3);
+    while (d.cluster.parallelism !== 6 || d.status !== 'RUNNING') d.advance(1);
+    const began = d.cluster.attempt?.start ?? 0;
+    d.advance(began + 5 - d.time);
+    expect((await withPartitions()).length).toBeLessThan(6);
+    d.advance(began + 41 - d.time);
+    expect(await withPartitions()).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it('beam-splits: one backlog_elements and backlog_bytes gauge per split, some -1, busy time NaN', async () => {
     const { d, ids } = await sourceIds({ backlog: 'beam-splits' });
     const splitIds = backlogIds(ids);

@@ -10,7 +10,8 @@ import React, { useMemo, useState } from 'react';
 import { scaleRole } from '../api/role';
 import { readFrames } from '../data/frames';
 import { formatDuration, formatTime } from '../data/format';
-import { lastScalings } from '../data/scalings';
+import { allScalings, lastScalings } from '../data/scalings';
+import { scalingMarkers } from './chart/scalingMarkers';
 import { snapshot } from '../data/snapshot';
 import type { SeriesKey } from '../data/queries';
 import { TEST_IDS } from '../testIds';
@@ -56,11 +57,15 @@ const NAMES: Record<SeriesKey, string> = {
 };
 
 export function FlinkAutoscalerPanel({
+  id,
   data,
   options,
   width,
   height,
   timeRange,
+  timeZone,
+  eventBus,
+  onChangeTimeRange,
   replaceVariables,
 }: PanelProps<PanelOptions>) {
   const styles = useStyles2(getStyles);
@@ -74,6 +79,10 @@ export function FlinkAutoscalerPanel({
   const scalings = useMemo(
     () => lastScalings(frames.series, options.scalingsShown, from),
     [frames, options.scalingsShown, from],
+  );
+  const markers = useMemo(
+    () => scalingMarkers(allScalings(frames.series, from), theme),
+    [frames, from, theme],
   );
 
   const picked = `namespace "${replaceVariables('$namespace')}", flinkdeployment "${replaceVariables('$flinkdeployment')}"`;
@@ -168,6 +177,11 @@ export function FlinkAutoscalerPanel({
               to={to}
               width={chartWidth}
               height={chartHeight}
+              timeZone={timeZone}
+              eventBus={eventBus}
+              onChangeTimeRange={onChangeTimeRange}
+              syncKey={`fas-panel-${id}`}
+              markers={markers}
             />
           ))}
         </div>

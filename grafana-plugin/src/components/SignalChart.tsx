@@ -1,84 +1,120 @@
-/** One signal over the time range, with its threshold lines, as a light SVG chart. */
+/**
+ * One signal over the dashboard's time range, drawn with Grafana's own chart parts: uPlot through
+ * @grafana/ui (UPlotChart and a UPlotConfigBuilder built as the time series panel builds its own), the
+ * hover tooltip and drag-to-zoom of TooltipPlugin2 (a drag sets the dashboard's time range), the
+ * dashboard's shared crosshair (uPlot's cursor sync and EventBusPlugin on the panel's event bus), a
+ * legend (VizLegend), thresholds drawn by Grafana's threshold hook and labelled inside the plot, and a
+ * marker at every scaling.
+ */
 import { css } from '@emotion/css';
-import type { GrafanaTheme2 } from '@grafana/data';
-import { useStyles2 } from '@grafana/ui';
-import React, { useMemo } from 'react';
-import { extent, linePath, type Frame } from '../data/downsample';
-import type { Series } from '../data/frames';
-import { formatTime } from '../data/format';
+import {
+  DashboardCursorSync,
+  type AbsoluteTimeRange,
+  type EventBus,
+  type GrafanaTheme2,
+  type TimeZone,
+} from '@grafana/data';
+import {
+  EventBusPlugin,
+  LegendDisplayMode,
+  TooltipPlugin2,
+  UPlotChart,
+  usePanelContext,
+  useStyles2,
+  useTheme2,
+  VizLegend,
+  type VizLegendItem,
+} from '@grafana/ui';
+import React, { useMemo, type ComponentProps } from 'react';
 import { TEST_IDS } from '../testIds';
+import { ChartOverlays, type OverlayMarker } from './chart/ChartOverlays';
+import { ChartTooltip } from './chart/ChartTooltip';
+import { buildPlotConfig, unitFormatter, type PlotLine } from './chart/plotConfig';
+import { decimate, plotData } from './chart/plotData';
+import type { ChartSpec } from './chartSpecs';
 
-export interface ChartLine {
-  label: string;
-  series: Series[];
-  color: string;
-}
-
-export interface ChartThreshold {
-  label: string;
-  value: number;
-  color: string;
-}
-
-export interface SignalChartProps {
-  id: string;
-  title: string;
-  /** The current value, formatted, shown beside the title. */
-  current: string;
-  /** A mark beside the current value (an estimate), when there is one. */
-  note?: string;
-  lines: ChartLine[];
-  thresholds: ChartThreshold[];
+export interface SignalChartProps extends ChartSpec {
   from: number;
   to: number;
   width: number;
   height: number;
-  format: (value: number) => string;
-  /** Why there is nothing to draw, in words. */
-  emptyText: string;
+  timeZone: TimeZone;
+  /** The panel's event bus: the crosshair is published there and followed from there. */
+  eventBus: EventBus;
+  /** Drag-to-zoom: the dashboard's time range. */
+  onChangeTimeRange: (range: AbsoluteTimeRange) => void;
+  /** The charts of one panel share their crosshair under this key (when the dashboard shares none). */
+  syncKey: string;
+  /** The scalings in the time range, described. */
+  markers: OverlayMarker[];
 }
 
-const AXIS = { left: 40, right: 6, top: 6, bottom: 16 };
-/** Width of one character of a 10 px tick label, generously (digits are about 5.6 px in Grafana's font). */
-export const TICK_CHAR_PX = 6.5;
-
-/** The left margin that holds the widest y-axis label (right-aligned 4 px left of the axis). */
-export function leftMargin(labels: string[]): number {
-  return Math.max(AXIS.left, Math.ceil(4 + 2 + TICK_CHAR_PX * Math.max(0, ...labels.map((l) => l.length))));
-}
+const TITLE_HEIGHT = 18;
+const LEGEND_HEIGHT = 20;
+/** TooltipHoverMode.xAll: every line's value at the hovered time (a const enum @grafana/ui does not export). */
+const X_ALL = 1 as ComponentProps<typeof TooltipPlugin2>['hoverMode'];
 
 export function SignalChart(props: SignalChartProps) {
-  const { id, title, current, note, lines, thresholds, from, to, width, height, format, emptyText } = props;
+  const { id, title, current, note, lines, thresholds, from, to, width, height, emptyText } = props;
+  const { timeZone, eventBus, onChangeTimeRange, syncKey, markers } = props;
   const styles = useStyles2(getStyles);
-  const plotH = Math.max(10, Math.floor(height - AXIS.top - AXIS.bottom - 18));
-  const yRange = useMemo(() => {
-    const range = extent(
+  const theme = useTheme2();
+  const panel = usePanelContext();
+  // Outside a dashboard (no sync function) the crosshair is shared, as the charts of this panel share it.
+  const sync = panel.sync?.() ?? DashboardCursorSync.Crosshair;
+  const unit = lines.flatMap((l) => l.series).find((s) => s.unit !== undefined)?.unit ?? props.unit;
+  const plotLines: PlotLine[] = useMemo(
+    () => lines.flatMap((l) => l.series.map(() => ({ label: l.label, color: l.color }))),
+    [lines],
+  );
+  const highest = thresholds.reduce((m, t) => Math.max(m, t.value), Number.NEGATIVE_INFINITY);
+  const data = useMemo(() => {
+    const aligned = plotData(
       lines.flatMap((l) => l.series),
       from,
       to,
+      Number.isFinite(highest) ? highest : undefined,
     );
-    if (!range) return undefined;
-    const values = [range.min, range.max, ...thresholds.map((t) => t.value)];
-    let yMin = Math.min(0, ...values);
-    let yMax = Math.max(...values);
-    if (yMax === yMin) yMax = yMin + 1;
-    yMax += (yMax - yMin) * 0.08;
-    if (yMin < 0) yMin -= (yMax - yMin) * 0.04;
-    return { yMin, yMax };
-  }, [lines, thresholds, from, to]);
-  const left = yRange ? leftMargin([format(yRange.yMax), format(yRange.yMin)]) : AXIS.left;
-  const plotW = Math.max(10, Math.floor(width - left - AXIS.right));
-  const drawn = useMemo(() => {
-    if (!yRange) return undefined;
-    const { yMin, yMax } = yRange;
-    const frame: Frame = { from, to, width: plotW, height: plotH, yMin, yMax };
-    const y = (v: number) => plotH - ((v - yMin) / (yMax - yMin)) * plotH;
-    return {
-      frame,
-      y,
-      paths: lines.map((line) => ({ ...line, d: line.series.map((s) => linePath(s, frame)).join('') })),
-    };
-  }, [lines, yRange, from, to, plotW, plotH]);
+    return decimate(aligned, from, to, width);
+  }, [lines, from, to, highest, width]);
+  const config = useMemo(
+    () =>
+      buildPlotConfig({
+        lines: plotLines,
+        thresholds,
+        unit,
+        axisLabel: props.axisLabel,
+        log: props.log,
+        steps: props.steps,
+        from,
+        to,
+        timeZone,
+        theme,
+        syncKey,
+        markers: markers.map((m) => ({ time: m.time, color: m.color })),
+      }),
+    [
+      plotLines,
+      thresholds,
+      unit,
+      props.axisLabel,
+      props.log,
+      props.steps,
+      from,
+      to,
+      timeZone,
+      theme,
+      syncKey,
+      markers,
+    ],
+  );
+  const format = useMemo(() => unitFormatter(unit), [unit]);
+  const legend: VizLegendItem[] = useMemo(
+    () => [...new Map(lines.map((l) => [l.label, { label: l.label, color: l.color, yAxis: 1 }])).values()],
+    [lines],
+  );
+  const plotHeight = Math.max(20, height - TITLE_HEIGHT - LEGEND_HEIGHT);
+  const empty = data.max === undefined && data.infinite.every((s) => s.size === 0);
 
   return (
     <div className={styles.chart} data-testid={TEST_IDS.chart(id)} style={{ width, height }}>
@@ -93,62 +129,40 @@ export function SignalChart(props: SignalChartProps) {
           )}
         </span>
       </div>
-      {drawn === undefined ? (
-        <div className={styles.empty} style={{ height: height - 18 }}>
+      {empty ? (
+        <div className={styles.empty} style={{ height: height - TITLE_HEIGHT }}>
           {emptyText}
         </div>
       ) : (
-        <svg
-          width={width}
-          height={height - 18}
-          role="img"
-          aria-label={`${title}: ${current}${note === undefined ? '' : ` (${note})`}`}
-        >
-          <g transform={`translate(${left},${AXIS.top})`} data-left={left}>
-            <line x1={0} x2={plotW} y1={plotH} y2={plotH} className={styles.axis} />
-            <text x={-4} y={8} className={styles.tick} textAnchor="end">
-              {format(drawn.frame.yMax)}
-            </text>
-            <text x={-4} y={plotH} className={styles.tick} textAnchor="end">
-              {format(drawn.frame.yMin)}
-            </text>
-            <text x={0} y={plotH + 13} className={styles.tick}>
-              {formatTime(from)}
-            </text>
-            <text x={plotW} y={plotH + 13} className={styles.tick} textAnchor="end">
-              {formatTime(to)}
-            </text>
-            {drawn.frame.yMin < 0 && (
-              <line x1={0} x2={plotW} y1={drawn.y(0)} y2={drawn.y(0)} className={styles.axis} />
-            )}
-            {thresholds.map((t) => (
-              <g key={t.label} data-testid={TEST_IDS.thresholdLine} data-value={t.value}>
-                <line
-                  x1={0}
-                  x2={plotW}
-                  y1={drawn.y(t.value)}
-                  y2={drawn.y(t.value)}
-                  stroke={t.color}
-                  strokeDasharray="4 3"
-                />
-                <text
-                  x={plotW - 2}
-                  y={drawn.y(t.value) - 2}
-                  className={styles.tick}
-                  style={{ fill: t.color }}
-                  textAnchor="end"
-                >
-                  {t.label}
-                </text>
-              </g>
-            ))}
-            {drawn.paths.map((p) => (
-              <path key={p.label} d={p.d} stroke={p.color} fill="none" strokeWidth={1.5}>
-                <title>{p.label}</title>
-              </path>
-            ))}
-          </g>
-        </svg>
+        <>
+          <div aria-label={`${title}: ${current}${note === undefined ? '' : ` (${note})`}`} role="img">
+            <UPlotChart data={data.columns} width={width} height={plotHeight} config={config}>
+              <EventBusPlugin config={config} eventBus={eventBus} />
+              <TooltipPlugin2
+                config={config}
+                hoverMode={X_ALL}
+                queryZoom={onChangeTimeRange}
+                syncMode={sync}
+                syncScope={panel.eventsScope}
+                render={(u, dataIdxs, seriesIdx, isPinned) => (
+                  <ChartTooltip
+                    data={data}
+                    lines={plotLines}
+                    dataIdxs={dataIdxs}
+                    seriesIdx={seriesIdx}
+                    format={format}
+                    timeZone={timeZone}
+                    isPinned={isPinned}
+                  />
+                )}
+              />
+              <ChartOverlays config={config} thresholds={thresholds} markers={markers} />
+            </UPlotChart>
+          </div>
+          <div className={styles.legend} data-testid={TEST_IDS.chartLegend}>
+            <VizLegend items={legend} displayMode={LegendDisplayMode.List} placement="bottom" readonly />
+          </div>
+        </>
       )}
     </div>
   );
@@ -160,7 +174,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'flex',
     justifyContent: 'space-between',
     gap: theme.spacing(1),
-    height: 18,
+    height: TITLE_HEIGHT,
     fontSize: theme.typography.bodySmall.fontSize,
     color: theme.colors.text.secondary,
     whiteSpace: 'nowrap',
@@ -168,8 +182,14 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   current: css({ color: theme.colors.text.primary, fontWeight: theme.typography.fontWeightMedium }),
   note: css({ color: theme.colors.warning.text, fontWeight: theme.typography.fontWeightRegular }),
-  axis: css({ stroke: theme.colors.border.medium }),
-  tick: css({ fontSize: 10, fill: theme.colors.text.secondary }),
+  legend: css({
+    height: LEGEND_HEIGHT,
+    overflow: 'hidden',
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.text.secondary,
+    // The legend's names are (read-only) buttons: in the text colour, not the browser's button colour.
+    button: { color: 'inherit' },
+  }),
   empty: css({
     display: 'flex',
     alignItems: 'center',

@@ -7,7 +7,20 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import type { SeriesMap } from '../data/frames';
 import { formatDuration, formatNumber, formatPercent, formatRate } from '../data/format';
 import type { Snapshot } from '../data/snapshot';
-import type { ChartLine, ChartThreshold } from './SignalChart';
+import type { Series } from '../data/frames';
+
+export interface ChartLine {
+  /** The legend's and the tooltip's name of the line. */
+  label: string;
+  series: Series[];
+  color: string;
+}
+
+export interface ChartThreshold {
+  label: string;
+  value: number;
+  color: string;
+}
 
 export interface ChartSpec {
   id: string;
@@ -19,6 +32,14 @@ export interface ChartSpec {
   thresholds: ChartThreshold[];
   format: (value: number) => string;
   emptyText: string;
+  /** Grafana's unit id of the y axis and the tooltip; a unit set in the field config comes first. */
+  unit: string;
+  /** What the y axis shows, in words (and that it is logarithmic when it is). */
+  axisLabel: string;
+  /** A symmetric-log y axis (Grafana's symlog), linear within ±1. */
+  log?: boolean;
+  /** Whole numbers only (worker counts): steps, and no fractional ticks. */
+  steps?: boolean;
 }
 
 const show = (value: number | undefined, format: (v: number) => string) =>
@@ -32,6 +53,7 @@ export function chartSpecs(series: SeriesMap, s: Snapshot, theme: GrafanaTheme2)
   const noSignal =
     'No samples in this time range: the sidecar exports signals once its window is full while the job is RUNNING.';
   const rate = (v: number) => formatRate(v, s.unit);
+  const bytes = s.unit === 'bytes';
   return [
     {
       id: 'backlogTime',
@@ -52,6 +74,9 @@ export function chartSpecs(series: SeriesMap, s: Snapshot, theme: GrafanaTheme2)
       ],
       format: formatDuration,
       emptyText: noSignal,
+      unit: 's',
+      axisLabel: 'backlog time (log scale)',
+      log: true,
     },
     {
       id: 'cpu',
@@ -64,6 +89,8 @@ export function chartSpecs(series: SeriesMap, s: Snapshot, theme: GrafanaTheme2)
       ],
       format: formatPercent,
       emptyText: noSignal,
+      unit: 'percentunit',
+      axisLabel: 'CPU utilisation',
     },
     {
       id: 'backlog',
@@ -76,6 +103,8 @@ export function chartSpecs(series: SeriesMap, s: Snapshot, theme: GrafanaTheme2)
       thresholds: [],
       format: formatNumber,
       emptyText: noSignal,
+      unit: bytes ? 'bytes' : 'short',
+      axisLabel: `backlog (${s.unit})`,
     },
     {
       id: 'backlogGrowth',
@@ -85,6 +114,8 @@ export function chartSpecs(series: SeriesMap, s: Snapshot, theme: GrafanaTheme2)
       thresholds: [],
       format: formatNumber,
       emptyText: noSignal,
+      unit: bytes ? 'Bps' : 'short',
+      axisLabel: `growth (${s.unit}/s)`,
     },
     {
       id: 'throughput',
@@ -94,6 +125,8 @@ export function chartSpecs(series: SeriesMap, s: Snapshot, theme: GrafanaTheme2)
       thresholds: [],
       format: formatNumber,
       emptyText: noSignal,
+      unit: bytes ? 'Bps' : 'short',
+      axisLabel: `throughput (${s.unit}/s)`,
     },
     {
       id: 'workers',
@@ -106,6 +139,9 @@ export function chartSpecs(series: SeriesMap, s: Snapshot, theme: GrafanaTheme2)
       thresholds: [],
       format: formatNumber,
       emptyText: 'No worker count in this time range: is Prometheus scraping the sidecar?',
+      unit: 'none',
+      axisLabel: 'TaskManagers',
+      steps: true,
     },
   ];
 }

@@ -11,6 +11,8 @@ export interface Series {
   /** null where there is no sample; +Infinity is a value (backlog with no throughput). */
   values: ArrayLike<number | null | undefined>;
   labels: Readonly<Record<string, string>>;
+  /** The field's unit from the panel's field config (Grafana's unit id), when one is set. */
+  unit?: string;
 }
 
 export type SeriesMap = Partial<Record<SeriesKey, Series[]>>;
@@ -37,7 +39,13 @@ export function readFrames(frames: readonly DataFrame[]): FrameData {
       const labels = field.labels ?? {};
       const key = seriesKeyOf(labels['__name__'], frame.refId);
       if (key === undefined) continue;
-      (series[key] ??= []).push({ times: time.values, values: field.values, labels });
+      const unit = field.config?.unit;
+      (series[key] ??= []).push({
+        times: time.values,
+        values: field.values,
+        labels,
+        ...(unit ? { unit } : {}),
+      });
       const namespace = labels['namespace'];
       const flinkdeployment = labels['flinkdeployment'];
       if (namespace !== undefined && flinkdeployment !== undefined) {

@@ -30,7 +30,7 @@ import { TEST_IDS } from '../testIds';
 import { ChartOverlays, type OverlayMarker } from './chart/ChartOverlays';
 import { ChartTooltip } from './chart/ChartTooltip';
 import { buildPlotConfig, unitFormatter, type PlotLine } from './chart/plotConfig';
-import { decimate, plotData } from './chart/plotData';
+import { plotData } from './chart/plotData';
 import type { ChartSpec } from './chartSpecs';
 
 export interface SignalChartProps extends ChartSpec {
@@ -69,13 +69,8 @@ export function SignalChart(props: SignalChartProps) {
   );
   const highest = thresholds.reduce((m, t) => Math.max(m, t.value), Number.NEGATIVE_INFINITY);
   const data = useMemo(() => {
-    const aligned = plotData(
-      lines.flatMap((l) => l.series),
-      from,
-      to,
-      Number.isFinite(highest) ? highest : undefined,
-    );
-    return decimate(aligned, from, to, width);
+    const all = lines.flatMap((l) => l.series);
+    return plotData(all, from, to, Number.isFinite(highest) ? highest : undefined, width);
   }, [lines, from, to, highest, width]);
   const config = useMemo(
     () =>

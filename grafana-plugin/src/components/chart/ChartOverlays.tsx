@@ -47,8 +47,9 @@ export function ChartOverlays({ config, thresholds, markers }: Props) {
     config.addHook('draw', () => redrawn());
   }, [config]);
   if (!plot) return null;
-  const height = plot.over.clientHeight || plot.bbox.height / devicePixelRatio;
-  const width = plot.over.clientWidth || plot.bbox.width / devicePixelRatio;
+  // uPlot's own sizes (canvas px): reading the element's size would force a layout per chart.
+  const height = plot.bbox.height / devicePixelRatio;
+  const width = plot.bbox.width / devicePixelRatio;
   const ys = thresholds.map((t) => plot.valToPos(t.value, 'y'));
   const slots = placeLabels(ys, LABEL_HEIGHT, height);
   const labels = thresholds.map((t, i) => (

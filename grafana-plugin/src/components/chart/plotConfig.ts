@@ -75,7 +75,9 @@ export function thresholdSteps(thresholds: readonly PlotThreshold[]) {
 
 export function buildPlotConfig(spec: PlotSpec): UPlotConfigBuilder {
   const { theme, from, to } = spec;
-  const builder = new UPlotConfigBuilder(spec.timeZone);
+  // The browser's own time needs no conversion of each date (uPlot's tzDate goes through toLocaleString
+  // when the zone Grafana resolves is spelled otherwise than the browser's, e.g. Africa/Abidjan for UTC).
+  const builder = new UPlotConfigBuilder(spec.timeZone === 'browser' ? undefined : spec.timeZone);
   builder.setCursor({ sync: { key: spec.syncKey, scales: ['x', null] } });
   // Room on the right for half of the last time label (it was cut at the chart's edge).
   builder.setPadding([6, 16, 0, 0]);

@@ -17,12 +17,13 @@ describe('plotData', () => {
     expect([d.min, d.max]).toEqual([2, 4]);
   });
 
-  it('merges series with different times on the union of their times, null where one has no sample', () => {
-    const d = plotData([series([0, 20, 40], [1, 3, 5]), series([0, 10, 40], [7, 8, 9])], 0, 40);
+  it('merges series with different times on the union of their times: a line passes over the others’ times', () => {
+    const d = plotData([series([0, 20, 40], [1, 3, null]), series([0, 10, 40], [7, 8, 9])], 0, 40);
+    // undefined: uPlot joins the line across it; null: a gap (no sample at 40 s).
     expect(d.columns).toEqual([
       [0, 10, 20, 40],
-      [1, null, 3, 5],
-      [7, 8, null, 9],
+      [1, undefined, 3, null],
+      [7, 8, undefined, 9],
     ]);
   });
 
@@ -38,20 +39,21 @@ describe('decimate', () => {
   const n = 40_320;
   const times = Array.from({ length: n }, (_, i) => i * 15_000);
   const values = times.map((_, i) => Math.sin(i / 500) * 100 + (i === 12_345 ? 1000 : 0));
-  const full = plotData(
-    [
-      series(times, values),
-      series(
-        times,
-        values.map((v) => -v),
-      ),
-    ],
-    0,
-    times[n - 1]!,
-  );
 
   it('keeps at most four samples per pixel column and series, and every extreme', () => {
-    const d = decimate(full, 0, times[n - 1]!, 300);
+    const d = plotData(
+      [
+        series(times, values),
+        series(
+          times,
+          values.map((v) => -v),
+        ),
+      ],
+      0,
+      times[n - 1]!,
+      undefined,
+      300,
+    );
     const rows = d.columns[0].length;
     expect(rows).toBeLessThanOrEqual(300 * 4 * 2);
     expect(rows).toBeGreaterThan(300);
@@ -66,11 +68,22 @@ describe('decimate', () => {
   it('leaves short series alone', () => {
     const short = plotData([series([0, 1, 2], [1, 2, 3])], 0, 2);
     expect(decimate(short, 0, 2, 300)).toBe(short);
+    expect(plotData([series([0, 1, 2], [1, 2, 3])], 0, 2, undefined, 300).columns[0]).toEqual([0, 1, 2]);
+  });
+
+  it('decimates merged series the same way (different times)', () => {
+    const other = series(
+      times.filter((_, i) => i % 2 === 0),
+      values.filter((_, i) => i % 2 === 0),
+    );
+    const d = plotData([series(times, values), other], 0, times[n - 1]!, undefined, 300);
+    expect(d.columns[0].length).toBeLessThanOrEqual(300 * 4 * 2);
+    expect(Math.max(...(d.columns[1] as number[]))).toBe(Math.max(...values));
   });
 
   it('keeps where ∞ was', () => {
     const withInf = values.map((v, i) => (i === 20_000 ? Infinity : v));
-    const d = decimate(plotData([series(times, withInf)], 0, times[n - 1]!), 0, times[n - 1]!, 300);
+    const d = plotData([series(times, withInf)], 0, times[n - 1]!, undefined, 300);
     const at = d.columns[0].indexOf(20_000 * 15_000);
     expect(at).toBeGreaterThan(-1);
     expect([...(d.infinite[0] ?? [])]).toEqual([at]);

@@ -309,9 +309,14 @@ describe("the panel's charts in Chromium, as Grafana's own", () => {
           });
           return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
         };
+        // The page's globals (tsconfig.test.json has no DOM lib).
+        const w = globalThis as unknown as {
+          getComputedStyle(e: unknown): { color: string; backgroundColor: string };
+          document: { body: unknown };
+        };
         const [a, b] = [
-          lum(getComputedStyle(el).color),
-          lum(getComputedStyle(document.body).backgroundColor),
+          lum(w.getComputedStyle(el).color),
+          lum(w.getComputedStyle(w.document.body).backgroundColor),
         ];
         return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
       });

@@ -8,7 +8,15 @@
  * so the tests compute what the queries must answer without Prometheus.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,7 +94,7 @@ export async function writeHistory(path: string, shape: FleetShape): Promise<num
     if (buffer.length < 1 << 20 && !force) return;
     const chunk = buffer;
     buffer = '';
-    if (!out.write(chunk)) await new Promise((done) => out.once('drain', done));
+    if (!out.write(chunk)) await new Promise<void>((done) => out.once('drain', () => done()));
   };
   const ts = times(shape);
   const family = async (
@@ -186,8 +194,10 @@ async function ready(url: string, jobs: number, end: number, metric: string, sec
 export async function startFleetPrometheus(
   shape: FleetShape,
   log = (_: string) => {},
+  into?: string,
 ): Promise<FleetPrometheus> {
-  const dir = mkdtempSync(join(tmpdir(), 'fa-fleet-view-'));
+  const dir = into ?? mkdtempSync(join(tmpdir(), 'fa-fleet-view-'));
+  rmSync(join(dir, 'data'), { recursive: true, force: true });
   const data = join(dir, 'data');
   const clock = () => performance.now();
   let t = clock();
@@ -200,6 +210,7 @@ export async function startFleetPrometheus(
     maxBuffer: 64 << 20,
   });
   const blocks = (clock() - t) / 1000;
+  rmSync(join(dir, 'history.om'));
   log(`promtool made the blocks in ${blocks.toFixed(1)} s`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -232,4 +243,26 @@ export async function startFleetPrometheus(
   const start = (clock() - t) / 1000;
   log(`Prometheus serves raw and recorded series after ${start.toFixed(1)} s`);
   return { url, dir, samples, seconds: { write, blocks, rules, start }, stop: () => stopServer(server) };
+}
+
+/** Prometheus again on the blocks and rule blocks a previous startFleetPrometheus left in `dir`. */
+export async function openFleetPrometheus(
+  dir: string,
+  shape: FleetShape,
+  log = (_: string) => {},
+): Promise<FleetPrometheus> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t = performance.now();
+  const server = startServer(dir, port, true);
+  await ready(url, shape.jobs, shape.end, 'flinkdeployment:flink_autoscaler_workers:max', 600);
+  const start = (performance.now() - t) / 1000;
+  log(`Prometheus serves the kept data of ${shape.jobs} jobs after ${start.toFixed(1)} s`);
+  return {
+    url,
+    dir,
+    samples: 0,
+    seconds: { write: 0, blocks: 0, rules: 0, start },
+    stop: () => stopServer(server),
+  };
 }

@@ -3,7 +3,8 @@
  * ui, runtime, @emotion/css and rxjs to SystemJS as Grafana does (`package:<name>` plus an import map),
  * sets a BackendSrv over window.fetch (same origin, like Grafana's), fills the options-editor registry,
  * and offers `window.fasHost` to load a plugin's module.js with System.import and render its panel with
- * frames read from Prometheus' query_range (as Grafana's Prometheus data source shapes them).
+ * frames read from Prometheus' query_range (as Grafana's Prometheus data source shapes them). It records what
+ * the panel publishes on its eventBus (`fasHost.events`) and each onChangeTimeRange (`timeRangeChanges`).
  */
 import * as emotionCss from '@emotion/css';
 import * as grafanaData from '@grafana/data';
@@ -22,6 +23,8 @@ interface SystemJS {
   import(id: string): Promise<{ plugin: grafanaData.PanelPlugin }>;
 }
 declare const System: SystemJS;
+/** Which host this bundle is (host-bundle.ts defines it): its name and installed versions. */
+declare const __FAS_HOST__: { name: string; grafana: string; react: string };
 
 const shared: Record<string, object> = {
   react: React,
@@ -141,6 +144,38 @@ export interface RenderRequest {
 
 let root: ReactDOMClient.Root | undefined;
 
+/** What the panel published on its eventBus (type and a JSON copy of the payload), oldest first. */
+const events: { type: string; payload?: unknown }[] = [];
+/** Each onChangeTimeRange call (drag-to-zoom), as ms. */
+const timeRangeChanges: { from: number; to: number }[] = [];
+let bus: grafanaData.EventBusSrv | undefined;
+
+function copy(value: unknown): unknown {
+  try {
+    return JSON.parse(
+      JSON.stringify(value, (key, v: unknown) =>
+        // DataHoverEvent's payload carries the frame: its size, not its rows.
+        key === 'data' && v !== null && typeof v === 'object' ? '[frame]' : v,
+      ),
+    ) as unknown;
+  } catch {
+    return String(value);
+  }
+}
+
+/** One bus per mounted panel, kept across re-renders as Grafana keeps it; every publish recorded. */
+function panelBus(): grafanaData.EventBusSrv {
+  if (bus) return bus;
+  const created = new grafanaData.EventBusSrv();
+  const publish = created.publish.bind(created);
+  created.publish = (event) => {
+    events.push({ type: event.type, payload: copy(event.payload) });
+    publish(event);
+  };
+  bus = created;
+  return created;
+}
+
 async function queryRange(r: RenderRequest, q: HostQuery): Promise<grafanaData.DataFrame[]> {
   let expr = q.expr;
   for (const [name, value] of Object.entries(r.variables)) expr = expr.replaceAll(`$${name}`, value);
@@ -192,11 +227,12 @@ async function render(
     width: r.width,
     height: r.height,
     renderCounter: 0,
-    eventBus: new grafanaData.EventBusSrv(),
+    eventBus: panelBus(),
     replaceVariables: (text: string) => text.replace(/\$(\w+)/g, (m, name: string) => r.variables[name] ?? m),
     onOptionsChange: () => undefined,
     onFieldConfigChange: () => undefined,
-    onChangeTimeRange: () => undefined,
+    onChangeTimeRange: (range: { from: number; to: number }) =>
+      timeRangeChanges.push({ from: range.from, to: range.to }),
   } as unknown as grafanaData.PanelProps;
   const container = document.getElementById('panel');
   if (!container) throw new Error('no #panel element');
@@ -221,6 +257,9 @@ async function render(
 function unmount(): void {
   root?.unmount();
   root = undefined;
+  bus = undefined;
+  events.length = 0;
+  timeRangeChanges.length = 0;
 }
 
 /** Frames built in the page from plain arrays (the benchmark's synthetic week). */
@@ -238,9 +277,20 @@ function framesFrom(
   );
 }
 
+/** The host as built, and the React that really runs (React.version of the shared instance). */
+const host = { ...__FAS_HOST__, reactRuntime: React.version };
+
 declare global {
   interface Window {
-    fasHost: { render: typeof render; unmount: typeof unmount; framesFrom: typeof framesFrom; ready: true };
+    fasHost: {
+      render: typeof render;
+      unmount: typeof unmount;
+      framesFrom: typeof framesFrom;
+      host: typeof host;
+      events: typeof events;
+      timeRangeChanges: typeof timeRangeChanges;
+      ready: true;
+    };
   }
 }
-window.fasHost = { render, unmount, framesFrom, ready: true };
+window.fasHost = { render, unmount, framesFrom, host, events, timeRangeChanges, ready: true };

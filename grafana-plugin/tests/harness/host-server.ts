@@ -6,7 +6,9 @@
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { extname, join, normalize } from 'node:path';
+import { DEFAULT_HOST, ensureHost, type HostName } from './hosts.js';
 import { ICONS_DIR, SYSTEMJS_DIST } from './paths.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -22,20 +24,23 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.map': 'application/json',
   '.md': 'text/markdown',
+  '.css': 'text/css',
 };
 
-const PAGE = `<!doctype html>
+/** The page; its boot data names the host's Grafana version, as Grafana's own page does. */
+const page = (grafanaVersion: string) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>plugin host</title>
 <script>
   const query = new URLSearchParams(location.search);
   const role = query.get('role') || 'Editor';
   const login = query.get('login') || 'alice';
   window.grafanaBootData = {
-    settings: { featureToggles: { idForwarding: true }, buildInfo: { version: '13.1.0' } },
+    settings: { featureToggles: { idForwarding: true }, buildInfo: { version: '${grafanaVersion}' } },
     user: { isSignedIn: true, id: 1, login, email: login + '@example.com', name: login, orgRole: role, orgId: 1, isGrafanaAdmin: false, timezone: 'browser', theme: 'dark' },
     navTree: [],
   };
 </script>
+<link rel="stylesheet" href="/public/build/uplot.css">
 <script src="/systemjs/system.js"></script>
 <script src="/systemjs/extras/amd.js"></script>
 <script src="/systemjs/extras/named-register.js"></script>
@@ -75,20 +80,31 @@ export async function startHostServer(options: {
   hostJs: string;
   plugins: Record<string, string>;
   handlers?: Handler[];
+  /** Whose host bundle hostJs is (buildHostBundle's `host`): its @grafana/ui icons and version are served. */
+  host?: HostName;
 }): Promise<HostServer> {
+  const host = await ensureHost(options.host ?? DEFAULT_HOST);
+  const icons =
+    host.name === DEFAULT_HOST ? ICONS_DIR : join(host.dir, 'node_modules/@grafana/ui/dist/public/img/icons');
+  const html = page(host.grafana);
+  // uPlot's stylesheet, which Grafana's own bundle carries for @grafana/ui's charts (the host's uplot).
+  const uplotCss = createRequire(
+    host.name === DEFAULT_HOST ? import.meta.url : join(host.dir, 'package.json'),
+  ).resolve('uplot/dist/uPlot.min.css');
   const server = createServer((req, res) => {
     void (async () => {
       try {
         const { pathname } = new URL(req.url ?? '/', 'http://host');
         if (pathname === '/') {
           res.writeHead(200, { 'Content-Type': 'text/html' });
-          res.end(PAGE);
+          res.end(html);
           return;
         }
         if (pathname === '/host.js' && serveFile(res, options.hostJs)) return;
+        if (pathname === '/public/build/uplot.css' && serveFile(res, uplotCss)) return;
         const file =
           underDir('/systemjs/', SYSTEMJS_DIST, pathname) ??
-          underDir('/public/build/img/icons/', ICONS_DIR, pathname) ??
+          underDir('/public/build/img/icons/', icons, pathname) ??
           Object.entries(options.plugins)
             .map(([id, dir]) => underDir(`/public/plugins/${id}/`, dir, pathname))
             .find((p) => p !== undefined);

@@ -17,12 +17,12 @@ import type { SeriesKey } from '../data/queries';
 import { TEST_IDS } from '../testIds';
 import type { PanelOptions } from '../types';
 import { chartSpecs } from './chartSpecs';
+import { CompactLayout } from './CompactLayout';
 import { DataNotice } from './DataNotice';
 import { LastScalings } from './LastScalings';
 import { ScaleButton } from './ScaleButton';
 import { ScaleDialog } from './ScaleDialog';
 import { SignalChart } from './SignalChart';
-import { SignalTable } from './SignalTable';
 import { Summary } from './Summary';
 import { useScaleAccess } from './useScaleAccess';
 
@@ -163,10 +163,20 @@ export function FlinkAutoscalerPanel({
 
   return wrap(
     <>
-      <Summary job={job} snapshot={snap} action={scaleButton} compact={compact} />
-      {notices}
+      {!compact && <Summary job={job} snapshot={snap} action={scaleButton} compact={compact} />}
+      {!compact && notices}
       {compact ? (
-        <SignalTable specs={specs} />
+        <CompactLayout
+          job={job}
+          snapshot={snap}
+          action={scaleButton}
+          notices={notices}
+          specs={specs}
+          scalings={options.scalingsShown > 0 ? scalings : undefined}
+          now={to}
+          width={width}
+          height={height}
+        />
       ) : (
         <div className={styles.grid} style={{ gridTemplateColumns: `repeat(${cols}, ${chartWidth}px)` }}>
           {specs.map((spec) => (
@@ -186,7 +196,7 @@ export function FlinkAutoscalerPanel({
           ))}
         </div>
       )}
-      {options.scalingsShown > 0 && <LastScalings scalings={scalings} now={to} />}
+      {!compact && options.scalingsShown > 0 && <LastScalings scalings={scalings} now={to} />}
       {dialogOpen && job && (
         <ScaleDialog
           job={job}

@@ -35,7 +35,10 @@ export function SignalTable({ specs }: { specs: ChartSpec[] }) {
 const getStyles = (theme: GrafanaTheme2) => ({
   table: css({ width: '100%', borderCollapse: 'collapse', fontSize: theme.typography.bodySmall.fontSize }),
   cell: css({
-    padding: theme.spacing(0.25, 0.5),
+    // Dense rows: the compact layout has 240 px for the summary and every signal at Grafana's small size.
+    padding: theme.spacing(0, 0.5),
+    lineHeight: 1.35,
+    verticalAlign: 'top',
     textAlign: 'left',
     fontWeight: theme.typography.fontWeightRegular,
     borderBottom: `1px solid ${theme.colors.border.weak}`,

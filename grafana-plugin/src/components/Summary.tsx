@@ -15,14 +15,26 @@ export interface SummaryProps {
   action?: React.ReactNode;
   /** Reasons as one line each, or as one run of text (small panels). */
   compact: boolean;
+  /** False: the reasons only on the headline's tooltip (the compact layout, when they do not fit). */
+  reasonsShown?: boolean;
 }
 
-export function Summary({ job, snapshot: s, action, compact }: SummaryProps) {
+export function Summary({ job, snapshot: s, action, compact, reasonsShown = true }: SummaryProps) {
   const styles = useStyles2(getStyles);
   const tone = s.action === 'scale-up' ? styles.up : s.action === 'scale-down' ? styles.down : styles.steady;
   const reasons = s.reasons.map((code) => reasonText(code, s));
   const gates = s.gates.map(gateText);
   const guards = s.guards.map(guardText);
+  const acting = s.action !== 'none' && s.action !== undefined;
+  const note =
+    acting && s.mode === 'advisor'
+      ? 'advice only: advisor mode'
+      : acting && guards.length > 0
+        ? 'advice only: guarded'
+        : undefined;
+  // Small panels: the note on the tooltip (the mode's badge and the guards say it), and the reasons too
+  // when the compact layout has no room for them.
+  const tip = [compact ? note : undefined, reasonsShown ? undefined : reasons.join(' ')].filter(Boolean);
   return (
     <div className={styles.summary}>
       <div className={styles.row}>
@@ -40,16 +52,16 @@ export function Summary({ job, snapshot: s, action, compact }: SummaryProps) {
         <span className={styles.spacer} />
         {action}
       </div>
-      <div className={cx(styles.headline, tone)} data-testid={TEST_IDS.headline}>
+      <div
+        className={cx(styles.headline, compact && styles.compactHeadline, tone)}
+        data-testid={TEST_IDS.headline}
+        title={tip.length > 0 ? tip.join('. ') : undefined}
+      >
         {headline(s)}
-        {s.mode === 'advisor' && s.action !== 'none' && s.action !== undefined && (
-          <span className={styles.note}> (advice only: advisor mode)</span>
-        )}
-        {s.mode !== 'advisor' && guards.length > 0 && s.action !== 'none' && s.action !== undefined && (
-          <span className={styles.note}> (advice only: guarded)</span>
-        )}
+        {note !== undefined && !compact && <span className={styles.note}>{` (${note})`}</span>}
       </div>
       {reasons.length > 0 &&
+        reasonsShown &&
         (compact ? (
           <div className={styles.reasons} data-testid={TEST_IDS.reasons}>
             {reasons.join(' ')}
@@ -92,6 +104,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
   workers: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   spacer: css({ flex: 1 }),
   headline: css({ fontSize: theme.typography.h5.fontSize, fontWeight: theme.typography.fontWeightMedium }),
+  compactHeadline: css({
+    fontSize: theme.typography.body.fontSize,
+    lineHeight: theme.typography.body.lineHeight,
+  }),
   up: css({ color: theme.colors.error.text }),
   down: css({ color: theme.colors.success.text }),
   steady: css({ color: theme.colors.text.primary }),

@@ -36,11 +36,15 @@ export function weekOfJob(end: number, stepMs = 300_000, days = 7): FrameSpec[] 
   const manual = (t: number) => t >= manualAt && t < manualAt + 4 * 3_600_000;
   const workers = times.map((t) => (manual(t) ? 6 : day(t) > 0.3 ? 8 : 4));
   const input = times.map((t) => 4000 * (1 + 0.6 * day(t) + noise()));
-  const throughput = input.map((v, i) => Math.min(v, workers[i]! * 1000));
+  // The backlog grows while input is above what the workers read and drains with their spare capacity.
   const backlog: number[] = [];
+  const throughput: number[] = [];
   for (let i = 0; i < points; i++) {
+    const capacity = workers[i]! * 1000;
     const prev = backlog[i - 1] ?? 0;
-    backlog.push(Math.max(0, prev + (input[i]! - throughput[i]!) * (stepMs / 1000) * 0.05));
+    const read = Math.min(capacity, input[i]! + prev / (stepMs / 1000));
+    throughput.push(read);
+    backlog.push(Math.max(0, prev + (input[i]! - read) * (stepMs / 1000)));
   }
   const series: Record<string, number[]> = {
     workers,
@@ -138,7 +142,8 @@ export function weekRequest(theme: 'dark' | 'light', width: number, height: numb
     from: end - 7 * DAY_MS,
     to: end,
     step: 300,
-    options: {},
+    // No gateway behind the screenshots' page: the button's access line would only say so.
+    options: { scaleEnabled: false },
     width,
     height,
     theme,

@@ -18,7 +18,7 @@ export const SEED: PolicyOverrides = {
   restartAware: 0,
   followTrend: 0,
   effectiveness: 1,
-  scaleUp: { sizeOnDrain: 0 },
+  scaleUp: { sizeOnDrain: 0, duringCooldown: 0 },
   scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0 },
 };
 
@@ -38,6 +38,8 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
   R: merge(SEED, { restartAware: 1 }),
   R2: merge(SEED, { restartAware: 2 }),
   R3: merge(SEED, { restartAware: 3 }),
+  R4: merge(SEED, { restartAware: 4 }),
+  B: merge(SEED, { scaleUp: { duringCooldown: 1 } }),
   T: merge(SEED, { followTrend: 1 }),
   E0: merge(SEED, { effectiveness: 0 }),
   E2: merge(SEED, { effectiveness: 2 }),
@@ -57,6 +59,20 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
     followTrend: 1,
     scaleUp: { sizeOnDrain: 1 },
     scaleDown: { cleanWindows: 1, settleAfterCatchUp: 1 },
+  },
+  // ACSTR3 with R at 4 and B: what ACSTR3 lost on 8 GiB sawtooth and week came from a scale-down that could not
+  // absorb its restart and from the cooldown holding a job that fell further behind (docs/policy.md).
+  'default+ABCSTR4': {
+    restartAware: 4,
+    followTrend: 1,
+    scaleUp: { sizeOnDrain: 1, duringCooldown: 1 },
+    scaleDown: { cleanWindows: 1, settleAfterCatchUp: 1 },
+  },
+  'default+ABCTR4': {
+    restartAware: 4,
+    followTrend: 1,
+    scaleUp: { sizeOnDrain: 1, duringCooldown: 1 },
+    scaleDown: { cleanWindows: 1 },
   },
   default: {},
 };

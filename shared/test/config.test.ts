@@ -20,7 +20,7 @@ import {
 describe('config schema', () => {
   it('has the defaults of policy.md, but for the cooldown changed on evidence and the options of issue 14', () => {
     expect(DEFAULT_CONFIG).toEqual({
-      scaleUp: { backlogTimeSeconds: 120, cpu: 0.9, drainSeconds: 60, sizeOnDrain: 0 },
+      scaleUp: { backlogTimeSeconds: 120, cpu: 0.9, drainSeconds: 60, sizeOnDrain: 0, duringCooldown: 0 },
       scaleDown: {
         backlogTimeSeconds: 10,
         cpu: 0.7,
@@ -59,6 +59,7 @@ describe('config schema', () => {
     // Issue 14's options of the stateful autoscaler (docs/policy.md, "Options beyond policy.md").
     'partitionBound',
     'scaleUp.sizeOnDrain',
+    'scaleUp.duringCooldown',
     'scaleDown.cleanWindows',
     'scaleDown.settleAfterCatchUp',
     'restartAware',
@@ -101,6 +102,7 @@ describe('config schema', () => {
       cpu: 0.9,
       drainSeconds: 30,
       sizeOnDrain: 0,
+      duringCooldown: 0,
     });
     expect(config.maxWorkers).toBe(20);
     expect(DEFAULT_CONFIG.scaleUp.drainSeconds).toBe(60);

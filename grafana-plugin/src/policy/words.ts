@@ -53,6 +53,8 @@ const REASONS: Record<ReasonCode, (s: Snapshot) => string> = {
   'restart-not-worth-it': () => 'The saving would not pay for the restart a rescale costs: no rescale.',
   'input-rising': () =>
     'The input rate has been rising for two windows: the scale-down keeps the workers it will need before a later rescale could land.',
+  'restart-to-absorb': () =>
+    'The scale-down keeps the workers that, at full CPU, drain within the cooldown what arrives while its restart stops the job.',
 };
 
 const GATES: Record<Gate, string> = {

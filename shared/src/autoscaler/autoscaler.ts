@@ -13,6 +13,7 @@ import {
   adjustScaleDown,
   adjustScaleUp,
   drewCatchUp,
+  fallingBehind,
   forecastSeconds,
   heldRise,
   notWorthRestart,
@@ -171,11 +172,11 @@ export class Autoscaler {
       restartSeconds,
       rise,
     });
-    decision = adjustScaleDown(decision, signals, config, rise);
+    decision = adjustScaleDown(decision, signals, config, rise, restartSeconds);
     // Option S: once the catch-up a scale-up was sized for has drained, one scale-down to the target CPU.
     let settling = false;
     if (this.current.settle && decision.action !== 'scale-up') {
-      const settle = settleTarget(signals, config, rise);
+      const settle = settleTarget(signals, config, rise, restartSeconds);
       // A settle pays for its restart: the workers saved over the stabilization period at least the
       // workers paid through the restart (option R's rule, whether or not R is on).
       const worth =
@@ -199,7 +200,11 @@ export class Autoscaler {
     if (!observation.deploymentStable) gates.push('deployment-not-stable');
     const rescale = this.current.rescale;
     if (rescale && rescale.settledAt === undefined) gates.push('rescale-in-progress');
-    if (rescale?.settledAt !== undefined && now < rescale.settledAt + config.cooldownSeconds * 1000) {
+    if (
+      rescale?.settledAt !== undefined &&
+      now < rescale.settledAt + config.cooldownSeconds * 1000 &&
+      !(decision.action === 'scale-up' && fallingBehind(signals, config))
+    ) {
       gates.push('cooldown');
     }
     if (this.current.hold && now < this.current.hold.until) gates.push('manual-hold');

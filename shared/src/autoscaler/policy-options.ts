@@ -114,7 +114,7 @@ export function adjustScaleUp(
     }
     // Mode 3: only a scale-up sized for a backlog drains what arrives during its restart too (the catch-up
     // that option S settles away once it has drained).
-    if (config.restartAware === 3 && drewCatchUp(signals, config)) {
+    if (config.restartAware >= 3 && drewCatchUp(signals, config)) {
       const horizon = Math.max(config.cooldownSeconds, config.scaleUp.drainSeconds);
       need += times(n, (R * context.restartSeconds) / T / horizon);
     }
@@ -136,13 +136,16 @@ export function adjustScaleDown(
   signals: JobSignals,
   config: PolicyConfig,
   rise: number,
+  restartSeconds = 0,
 ): DecisionDetail {
-  if (decision.action !== 'scale-down' || !(rise > 0)) return decision;
-  const n = signals.workers;
-  const floor = ceilTolerant(forecastNeed(signals, config, rise));
+  if (decision.action !== 'scale-down') return decision;
+  const ahead = rise > 0 ? ceilTolerant(forecastNeed(signals, config, rise)) : 0;
+  const absorb = restartFloor(signals, config, restartSeconds);
+  const floor = Math.max(ahead, absorb);
   if (floor <= decision.desiredWorkers) return decision;
+  const n = signals.workers;
   const desiredWorkers = Math.min(n, floor);
-  const reasons: ReasonCode[] = [...decision.reasons, 'input-rising'];
+  const reasons: ReasonCode[] = [...decision.reasons, ahead >= absorb ? 'input-rising' : 'restart-to-absorb'];
   if (desiredWorkers === n) return { ...decision, action: 'none', desiredWorkers, reasons };
   return { ...decision, desiredWorkers, reasons };
 }
@@ -158,8 +161,8 @@ export function notWorthRestart(
   restartSeconds: number,
   config: PolicyConfig,
 ): boolean {
-  // Mode 3 sizes catch-ups for the restart only; it keeps policy.md's scale-downs.
-  if (config.restartAware < 1 || config.restartAware === 3 || to >= n) return false;
+  // Modes 3 and 4 size catch-ups (and 4 floors scale-downs) for the restart; neither has mode 1's rule.
+  if (config.restartAware < 1 || config.restartAware >= 3 || to >= n) return false;
   const horizon = Math.max(config.scaleDown.stabilizationSeconds, config.windowSeconds);
   return (n - to) * horizon < n * restartSeconds;
 }
@@ -169,14 +172,20 @@ export function notWorthRestart(
  * threshold, the backlog flat over the whole window, so the window holds no catch-up) and CPU is not above
  * the trigger, the count that brings CPU to the target; undefined when there is nothing to settle.
  */
-export function settleTarget(signals: JobSignals, config: PolicyConfig, rise = 0): number | undefined {
+export function settleTarget(
+  signals: JobSignals,
+  config: PolicyConfig,
+  rise = 0,
+  restartSeconds = 0,
+): number | undefined {
   const { throughput: T, backlogTime: BT, backlogGrowth: G } = signals.source;
   if (!(T > 0) || BT >= config.scaleDown.backlogTimeSeconds) return undefined;
   if (Math.abs(G) > GROWTH_NOISE * T || signals.cpu > config.scaleUp.cpu) return undefined;
   const { min, max } = workerBounds(config);
   const need = times(signals.workers, signals.cpu / config.targetCpu);
   const ahead = rise > 0 ? forecastNeed(signals, config, rise) : 0;
-  return Math.min(max, Math.max(min, ceilTolerant(Math.max(need, ahead))));
+  const absorb = restartFloor(signals, config, restartSeconds);
+  return Math.min(max, Math.max(min, ceilTolerant(Math.max(need, ahead)), absorb));
 }
 
 /**
@@ -231,4 +240,30 @@ export function heldRise(
 /** Whether a policy scale-up drew workers to drain a backlog (the one option S settles after). */
 export function drewCatchUp(signals: JobSignals, config: PolicyConfig): boolean {
   return signals.source.backlogTime > config.scaleDown.backlogTimeSeconds;
+}
+
+/**
+ * Option R at 4: the fewest workers a scale-down (or a settle) may leave: those that, at full CPU, keep up
+ * with the input and drain within the cooldown what arrives while the job restarts for it, n·U·(R/T)·(1 +
+ * restart / max(cooldown, drainSeconds)). Every rescale leaves a backlog of its restart's arrivals; a count at
+ * the target CPU drains it only while restart / cooldown ≤ 1 / targetCpu − 1 (75 s at the defaults), so the
+ * floor binds only for longer restarts. 0 when the mode is not 4 or the throughput is unknown.
+ */
+export function restartFloor(signals: JobSignals, config: PolicyConfig, restartSeconds: number): number {
+  const { throughput: T, inputRate: R } = signals.source;
+  if (config.restartAware !== 4 || !(T > 0)) return 0;
+  const horizon = Math.max(config.cooldownSeconds, config.scaleUp.drainSeconds);
+  return ceilTolerant(times(signals.workers, signals.cpu * (R / T) * (1 + restartSeconds / horizon)));
+}
+
+/**
+ * Option B: whether a job is falling further behind at its size: on a full window (the cooldown's window
+ * holds only samples from after the restart), backlog time above scaleUp.backlogTimeSeconds and the backlog
+ * still growing. The cooldown waits for a rescale's effect to show; this is its effect, so a scale-up is not
+ * held for the rest of the cooldown. A backlog the restart left and the job drains does not grow.
+ */
+export function fallingBehind(signals: JobSignals, config: PolicyConfig): boolean {
+  if (config.scaleUp.duringCooldown !== 1) return false;
+  const { throughput: T, backlogTime: BT, backlogGrowth: G } = signals.source;
+  return T > 0 && BT > config.scaleUp.backlogTimeSeconds && G > GROWTH_NOISE * T;
 }

@@ -183,6 +183,14 @@ export const OPTION_SPECS = [
     doc: '1: while the backlog shrinks, the CPU above what keeping up takes (U·R/T) is the catch-up: a scale-up only for keep-up CPU above scaleUp.cpu or a backlog not gone within scaleUp.backlogTimeSeconds; 0: policy.md.',
   },
   {
+    path: 'scaleUp.duringCooldown',
+    kind: 'integer',
+    default: 0,
+    range: { min: 0, max: 1 },
+    unit: 'switch',
+    doc: '1: a scale-up is not held by the cooldown when a full window at the new size shows the backlog time above scaleUp.backlogTimeSeconds and the backlog still growing (the job falls further behind at that size); 0: policy.md.',
+  },
+  {
     path: 'scaleDown.cleanWindows',
     kind: 'integer',
     default: 0,
@@ -202,9 +210,9 @@ export const OPTION_SPECS = [
     path: 'restartAware',
     kind: 'integer',
     default: 0,
-    range: { min: 0, max: 3 },
+    range: { min: 0, max: 4 },
     unit: 'mode',
-    doc: '1: no scale-down whose saving over the stabilization period is under its restart cost; 2: also size scale-ups to drain what arrives while the job restarts; 3: only that sizing, and only for a scale-up sized for a backlog; 0: policy.md.',
+    doc: '1: no scale-down whose saving over the stabilization period is under its restart cost; 2: also size scale-ups to drain what arrives while the job restarts; 3: only that sizing, and only for a scale-up sized for a backlog; 4: as 3, and no scale-down (a settle too) to fewer workers than, at full CPU, keep up and drain within the cooldown what arrives while it restarts; 0: policy.md.',
   },
   {
     path: 'restartSeconds',

@@ -10,6 +10,8 @@ export interface ScaleUpConfig {
   drainSeconds: number;
   /** Option A (0 or 1): size a scale-up on keep-up plus catch-up while the backlog shrinks. */
   sizeOnDrain: number;
+  /** Option B (0 or 1): a scale-up for a job falling further behind at its new size is not held by the cooldown. */
+  duringCooldown: number;
 }
 
 export interface ScaleDownConfig {
@@ -38,7 +40,7 @@ export interface PolicyConfig {
   maxUnknownSplitShare: number;
   /** Option P (0 or 1): never past the source's partitions. */
   partitionBound: number;
-  /** Option R (0 to 3): weigh a rescale's restart. */
+  /** Option R (0 to 4): weigh a rescale's restart. */
   restartAware: number;
   /** The restart downtime assumed until one is measured, seconds. */
   restartSeconds: number;

@@ -34,7 +34,8 @@ export type ReasonCode =
   | 'catching-up'
   | 'settling-after-catch-up'
   | 'restart-not-worth-it'
-  | 'input-rising';
+  | 'input-rising'
+  | 'restart-to-absorb';
 
 export interface Decision {
   action: Action;

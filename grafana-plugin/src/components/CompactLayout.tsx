@@ -3,7 +3,8 @@
  * signals as a table with their thresholds, and the last scalings, within the panel's height. Fonts and
  * wrapping decide the real height, so the layout measures itself after each commit and, while its content
  * runs past its box, leaves out the least needed part, one step at a time: the older scalings, then the
- * last scaling, then the reasons (kept on the headline's tooltip). The table and its thresholds always stay.
+ * last scaling, then the reasons, then the gates and guards (both kept on the headline's tooltip). The table
+ * and its thresholds always stay.
  */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
@@ -20,7 +21,7 @@ import { Summary } from './Summary';
 export const COMPACT_TEST_ID = 'fas-compact';
 
 /** What each step leaves out, in order. */
-export const COMPACT_STEPS = ['nothing', 'older scalings', 'last scaling', 'reasons'] as const;
+export const COMPACT_STEPS = ['nothing', 'older scalings', 'last scaling', 'reasons', 'on hold'] as const;
 
 export interface CompactLayoutProps {
   job: JobId | undefined;
@@ -62,7 +63,14 @@ export function CompactLayout(props: CompactLayoutProps) {
       data-testid={COMPACT_TEST_ID}
       data-left-out={COMPACT_STEPS.slice(1, step + 1).join(', ')}
     >
-      <Summary job={job} snapshot={snapshot} action={action} compact reasonsShown={step < 3} />
+      <Summary
+        job={job}
+        snapshot={snapshot}
+        action={action}
+        compact
+        reasonsShown={step < 3}
+        holdShown={step < 4}
+      />
       {notices}
       <SignalTable specs={signals} />
       {shown !== undefined && <LastScalings scalings={shown} now={now} />}

@@ -17,9 +17,18 @@ export interface SummaryProps {
   compact: boolean;
   /** False: the reasons only on the headline's tooltip (the compact layout, when they do not fit). */
   reasonsShown?: boolean;
+  /** False: the gates and guards only on the headline's tooltip (the compact layout's last step). */
+  holdShown?: boolean;
 }
 
-export function Summary({ job, snapshot: s, action, compact, reasonsShown = true }: SummaryProps) {
+export function Summary({
+  job,
+  snapshot: s,
+  action,
+  compact,
+  reasonsShown = true,
+  holdShown = true,
+}: SummaryProps) {
   const styles = useStyles2(getStyles);
   const tone = s.action === 'scale-up' ? styles.up : s.action === 'scale-down' ? styles.down : styles.steady;
   const reasons = s.reasons.map((code) => reasonText(code, s));
@@ -34,7 +43,13 @@ export function Summary({ job, snapshot: s, action, compact, reasonsShown = true
         : undefined;
   // Small panels: the note on the tooltip (the mode's badge and the guards say it), and the reasons too
   // when the compact layout has no room for them.
-  const tip = [compact ? note : undefined, reasonsShown ? undefined : reasons.join(' ')].filter(Boolean);
+  const tip = [
+    compact ? note : undefined,
+    reasonsShown ? undefined : reasons.join(' '),
+    holdShown
+      ? undefined
+      : [...guards, ...(gates.length > 0 ? [`On hold: ${gates.join(' ')}`] : [])].join(' '),
+  ].filter(Boolean);
   return (
     <div className={styles.summary}>
       <div className={styles.row}>
@@ -73,14 +88,14 @@ export function Summary({ job, snapshot: s, action, compact, reasonsShown = true
             ))}
           </ul>
         ))}
-      {guards.length > 0 && (
+      {holdShown && guards.length > 0 && (
         <ul className={cx(styles.gates, styles.list)} data-testid={TEST_IDS.guards}>
           {guards.map((g) => (
             <li key={g}>{g}</li>
           ))}
         </ul>
       )}
-      {gates.length > 0 && (
+      {holdShown && gates.length > 0 && (
         <div className={styles.gates} data-testid={TEST_IDS.gates}>
           {`On hold: ${gates.join(' ')}`}
         </div>

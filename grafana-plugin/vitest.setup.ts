@@ -8,9 +8,12 @@ import '@testing-library/jest-dom/vitest';
 import { OrgRole, standardEditorsRegistry } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { cleanup } from '@testing-library/react';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
 afterEach(() => cleanup());
+// Grafana's TooltipPlugin2 renders its tooltip from a 100 ms timer that unmounting does not cancel: let the
+// last one fire while jsdom is still there (after the file, React would reach for a `window` that is gone).
+afterAll(() => new Promise<void>((done) => setTimeout(done, 150)));
 
 /** The editor ids PanelOptionsEditorBuilder looks up (Grafana registers the real editors). */
 export const EDITOR_IDS = [

@@ -182,16 +182,21 @@ describe('the partition lister', () => {
     expect(await lister.read(20_000, JOB, V, 4, 10_000)).toEqual({
       from: 'kafka-source',
       reason: expect.stringMatching(/lists no metric of the source's subtasks/),
+      incomplete: true,
     });
+    // a listing that failed says nothing of the readers (not incomplete: the backlog is not judged by it)
     expect(await lister.read(35_000, JOB, V, 4, 10_000)).toMatchObject({
       reason: expect.stringMatching(/listing failed: .*3000 ms/),
+      incomplete: false,
     });
     expect(await lister.read(50_000, JOB, V, 4, 10_000)).toMatchObject({
       reason: expect.stringMatching(/50,000 items/),
+      incomplete: false,
     });
     // a refused answer would be refused again: not listed for five minutes
     expect(await lister.read(65_000, JOB, V, 4, 10_000)).toMatchObject({
       reason: 'the last listing was refused',
+      incomplete: false,
     });
     expect(calls).toHaveLength(4);
     expect(await lister.read(350_000, JOB, V, 4, 10_000)).toMatchObject({ partitions: 8 });
@@ -221,7 +226,9 @@ describe("a source's count for the sample", () => {
       topics: 1,
       reason: null,
     });
-    expect(sourcePartitions('s', 30, { from: 'kafka-source', reason: 'short' }, 12)).toMatchObject({
+    expect(
+      sourcePartitions('s', 30, { from: 'kafka-source', reason: 'short', incomplete: true }, 12),
+    ).toMatchObject({
       partitions: null,
       reason: 'short',
     });

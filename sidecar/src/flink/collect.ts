@@ -16,6 +16,7 @@
 import type { Sample, SourceSample } from '@flink-autoscaler/shared';
 import { fetchIntervalMs } from './flink-duration.js';
 import { FlinkError, type FlinkHttp } from './http.js';
+import { pendingShort, reportersOf } from './pending-records.js';
 import { isPerSplit, metricQuery, planSourceMetrics, type SourceMetricPlan } from './metric-ids.js';
 import { PartitionLister, sourcePartitions, type SourcePartitions } from './partition-listing.js';
 import { expectedSplits, splitBacklog, type SplitCount } from './split-backlog.js';
@@ -146,6 +147,11 @@ interface Resolved {
 interface SourceReading {
   sample: SourceSample;
   rows: Aggregated;
+  /**
+   * FLIP-33 kinds: how many subtasks Flink's aggregate summed pendingRecords over (sum / avg; undefined when
+   * every one reports 0, and so cannot be counted).
+   */
+  pending?: { reporters: number | undefined };
 }
 
 export class FlinkCollector {
@@ -307,6 +313,10 @@ export class FlinkCollector {
         source.parallelism,
         this.fetchIntervalMs,
       );
+      const short =
+        reading.pending && kafka && pendingShort(source.id, reading.pending, kafka, source.parallelism);
+      if (short) throw new Drop('splits-incomplete', short);
+
       const counted = sourcePartitions(source.id, source.parallelism, kafka, reading.sample.partitions);
       if (counted.partitions === null) delete reading.sample.partitions;
       else reading.sample.partitions = counted.partitions;
@@ -418,7 +428,8 @@ export class FlinkCollector {
       return this.http.get(
         `/jobs/${jobId}/vertices/${vertexId}/subtasks/metrics${metricQuery(
           ids.filter((id) => id !== ''),
-          ['min', 'sum'],
+          // avg: with sum, how many subtasks reported (Flink's aggregate skips those that list none)
+          ['min', 'sum', 'avg'],
         )}`,
         aggregatedSchema,
       );
@@ -435,7 +446,10 @@ export class FlinkCollector {
       throw this.emptyAnswer(time, `source vertex ${vertexId}: no value for its listed metrics`);
     }
     try {
-      return { sample: this.read(time, vertexId, attempt, resolved, rows, maxUnknownSplitShare), rows };
+      const sample = this.read(time, vertexId, attempt, resolved, rows, maxUnknownSplitShare);
+      const kind = resolved.plan.kind;
+      if (kind !== 'flip33-pending-records' && kind !== 'flip33-pending-bytes') return { sample, rows };
+      return { sample, rows, pending: { reporters: reportersOf(rows, resolved.plan.backlogIds) } };
     } catch (error) {
       // An answer that lacks ids, or a split list found short: list again next cycle.
       if (

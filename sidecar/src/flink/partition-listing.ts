@@ -17,7 +17,16 @@ export const PARTITION_RELIST_MS = 5 * 60_000;
 
 export type PartitionRead =
   | { from: PartitionMetrics; partitions: number; topics: number; idleSubtasks: number }
-  | { from: PartitionMetrics | undefined; reason: string };
+  | {
+      from: PartitionMetrics | undefined;
+      reason: string;
+      /**
+       * The listing was read and is short: some reader has not registered (so not fetched) its partitions,
+       * and a FLIP-33 `pendingRecords` summed over the subtasks leaves their backlog out. False when no
+       * listing could be read (refused, failed): that says nothing of the readers.
+       */
+      incomplete: boolean;
+    };
 
 interface VertexState {
   /** A trusted count and when it was listed. */
@@ -64,7 +73,9 @@ export class PartitionLister {
     if (state.settled && time - state.settled.at < this.relistMs) return state.settled.read;
     const known = this.kafka.get(vertexId);
     if (state.notBefore !== undefined && time < state.notBefore)
-      return known === undefined ? undefined : { from: known, reason: 'the last listing was refused' };
+      return known === undefined
+        ? undefined
+        : { from: known, reason: 'the last listing was refused', incomplete: false };
     let ids: string[];
     try {
       const listed = await this.http.get(`/jobs/${jobId}/vertices/${vertexId}/metrics`, metricListSchema);
@@ -75,7 +86,11 @@ export class PartitionLister {
       // A refused answer (too large, not JSON) would be refused again: wait as long as for a re-listing.
       if (error.failure === 'unexpected-shape' || error.failure === 'not-json')
         state.notBefore = time + this.relistMs;
-      return { from: known, reason: `the per-subtask metric listing failed: ${error.message}` };
+      return {
+        from: known,
+        reason: `the per-subtask metric listing failed: ${error.message}`,
+        incomplete: false,
+      };
     }
     delete state.notBefore;
     const listing = parsePartitionIds(ids);
@@ -89,6 +104,7 @@ export class PartitionLister {
           ids.length === 0
             ? "Flink's metric store lists no metric of the source's subtasks (a restart): partitions unknown"
             : 'the source lists no partition offset gauge now (a reader has not registered its partitions)',
+        incomplete: true,
       };
     }
     this.kafka.set(vertexId, listing.from);
@@ -99,7 +115,7 @@ export class PartitionLister {
     const check = checkPartitions(listing, parallelism, confirmed);
     if (!check.ok) {
       delete state.settled;
-      return { from: listing.from, reason: check.message };
+      return { from: listing.from, reason: check.message, incomplete: true };
     }
     const read = {
       from: listing.from,

@@ -239,7 +239,11 @@ function addBacklog(
   };
   switch (o.backlog) {
     case 'flip33':
-      m.set(metricId(src, 'pendingRecords'), long(Math.round(perSplit * splits.length)));
+      // KafkaSourceReaderMetrics registers pendingRecords lazily, at the reader's first fetch of a partition
+      // (maybeAddRecordsLagMetric), and sums the records-lag of the partitions fetched: a reader whose splits
+      // have not arrived lists none, so Flink's aggregate over the subtasks leaves its backlog out.
+      if (registered.length > 0)
+        m.set(metricId(src, 'pendingRecords'), long(Math.round(perSplit * registered.length)));
       for (const k of registered) {
         const offset = Math.floor(cluster.totalProcessed / splitCount);
         const partition = ['KafkaSourceReader', 'topic', o.topic, 'partition', String(k)];

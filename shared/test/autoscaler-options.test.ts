@@ -67,8 +67,9 @@ function feed(a: Autoscaler, seconds: number, at: (s: number) => Tick): Evaluati
 const SEED: PolicyOverrides = {
   partitionBound: 0,
   restartAware: 0,
+  followTrend: 0,
   effectiveness: 1,
-  scaleUp: { sizeOnDrain: 0 },
+  scaleUp: { sizeOnDrain: 0, duringCooldown: 0 },
   scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0 },
 };
 

@@ -16,6 +16,21 @@ import {
   type Observation,
 } from '../src/index.js';
 
+/**
+ * The mechanics of policy.md around the decision (window, gates, cooldown, hold, block, state) at the
+ * defaults they were written for: the sidecar's defaults with the options that change how many workers a
+ * scale-up or scale-down asks for (A, B, C, S, T, R 4, on by default since issue 14) off, so that each
+ * expected count stays the one policy.md's decision gives. Those options have their own tests
+ * (autoscaler-options, autoscaler-trend, autoscaler-restart-absorb) and the sidecar's simulation tests run
+ * the defaults as they are.
+ */
+const BASE = resolveConfig({
+  restartAware: 0,
+  followTrend: 0,
+  scaleUp: { sizeOnDrain: 0, duringCooldown: 0 },
+  scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0 },
+});
+
 const START = Date.UTC(2026, 0, 1);
 const INTERVAL_MS = 15_000;
 
@@ -112,7 +127,7 @@ function expectIdle(e: Evaluation, gates: string[]): void {
 
 describe('Autoscaler: window', () => {
   it('makes no decision before windowSeconds of RUNNING samples, and one as soon as the window is full', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     const early = feed(a, 120, () => UP);
     expect(early).toHaveLength(8);
     for (const e of early) {
@@ -131,13 +146,13 @@ describe('Autoscaler: window', () => {
   });
 
   it('follows windowSeconds from the config', () => {
-    const a = new Autoscaler(resolveConfig({ windowSeconds: 60 }), clock);
+    const a = new Autoscaler(resolveConfig({ windowSeconds: 60 }, BASE), clock);
     expect(feed(a, 60, () => UP).every((e) => e.gates[0] === 'window-not-full')).toBe(true);
     expect(tick(a, UP)).toMatchObject({ gates: [], action: 'scale-up', targetWorkers: 35 });
   });
 
   it('slides: the signals cover the last windowSeconds only', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     feed(a, 300, () => STEADY);
     // 120 s of CPU 0.4 replace the 0.8 completely
     const evaluations = feed(a, 135, () => DOWN);
@@ -147,7 +162,7 @@ describe('Autoscaler: window', () => {
   });
 
   it('decides only on samples of the last windowSeconds when samples are dropped', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     feed(a, 120, () => UP);
     expect(tick(a, UP).action).toBe('scale-up');
     const lastSample = now - INTERVAL_MS;
@@ -175,7 +190,7 @@ describe('Autoscaler: window', () => {
 
 describe('Autoscaler: job state and worker count empty the window', () => {
   it('gates a job that is not RUNNING and needs a whole new window once it runs again', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     feed(a, 120, () => UP);
     expect(tick(a, UP).action).toBe('scale-up');
 
@@ -193,7 +208,7 @@ describe('Autoscaler: job state and worker count empty the window', () => {
   });
 
   it('empties the window when a restart interrupts the filling', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     feed(a, 90, () => UP);
     tick(a, { ...UP, jobState: 'RESTARTING' });
     const restarted = now;
@@ -206,7 +221,7 @@ describe('Autoscaler: job state and worker count empty the window', () => {
   });
 
   it('empties the window when the worker count in the samples changes', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     feed(a, 120, () => UP);
     expect(tick(a, UP).action).toBe('scale-up');
 
@@ -224,7 +239,7 @@ describe('Autoscaler: job state and worker count empty the window', () => {
 
 describe('Autoscaler: Flink not answering is data missing, not a job state', () => {
   it('gates a tick without an answer as data-missing and keeps the window', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     feed(a, 120, () => UP);
     expect(tick(a, UP).action).toBe('scale-up');
     const silent = tick(a, { ...UP, silent: true });
@@ -235,7 +250,7 @@ describe('Autoscaler: Flink not answering is data missing, not a job state', () 
   });
 
   it('decides on most ticks when three in ten ticks go unanswered', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     feed(a, 120, () => UP);
     // a fixed pattern with 30 % of the ticks unanswered, never two in a row more than twice
     const pattern = [false, true, false, false, true, false, true, false, false, false];
@@ -249,7 +264,7 @@ describe('Autoscaler: Flink not answering is data missing, not a job state', () 
   });
 
   it('never decides on samples older than the window while Flink stays silent', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     feed(a, 120, () => UP);
     expect(tick(a, UP).action).toBe('scale-up');
     for (const e of feed(a, 150, () => ({ ...UP, silent: true }))) expectIdle(e, ['data-missing']);
@@ -260,7 +275,7 @@ describe('Autoscaler: Flink not answering is data missing, not a job state', () 
   });
 
   it('neither settles a rescale nor starts its cooldown again while Flink is silent', () => {
-    const a = new Autoscaler(resolveConfig(SHORT_WINDOW), clock);
+    const a = new Autoscaler(resolveConfig(SHORT_WINDOW, BASE), clock);
     feed(a, 30, () => UP);
     const ask = tick(a, UP);
     a.recordRescale({ from: 10, to: 35, trigger: 'policy', reasons: ask.decision?.reasons, evaluation: ask });
@@ -283,7 +298,7 @@ describe('Autoscaler: Flink not answering is data missing, not a job state', () 
 
 describe('Autoscaler: deployment stability', () => {
   it('takes no action while the FlinkDeployment is not stable, even when the decision is scale-up', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     for (const e of feed(a, 120, () => ({ ...UP, deploymentStable: false }))) {
       expectIdle(e, ['window-not-full']);
     }
@@ -301,7 +316,7 @@ describe('Autoscaler: deployment stability', () => {
 
 describe('Autoscaler: rescale in progress and cooldown', () => {
   it('gates until the job RUNS at the new size, then cools down for cooldownSeconds from that moment', () => {
-    const config = resolveConfig(SHORT_WINDOW);
+    const config = resolveConfig(SHORT_WINDOW, BASE);
     const a = new Autoscaler(config, clock);
     feed(a, 30, () => UP);
     const ask = tick(a, UP);
@@ -349,7 +364,7 @@ describe('Autoscaler: rescale in progress and cooldown', () => {
   });
 
   it('uses cooldownSeconds from the config, for a manual rescale too', () => {
-    const a = new Autoscaler(resolveConfig({ windowSeconds: 30, cooldownSeconds: 45 }), clock);
+    const a = new Autoscaler(resolveConfig({ windowSeconds: 30, cooldownSeconds: 45 }, BASE), clock);
     feed(a, 30, () => UP);
     a.recordRescale({ from: 10, to: 35, trigger: 'manual', user: 'ops' });
     const settledAt = now;
@@ -360,7 +375,7 @@ describe('Autoscaler: rescale in progress and cooldown', () => {
   });
 
   it('gives up on a rescale that never reaches the new size after RESCALE_TIMEOUT_MS, then cools down', () => {
-    const a = new Autoscaler(resolveConfig(SHORT_WINDOW), clock);
+    const a = new Autoscaler(resolveConfig(SHORT_WINDOW, BASE), clock);
     feed(a, 30, () => UP);
     const ask = tick(a, UP);
     a.recordRescale({ from: 10, to: 35, trigger: 'policy', evaluation: ask });
@@ -394,7 +409,7 @@ describe('Autoscaler: rescale in progress and cooldown', () => {
 
 describe('Autoscaler: manual hold', () => {
   it('takes no action until the hold ends, then the policy acts again', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     const until = START + 10 * 60_000;
     a.hold(until, 'alice', 'incident 42');
     expect(a.state.hold).toEqual({ until, user: 'alice', note: 'incident 42' });
@@ -413,7 +428,7 @@ describe('Autoscaler: manual hold', () => {
   });
 
   it('holds a scale-down too, and a new hold replaces the old one', () => {
-    const a = new Autoscaler(resolveConfig({ scaleDown: { stabilizationSeconds: 0 } }), clock);
+    const a = new Autoscaler(resolveConfig({ scaleDown: { stabilizationSeconds: 0 } }, BASE), clock);
     a.hold(START + 60_000, 'alice', 'short');
     a.hold(START + 300_000, 'bob', 'longer');
     feed(a, 120, () => DOWN);
@@ -428,7 +443,7 @@ describe('Autoscaler: manual hold', () => {
 
 describe('Autoscaler: scale-down stabilization', () => {
   it('scales down only after stabilizationSeconds, to the highest count wanted in that period', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     // CPU 0.4 (wants 5), then 0.5 (wants up to 7), then 0.1 (wants 3 by the end)
     const cpu = (s: number): number => (s < 225 ? 0.4 : s < 345 ? 0.5 : 0.1);
     feed(a, 120, (s) => ({ ...DOWN, cpu: cpu(s) }));
@@ -450,7 +465,7 @@ describe('Autoscaler: scale-down stabilization', () => {
   });
 
   it('starts the streak again after a decision that is not a scale-down', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     feed(a, 120, () => DOWN);
     const firstStart = now;
     // 180 s of the streak, then CPU back in the band long enough for the window mean to reach it
@@ -475,7 +490,7 @@ describe('Autoscaler: scale-down stabilization', () => {
   });
 
   it('starts the streak again after the job leaves RUNNING', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     feed(a, 120, () => DOWN);
     feed(a, 240, () => DOWN);
     expect(a.state.scaleDown).toBeDefined();
@@ -496,7 +511,7 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
    * policy.md's 60 s cooldown, inside the 120 s window refill, so these tests see the block alone; and
    * policy.md's check (effectiveness 1, the seed profile; mode 2 is tested in autoscaler-options.test.ts).
    */
-  const NO_LONG_COOLDOWN = resolveConfig({ cooldownSeconds: 60, effectiveness: 1 });
+  const NO_LONG_COOLDOWN = resolveConfig({ cooldownSeconds: 60, effectiveness: 1 }, BASE);
 
   /** Scales 10 → 35 on UP and records it as the policy's; returns when the job runs at 35. */
   function scaleUpOnce(a: Autoscaler): number {
@@ -585,7 +600,7 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
 
   it('does not block scale-downs, and a manual rescale lifts the block', () => {
     const a = new Autoscaler(
-      resolveConfig({ cooldownSeconds: 60, scaleDown: { stabilizationSeconds: 0 } }),
+      resolveConfig({ cooldownSeconds: 60, scaleDown: { stabilizationSeconds: 0 } }, BASE),
       clock,
     );
     scaleUpOnce(a);
@@ -605,7 +620,7 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
 
 describe('Autoscaler: state survives a restart', () => {
   it('keeps cooling down after a restart mid-cooldown, from the persisted (serialized) state', () => {
-    const config = resolveConfig(SHORT_WINDOW);
+    const config = resolveConfig(SHORT_WINDOW, BASE);
     const first = new Autoscaler(config, clock);
     feed(first, 30, () => UP);
     const ask = tick(first, UP);
@@ -634,7 +649,7 @@ describe('Autoscaler: state survives a restart', () => {
   });
 
   it('does not scale twice after a restart mid-rescale', () => {
-    const config = resolveConfig(SHORT_WINDOW);
+    const config = resolveConfig(SHORT_WINDOW, BASE);
     const first = new Autoscaler(config, clock);
     feed(first, 30, () => UP);
     const ask = tick(first, UP);
@@ -663,7 +678,7 @@ describe('Autoscaler: state survives a restart', () => {
   });
 
   it('keeps the hold, the block, the streak and the history across serialize/parse', () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     a.hold(START + 3_600_000, 'alice', 'night');
     a.recordRescale({ from: 10, to: 12, trigger: 'manual', user: 'alice', note: 'test' });
     feed(a, 300, () => ({ ...DOWN, workers: 12 }));
@@ -714,7 +729,7 @@ describe('Autoscaler: state survives a restart', () => {
 
 describe('Autoscaler: history', () => {
   it(`keeps the latest ${HISTORY_LENGTH} rescales, newest last, with trigger, user and note`, () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     const total = HISTORY_LENGTH + 5;
     for (let i = 1; i <= total; i++) {
       if (i % 2 === 0) {
@@ -753,7 +768,7 @@ describe('Autoscaler: history', () => {
 
 describe('Autoscaler: maxParallelism', () => {
   it("uses the job's maxParallelism when the config has none", () => {
-    const a = new Autoscaler(DEFAULT_CONFIG, clock);
+    const a = new Autoscaler(BASE, clock);
     feed(a, 120, () => ({ ...UP, maxParallelism: 20 }));
     const e = tick(a, { ...UP, maxParallelism: 20 });
     expect(e.config.maxParallelism).toBe(20);
@@ -764,7 +779,7 @@ describe('Autoscaler: maxParallelism', () => {
   });
 
   it('divides it by slotsPerWorker', () => {
-    const a = new Autoscaler(resolveConfig({ slotsPerWorker: 4 }), clock);
+    const a = new Autoscaler(resolveConfig({ slotsPerWorker: 4 }, BASE), clock);
     feed(a, 120, () => ({ ...UP, maxParallelism: 48 }));
     const e = tick(a, { ...UP, maxParallelism: 48 });
     expect(e.decision?.reasons).toContain('limited-by-max-parallelism');
@@ -772,8 +787,8 @@ describe('Autoscaler: maxParallelism', () => {
   });
 
   it("prefers the config's maxParallelism, and goes without when neither knows it", () => {
-    const configured = new Autoscaler(resolveConfig({ maxParallelism: 300 }), clock);
-    const unknown = new Autoscaler(DEFAULT_CONFIG, clock);
+    const configured = new Autoscaler(resolveConfig({ maxParallelism: 300 }, BASE), clock);
+    const unknown = new Autoscaler(BASE, clock);
     feedAll([configured, unknown], 120, () => UP);
     const [c, u] = [
       configured.observe(observation({ ...UP, maxParallelism: 20 })),
@@ -788,7 +803,7 @@ describe('Autoscaler: maxParallelism', () => {
 
 describe('Autoscaler: a restart long after a rescale', () => {
   it('leaves the finished rescale alone: no new cooldown, no "incomplete" flag', () => {
-    const a = new Autoscaler(resolveConfig(SHORT_WINDOW), clock);
+    const a = new Autoscaler(resolveConfig(SHORT_WINDOW, BASE), clock);
     feed(a, 30, () => STEADY);
     a.recordRescale({ from: 8, to: 10, trigger: 'manual', user: 'ops' });
     const settledAt = now;
@@ -803,7 +818,7 @@ describe('Autoscaler: a restart long after a rescale', () => {
   });
 
   it('starts the cooldown again after a restart during it', () => {
-    const a = new Autoscaler(resolveConfig(SHORT_WINDOW), clock);
+    const a = new Autoscaler(resolveConfig(SHORT_WINDOW, BASE), clock);
     feed(a, 30, () => STEADY);
     a.recordRescale({ from: 8, to: 10, trigger: 'manual', user: 'ops' });
     feed(a, 60, () => STEADY);

@@ -177,7 +177,7 @@ export const OPTION_SPECS = [
   {
     path: 'scaleUp.sizeOnDrain',
     kind: 'integer',
-    default: 0,
+    default: 1,
     range: { min: 0, max: 1 },
     unit: 'switch',
     doc: '1: while the backlog shrinks, the CPU above what keeping up takes (U·R/T) is the catch-up: a scale-up only for keep-up CPU above scaleUp.cpu or a backlog not gone within scaleUp.backlogTimeSeconds; 0: policy.md.',
@@ -185,7 +185,7 @@ export const OPTION_SPECS = [
   {
     path: 'scaleUp.duringCooldown',
     kind: 'integer',
-    default: 0,
+    default: 1,
     range: { min: 0, max: 1 },
     unit: 'switch',
     doc: '1: a scale-up is not held by the cooldown when a full window at the new size shows the backlog time above scaleUp.backlogTimeSeconds and the backlog still growing (the job falls further behind at that size); 0: policy.md.',
@@ -193,7 +193,7 @@ export const OPTION_SPECS = [
   {
     path: 'scaleDown.cleanWindows',
     kind: 'integer',
-    default: 0,
+    default: 1,
     range: { min: 0, max: 1 },
     unit: 'switch',
     doc: '1: the scale-down stabilization takes the highest count only from windows wholly inside its period; 0: policy.md.',
@@ -201,7 +201,7 @@ export const OPTION_SPECS = [
   {
     path: 'scaleDown.settleAfterCatchUp',
     kind: 'integer',
-    default: 0,
+    default: 1,
     range: { min: 0, max: 1 },
     unit: 'switch',
     doc: 'Once the backlog a scale-up was sized for has drained: 1 scales down once to the target CPU, even inside the band; 0: policy.md.',
@@ -209,7 +209,7 @@ export const OPTION_SPECS = [
   {
     path: 'restartAware',
     kind: 'integer',
-    default: 0,
+    default: 4,
     range: { min: 0, max: 4 },
     unit: 'mode',
     doc: '1: no scale-down whose saving over the stabilization period is under its restart cost; 2: also size scale-ups to drain what arrives while the job restarts; 3: only that sizing, and only for a scale-up sized for a backlog; 4: as 3, and no scale-down (a settle too) to fewer workers than, at full CPU, keep up and drain within the cooldown what arrives while it restarts; 0: policy.md.',
@@ -225,7 +225,7 @@ export const OPTION_SPECS = [
   {
     path: 'followTrend',
     kind: 'integer',
-    default: 0,
+    default: 1,
     range: { min: 0, max: 1 },
     unit: 'switch',
     doc: '1: while the input rate rises over two windows in a row, no scale-up, settle or scale-down leaves fewer workers than keep CPU at most scaleUp.cpu at the input expected once a later rescale could land (restart, cooldown, restart); 0: policy.md.',

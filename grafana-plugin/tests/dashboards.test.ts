@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PANEL_QUERIES } from '../src/data/queries';
-import { FLEET_QUERIES } from '../src/fleet/queries';
+import { FLEET_QUERIES, LISTED_QUERY, LISTED_REGEX, PICKS_PER_NAMESPACE } from '../src/fleet/queries';
 import { plugin } from '../src/module';
 
 const root = resolve(import.meta.dirname, '..');
@@ -16,7 +16,19 @@ const read = (dir: string, name: string) => readFileSync(join(dir, name), 'utf8'
 
 interface Dashboard {
   uid: string;
-  templating: { list: { name: string; type: string; query: unknown; definition?: string }[] };
+  templating: {
+    list: {
+      name: string;
+      type: string;
+      query: unknown;
+      definition?: string;
+      regex?: string;
+      refresh?: number;
+      includeAll?: boolean;
+      multi?: boolean;
+      current?: unknown;
+    }[];
+  };
   panels: {
     type: string;
     targets: Record<string, unknown>[];
@@ -61,7 +73,22 @@ describe('the dashboards', () => {
     expect(fleet?.targets.map((t) => [t['range'], t['instant']])).toEqual(
       FLEET_QUERIES.map((q) => [q.range, !q.range]),
     );
-    expect(d.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'top']);
+    expect(d.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'top', 'listed']);
+    const vars = Object.fromEntries(d.templating.list.map((v) => [v.name, v]));
+    // The jobs the lists show, picked again with the time range, all of them in $listed.
+    expect(vars['listed']).toMatchObject({
+      type: 'query',
+      definition: LISTED_QUERY,
+      query: { query: LISTED_QUERY },
+      regex: LISTED_REGEX,
+      refresh: 2,
+      multi: true,
+      includeAll: true,
+      current: { value: '$__all' },
+    });
+    // topk among the rules' per-namespace candidates is topk among all only up to their number.
+    const tops = String(vars['top']?.query).split(',').map(Number);
+    expect(Math.max(...tops)).toBeLessThanOrEqual(PICKS_PER_NAMESPACE);
     // The table of every job stays, in a row Grafana queries only when it is opened.
     expect(row).toMatchObject({ type: 'row', collapsed: true });
     const table = row?.panels?.[0];

@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { FLEET_QUERIES, RULE_INTERVAL_SECONDS, RULES } from '../../grafana-plugin/src/fleet/queries.js';
+import {
+  FLEET_QUERIES,
+  LISTED_QUERY,
+  LIST_KEYS,
+  PICKS_PER_NAMESPACE,
+  RULE_INTERVAL_SECONDS,
+  RULES,
+} from '../../grafana-plugin/src/fleet/queries.js';
 import { CHART } from './helm.js';
 import { NAMESPACE, RELEASE, ofKind, one, render } from './render.js';
 
@@ -18,7 +25,11 @@ const RULES_FILE = join(CHART, 'files', 'fleet-rules.yaml');
 const WITH_RULES = ['monitoring.coreos.com/v1', 'monitoring.coreos.com/v1/PrometheusRule'];
 
 interface RuleFile {
-  groups: { name: string; interval: string; rules: { record: string; expr: string }[] }[];
+  groups: {
+    name: string;
+    interval: string;
+    rules: { record: string; expr: string; labels?: Record<string, string> }[];
+  }[];
 }
 const rules = parse(readFileSync(RULES_FILE, 'utf8')) as RuleFile;
 
@@ -49,22 +60,37 @@ describe('the PrometheusRule of the fleet view', () => {
   it('records every series the panel reads, at the interval its worker-hours divide by', () => {
     const [group] = rules.groups;
     expect(group?.interval).toBe(`${RULE_INTERVAL_SECONDS / 60}m`);
-    const recorded = group?.rules.map((r) => r.record).sort();
+    const recorded = [...new Set(group?.rules.map((r) => r.record))].sort();
     expect(recorded).toEqual(Object.values(RULES).sort());
     const read = new Set(
-      FLEET_QUERIES.flatMap((q) => [...q.expr.matchAll(/[a-z_]+:[a-z_]+:[a-z]+/g)].map((m) => m[0])),
+      [...FLEET_QUERIES.map((q) => q.expr), LISTED_QUERY].flatMap((e) =>
+        [...e.matchAll(/[a-z_]+:[a-z_]+:[a-z]+/g)].map((m) => m[0]),
+      ),
     );
     expect([...read].sort()).toEqual(Object.values(RULES).sort());
+    // Each list's picks and counts, one rule per list (label list), the picks capped as the panel assumes.
+    for (const record of [RULES.picks, RULES.namespaceCandidates]) {
+      const lists = group?.rules.filter((r) => r.record === record) ?? [];
+      expect(lists.map((r) => r.labels?.['list'])).toEqual([...LIST_KEYS]);
+      if (record === RULES.picks)
+        for (const r of lists)
+          expect(r.expr).toMatch(new RegExp(`^topk by \\(namespace\\) \\(${PICKS_PER_NAMESPACE}, `));
+    }
     // promtool backfills rules that read only the sidecar's series.
     for (const r of group?.rules ?? []) expect(r.expr, r.record).not.toMatch(/[a-z_]+:[a-z_]+:[a-z]+/);
   });
 
   it('pass promtool check rules and its unit test on a few jobs', () => {
     expect(execFileSync('promtool', ['check', 'rules', RULES_FILE], { encoding: 'utf8' })).toContain(
-      'SUCCESS: 5 rules found',
+      'SUCCESS: 12 rules found',
     );
     const dir = mkdtempSync(join(tmpdir(), 'fa-fleet-rules-'));
-    const job = (name: string, pod = 'jm-0') => `namespace="ns", flinkdeployment="${name}", pod="${pod}"`;
+    const job = (name: string, pod = 'jm-0', ns = 'ns') =>
+      `namespace="${ns}", flinkdeployment="${name}", pod="${pod}"`;
+    // A namespace with more candidates than the rules keep: big-k is k + 1 workers off its desired size.
+    const BIG = PICKS_PER_NAMESPACE + 2;
+    const big = Array.from({ length: BIG }, (_, k) => k);
+    const list = (name: string) => `list="${name}"`;
     const test = {
       rule_files: [RULES_FILE],
       evaluation_interval: '1m',
@@ -85,23 +111,81 @@ describe('the PrometheusRule of the fleet view', () => {
             { series: `flink_autoscaler_mode{${job('a')}, mode="active"}`, values: '1 1 1' },
             { series: `flink_autoscaler_guard{${job('b')}, guard="native-mode"}`, values: '1 1 1' },
             { series: `flink_autoscaler_guard{${job('b')}, guard="not-reactive"}`, values: '0 0 0' },
+            // Guarded before it has a desired size (its window not full).
+            { series: `flink_autoscaler_workers{${job('c')}}`, values: '2 2 2' },
+            { series: `flink_autoscaler_guard{${job('c')}, guard="operator-autoscaler"}`, values: '1 1 1' },
+            ...big.flatMap((k) => [
+              { series: `flink_autoscaler_workers{${job(`big-${k}`, 'jm-0', 'big')}}`, values: '1 1 1' },
+              {
+                series: `flink_autoscaler_desired_workers{${job(`big-${k}`, 'jm-0', 'big')}}`,
+                values: `${k + 2} ${k + 2} ${k + 2}`,
+              },
+            ]),
           ],
           promql_expr_test: [
             {
-              expr: RULES.workers,
+              expr: `${RULES.workers}{namespace="ns"}`,
               eval_time: '2m',
               exp_samples: [
                 { labels: `${RULES.workers}{namespace="ns", flinkdeployment="a"}`, value: 6 },
                 { labels: `${RULES.workers}{namespace="ns", flinkdeployment="b"}`, value: 10 },
+                { labels: `${RULES.workers}{namespace="ns", flinkdeployment="c"}`, value: 2 },
+              ],
+            },
+            // Each list's picks: |desired - workers|, c guarded at 0 (no desired size yet); in big only the
+            // furthest PICKS_PER_NAMESPACE.
+            {
+              expr: `${RULES.picks}{namespace="ns"}`,
+              eval_time: '2m',
+              exp_samples: [
+                ...['a', 'b'].map((j) => ({
+                  labels: `${RULES.picks}{namespace="ns", flinkdeployment="${j}", ${list('offSize')}}`,
+                  value: 3,
+                })),
+                { labels: `${RULES.picks}{namespace="ns", flinkdeployment="b", ${list('held')}}`, value: 3 },
+                {
+                  labels: `${RULES.picks}{namespace="ns", flinkdeployment="b", ${list('guarded')}}`,
+                  value: 3,
+                },
+                {
+                  labels: `${RULES.picks}{namespace="ns", flinkdeployment="c", ${list('guarded')}}`,
+                  value: 0,
+                },
               ],
             },
             {
-              expr: RULES.namespaceWorkers,
+              expr: `${RULES.picks}{namespace="big"}`,
               eval_time: '2m',
-              exp_samples: [{ labels: `${RULES.namespaceWorkers}{namespace="ns"}`, value: 16 }],
+              exp_samples: big.slice(BIG - PICKS_PER_NAMESPACE).map((k) => ({
+                labels: `${RULES.picks}{namespace="big", flinkdeployment="big-${k}", ${list('offSize')}}`,
+                value: k + 1,
+              })),
             },
             {
-              expr: RULES.toDesired,
+              expr: RULES.namespaceJobs,
+              eval_time: '2m',
+              exp_samples: [
+                { labels: `${RULES.namespaceJobs}{namespace="big"}`, value: BIG },
+                { labels: `${RULES.namespaceJobs}{namespace="ns"}`, value: 3 },
+              ],
+            },
+            {
+              expr: RULES.namespaceCandidates,
+              eval_time: '2m',
+              exp_samples: [
+                { labels: `${RULES.namespaceCandidates}{namespace="big", ${list('offSize')}}`, value: BIG },
+                { labels: `${RULES.namespaceCandidates}{namespace="ns", ${list('offSize')}}`, value: 2 },
+                { labels: `${RULES.namespaceCandidates}{namespace="ns", ${list('held')}}`, value: 1 },
+                { labels: `${RULES.namespaceCandidates}{namespace="ns", ${list('guarded')}}`, value: 2 },
+              ],
+            },
+            {
+              expr: `${RULES.namespaceWorkers}{namespace="ns"}`,
+              eval_time: '2m',
+              exp_samples: [{ labels: `${RULES.namespaceWorkers}{namespace="ns"}`, value: 18 }],
+            },
+            {
+              expr: `${RULES.toDesired}{namespace="ns"}`,
               eval_time: '1m',
               exp_samples: [
                 { labels: `${RULES.toDesired}{namespace="ns", flinkdeployment="a"}`, value: 5 },
@@ -122,6 +206,10 @@ describe('the PrometheusRule of the fleet view', () => {
               exp_samples: [
                 {
                   labels: `${RULES.guard}{namespace="ns", flinkdeployment="b", guard="native-mode"}`,
+                  value: 1,
+                },
+                {
+                  labels: `${RULES.guard}{namespace="ns", flinkdeployment="c", guard="operator-autoscaler"}`,
                   value: 1,
                 },
               ],

@@ -3,8 +3,10 @@
  * series (grafana-fleet-history.ts: a promtool-made TSDB block, the chart's recording rules backfilled by
  * promtool, Debian's Prometheus serving both). The fleet dashboard's queries (grafana-plugin/src/fleet/
  * queries.ts) must pick, at the end of the range, the jobs the generator says are furthest from their desired
- * size, held that would scale, and guarded, count every list, and add the worker-hours up; the built panel
- * then shows them in Chromium (the plugin harness), each row linking to its job's dashboard.
+ * size, held that would scale, and guarded (picked by the rules per namespace, then by the panel among those),
+ * count every list, and add the worker-hours up; the lists' range queries read only the jobs of the variable
+ * `listed`, resolved by its query as Grafana does. The built panel then shows them in Chromium (the plugin
+ * harness), each row linking to its job's dashboard.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ import {
   type HostServer,
 } from '../../grafana-plugin/tests/harness/host-server.js';
 import { PANEL_DIST } from '../../grafana-plugin/tests/harness/paths.js';
+import { expandVariables, resolveListed, type FleetVariables } from './grafana-fleet-variables.js';
 import {
   SCRAPE,
   job,
@@ -35,25 +38,20 @@ const TOP = 10;
 const END = Math.floor(Date.now() / 1000 / 60) * 60 - 3600;
 const shape: FleetShape = { jobs: JOBS, start: END - 3600, end: END };
 const STEP = 60;
-const VARIABLES = { namespace: 'team-.*', top: String(TOP), __range: `${shape.end - shape.start}s` };
+const BASE = { namespace: 'team-.*', top: String(TOP), __range: `${shape.end - shape.start}s` };
 const PANEL_ID = 'fas-flinkautoscaler-panel';
 
 let prom: FleetPrometheus;
+let variables: FleetVariables;
 
 interface PromSeries {
   metric: Record<string, string>;
   values: [number, string][];
 }
 
-function expand(expr: string): string {
-  let out = expr;
-  for (const [name, value] of Object.entries(VARIABLES)) out = out.replaceAll(`$${name}`, value);
-  return out;
-}
-
 async function rangeQuery(expr: string): Promise<PromSeries[]> {
   const params = new URLSearchParams({
-    query: expand(expr),
+    query: expandVariables(expr, variables),
     start: String(shape.start),
     end: String(shape.end),
     step: String(STEP),
@@ -87,6 +85,7 @@ const CANDIDATES: Record<ListKey, number[]> = {
 
 beforeAll(async () => {
   prom = await startFleetPrometheus(shape, (line) => process.stderr.write(`fleet: ${line}\n`));
+  variables = await resolveListed(prom.url, BASE, shape.end);
 }, 240_000);
 
 afterAll(async () => {
@@ -170,7 +169,15 @@ describe(`the fleet view's queries over ${JOBS} jobs in Prometheus`, () => {
     });
   });
 
-  it('adds up worker-hours used, and at a fixed size: each job at its peak for as long as it reported', async () => {
+  it('lists in $listed exactly the jobs the lists pick', async () => {
+    const picked = new Set<string>();
+    for (const key of LIST_KEYS)
+      for (const s of await answer(key)) picked.add(s.metric['flinkdeployment'] as string);
+    expect(variables.listed.slice(1, -1).split('|').sort()).toEqual([...picked].sort());
+    expect(picked.size).toBeGreaterThan(TOP);
+  });
+
+  it('adds up worker-hours used, and at a fixed size: each namespace at its peak for as long as it reported', async () => {
     // The rules' evaluation times: promtool aligns them as Prometheus does (a per-group offset in the minute).
     const params = new URLSearchParams({
       query: 'timestamp(flinkdeployment:flink_autoscaler_workers:max{flinkdeployment="job-0"})',
@@ -183,14 +190,20 @@ describe(`the fleet view's queries over ${JOBS} jobs in Prometheus`, () => {
     expect(lastEval).toBeGreaterThan(shape.end - 60);
     const evals: number[] = [];
     for (let t = lastEval; t >= shape.start; t -= 60) evals.push(t);
+    const perNamespace = new Map<string, number[]>();
+    for (const k of all) {
+      const sums = perNamespace.get(job(k).namespace) ?? evals.map(() => 0);
+      evals.forEach((t, i) => {
+        sums[i] =
+          (sums[i] ?? 0) + workersAt(k, shape.start + Math.floor((t - shape.start) / SCRAPE) * SCRAPE, shape);
+      });
+      perNamespace.set(job(k).namespace, sums);
+    }
     let fixed = 0;
     let used = 0;
-    for (const k of all) {
-      const seen = evals.map((t) =>
-        workersAt(k, shape.start + Math.floor((t - shape.start) / SCRAPE) * SCRAPE, shape),
-      );
-      fixed += Math.max(...seen) * seen.length;
-      used += seen.reduce((a, b) => a + b, 0);
+    for (const sums of perNamespace.values()) {
+      fixed += Math.max(...sums) * sums.length;
+      used += sums.reduce((a, b) => a + b, 0);
     }
     const hours = Object.fromEntries((await answer('hours')).map((s) => [s.metric['hours'], lastValue(s)]));
     expect(hours['fixed']).toBeCloseTo(fixed / 60, 6);
@@ -198,7 +211,7 @@ describe(`the fleet view's queries over ${JOBS} jobs in Prometheus`, () => {
     expect(hours['fixed']).toBeGreaterThan(hours['used'] as number);
     process.stderr.write(
       `fleet: ${JOBS} jobs, ${evals.length} recorded minutes: ${(used / 60).toFixed(1)} worker-hours used, ` +
-        `${(fixed / 60).toFixed(1)} at each job's peak\n`,
+        `${(fixed / 60).toFixed(1)} at each namespace's peak\n`,
     );
   });
 });
@@ -228,7 +241,7 @@ describe('the fleet view in Chromium, fed by that Prometheus', () => {
       moduleUrl: `/public/plugins/${PANEL_ID}/module.js`,
       prometheusPath: '/api/datasources/proxy/uid/prometheus',
       queries: FLEET_QUERIES.map((q) => ({ refId: q.refId, expr: q.expr })),
-      variables: VARIABLES,
+      variables,
       from: shape.start * 1000,
       to: shape.end * 1000,
       step: STEP,

@@ -1,6 +1,7 @@
 /**
- * The fleet's headline: worker-hours saved against a fixed size (each job at its peak, its most workers in
- * the time range, for as long as it reported), and how many jobs there are and need a look.
+ * The fleet's headline: worker-hours saved against a fixed size (each namespace at its peak, its most workers
+ * in the time range, for as long as it reported: read from the recorded per-namespace sums, a few series
+ * however many jobs), and how many jobs there are and need a look.
  */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
@@ -11,7 +12,7 @@ import { count, share } from './numbers';
 import { FLEET_IDS } from './testIds';
 
 export const FIXED_SIZE =
-  'each job at its peak (its most workers in this time range) for as long as it reported';
+  'each namespace at its peak (its most workers in this time range) for as long as it reported';
 
 export function FleetHeadline({ hours, totals }: { hours: WorkerHours | undefined; totals: Totals }) {
   const styles = useStyles2(getStyles);

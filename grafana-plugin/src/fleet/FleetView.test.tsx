@@ -157,11 +157,11 @@ describe('the fleet view', () => {
     expect(drawCalls).toContain('stroke');
   });
 
-  it('heads with worker-hours saved against each job at its peak, and the totals', () => {
+  it('heads with worker-hours saved against each namespace at its peak, and the totals', () => {
     render(<Panel {...props(fleetFrames())} />);
     expect(screen.getByTestId(FLEET_IDS.saved)).toHaveTextContent('500 worker-hours saved');
     expect(screen.getByTestId(FLEET_IDS.headline)).toHaveTextContent(
-      '(25 %): 1,500 used against 2,000 at a fixed size, each job at its peak (its most workers in this time range) for as long as it reported.',
+      '(25 %): 1,500 used against 2,000 at a fixed size, each namespace at its peak (its most workers in this time range) for as long as it reported.',
     );
     expect(screen.getByTestId(FLEET_IDS.totals)).toHaveTextContent(
       '40,000 jobs · 1,234 off their desired size · 1 held, paused or advising that would scale · 1 kept to advice by a guard',

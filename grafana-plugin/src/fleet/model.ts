@@ -31,7 +31,7 @@ export interface FleetRow {
 export type Totals = Record<'jobs' | ListKey, number | undefined>;
 
 export interface WorkerHours {
-  /** Each job at its peak (its most workers in the range) for as long as it reported. */
+  /** Each namespace at its peak (its most workers in the range) for as long as it reported. */
   fixed: number;
   /** What the jobs had. */
   used: number;

@@ -20,7 +20,18 @@ export const RULES = {
   toDesired: 'flinkdeployment:flink_autoscaler_workers_to_desired:max',
   hold: 'flinkdeployment:flink_autoscaler_hold:max',
   guard: 'flinkdeployment:flink_autoscaler_guard:max',
+  /** Each list's candidates picked per namespace (label list), valued |desired − workers|. */
+  picks: 'flinkdeployment:flink_autoscaler_distance:topk',
+  namespaceJobs: 'namespace:flink_autoscaler_jobs:count',
+  /** Each list's candidates counted per namespace (label list). */
+  namespaceCandidates: 'namespace:flink_autoscaler_candidates:count',
 } as const;
+
+/**
+ * How many candidates of each list the rules keep per namespace (fleet-rules.yaml `topk by (namespace) (50,
+ * …)`): the dashboard's `top` must not exceed it, so that topk among these is topk among all candidates.
+ */
+export const PICKS_PER_NAMESPACE = 50;
 
 /** The three lists of jobs the view shows, in its order. */
 export type ListKey = 'offSize' | 'held' | 'guarded';
@@ -39,25 +50,27 @@ export interface FleetQuery {
 
 /** Dashboard variables the queries use: the namespaces picked, how many jobs per list, Grafana's range. */
 const NS = 'namespace=~"$namespace"';
+/** Only the jobs picked (the dashboard variable `listed`, LISTED_QUERY): a few series, not the fleet. */
+const JOBS = `${NS}, flinkdeployment=~"$listed"`;
 const ON = 'on (namespace, flinkdeployment)';
-const at = (rule: string) => `${rule}{${NS}} @ end()`;
-const gap = `abs(${at(RULES.toDesired)})`;
-const holds = `(${at(RULES.hold)} or ${at(RULES.guard)})`;
+const at = (rule: string, list?: ListKey) => `${rule}{${list ? `list="${list}", ` : ''}${NS}} @ end()`;
+const atListed = (rule: string) => `${rule}{${JOBS}} @ end()`;
 
-/** The jobs that belong in each list, at the end of the range: one series per job, valued |desired − workers|. */
-export const CANDIDATES: Record<ListKey, string> = {
-  offSize: `${gap} > 0`,
-  held: `${gap} > 0 and ${ON} ${at(RULES.hold)}`,
-  // A guarded job without a desired size yet (its window not full) is listed too, last.
-  guarded: `(${gap} or 0 * ${at(RULES.workers)}) and ${ON} ${at(RULES.guard)}`,
-};
-
-/** The jobs each list shows: the furthest from their desired size among its candidates. */
+/** The jobs each list shows, at the end of the range: the furthest from their desired size among its candidates. */
 export const PICKS: Record<ListKey, string> = {
-  offSize: `topk($top, ${CANDIDATES.offSize})`,
-  held: `topk($top, ${CANDIDATES.held})`,
-  guarded: `topk($top, ${CANDIDATES.guarded})`,
+  offSize: `topk($top, ${at(RULES.picks, 'offSize')})`,
+  held: `topk($top, ${at(RULES.picks, 'held')})`,
+  guarded: `topk($top, ${at(RULES.picks, 'guarded')})`,
 };
+
+/**
+ * The dashboard variable `listed` (a query variable, refreshed with the time range, All picked): the names of
+ * the jobs the lists show, so that the lists' range queries read those jobs' series only, not the fleet's.
+ * Grafana runs it at the end of the range, before the panel's queries; it is the lists' very picks, so both
+ * pick the same jobs, ties included.
+ */
+export const LISTED_QUERY = `query_result(${LIST_KEYS.map((k) => PICKS[k]).join(' or ')})`;
+export const LISTED_REGEX = '/flinkdeployment="([^"]+)"/';
 
 const part = (series: string, expr: string) => `label_replace(${expr}, "series", "${series}", "", "")`;
 const count = (total: string, expr: string) =>
@@ -75,8 +88,8 @@ export const FLEET_QUERIES: readonly FleetQuery[] = [
   ...LIST_KEYS.map((key): FleetQuery => ({
     refId: key,
     expr:
-      `${part('workers', `${RULES.workers}{${NS}} and ${ON} ${PICKS[key]}`)} or ` +
-      part('toDesired', `${at(RULES.toDesired)} and ${ON} ${PICKS[key]}`),
+      `${part('workers', `${RULES.workers}{${JOBS}} and ${ON} ${PICKS[key]}`)} or ` +
+      part('toDesired', `${atListed(RULES.toDesired)} and ${ON} ${PICKS[key]}`),
     range: true,
     help:
       `${LIST_HELP[key]}: their workers over the range (series="workers", the sparklines) and desired minus ` +
@@ -84,15 +97,17 @@ export const FLEET_QUERIES: readonly FleetQuery[] = [
   })),
   {
     refId: 'holds',
-    expr: `${holds} and ${ON} (${LIST_KEYS.map((k) => PICKS[k]).join(' or ')})`,
+    expr:
+      `(${atListed(RULES.hold)} or ${atListed(RULES.guard)}) and ${ON} ` +
+      `(${LIST_KEYS.map((k) => PICKS[k]).join(' or ')})`,
     range: false,
     help: 'what holds each job listed (label hold: paused, manual-hold, advisor; label guard: its guards)',
   },
   {
     refId: 'totals',
     expr: [
-      count('jobs', `count(${at(RULES.workers)})`),
-      ...LIST_KEYS.map((key) => count(key, `count(${CANDIDATES[key]})`)),
+      count('jobs', `sum(${at(RULES.namespaceJobs)})`),
+      ...LIST_KEYS.map((key) => count(key, `sum(${at(RULES.namespaceCandidates, key)})`)),
     ].join(' or '),
     range: false,
     help: 'how many jobs in all, and in each list before topk (label total)',
@@ -100,13 +115,13 @@ export const FLEET_QUERIES: readonly FleetQuery[] = [
   {
     refId: 'hours',
     expr:
-      `label_replace(sum(${range('max_over_time', RULES.workers)} * ` +
-      `${range('count_over_time', RULES.workers)}) / ${perHour}, "hours", "fixed", "", "") or ` +
+      `label_replace(sum(${range('max_over_time', RULES.namespaceWorkers)} * ` +
+      `${range('count_over_time', RULES.namespaceWorkers)}) / ${perHour}, "hours", "fixed", "", "") or ` +
       `label_replace(sum(${range('sum_over_time', RULES.namespaceWorkers)}) / ${perHour}, ` +
       '"hours", "used", "", "")',
     range: false,
     help:
-      'worker-hours over the range (label hours): used, and fixed = each job at its peak (its most workers ' +
-      'in the range) for as long as it reported',
+      'worker-hours over the range (label hours): used, and fixed = each namespace at its peak (its most ' +
+      'workers in the range) for as long as it reported',
   },
 ];

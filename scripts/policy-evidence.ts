@@ -29,6 +29,13 @@ const merge = (a: PolicyOverrides, b: PolicyOverrides): PolicyOverrides => ({
   scaleDown: { ...a.scaleDown, ...b.scaleDown },
 });
 
+/**
+ * The sidecar's defaults before issue 14's profile switch (commit 2453a91): P and E 2 on, every other option
+ * off. The `default+…` variants below were measured on top of these and keep that meaning, so the tables
+ * of docs/policy.md made with them stay reproducible; `previous` is this profile, `default` today's.
+ */
+export const PREVIOUS: PolicyOverrides = merge(SEED, { partitionBound: 1, effectiveness: 2 });
+
 export const VARIANTS: Record<string, PolicyOverrides> = {
   seed: SEED,
   P: merge(SEED, { partitionBound: 1 }),
@@ -43,37 +50,39 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
   T: merge(SEED, { followTrend: 1 }),
   E0: merge(SEED, { effectiveness: 0 }),
   E2: merge(SEED, { effectiveness: 2 }),
-  // The defaults with A, and with A and S: what an operator may opt into (docs/policy.md).
-  'default+A': { scaleUp: { sizeOnDrain: 1 } },
-  'default+AS': { scaleUp: { sizeOnDrain: 1 }, scaleDown: { settleAfterCatchUp: 1 } },
+  // The previous defaults with A, and with A and S (docs/policy.md).
+  'default+A': merge(PREVIOUS, { scaleUp: { sizeOnDrain: 1 } }),
+  'default+AS': merge(PREVIOUS, { scaleUp: { sizeOnDrain: 1 }, scaleDown: { settleAfterCatchUp: 1 } }),
   // A, C, T and R at 3 with and without S: the two candidate profiles (docs/policy.md, "Two candidate
   // profiles").
-  'default+ACTR3': {
+  'default+ACTR3': merge(PREVIOUS, {
     restartAware: 3,
     followTrend: 1,
     scaleUp: { sizeOnDrain: 1 },
     scaleDown: { cleanWindows: 1 },
-  },
-  'default+ACSTR3': {
+  }),
+  'default+ACSTR3': merge(PREVIOUS, {
     restartAware: 3,
     followTrend: 1,
     scaleUp: { sizeOnDrain: 1 },
     scaleDown: { cleanWindows: 1, settleAfterCatchUp: 1 },
-  },
+  }),
   // ACSTR3 with R at 4 and B: what ACSTR3 lost on 8 GiB sawtooth and week came from a scale-down that could not
   // absorb its restart and from the cooldown holding a job that fell further behind (docs/policy.md).
-  'default+ABCSTR4': {
+  'default+ABCSTR4': merge(PREVIOUS, {
     restartAware: 4,
     followTrend: 1,
     scaleUp: { sizeOnDrain: 1, duringCooldown: 1 },
     scaleDown: { cleanWindows: 1, settleAfterCatchUp: 1 },
-  },
-  'default+ABCTR4': {
+  }),
+  'default+ABCTR4': merge(PREVIOUS, {
     restartAware: 4,
     followTrend: 1,
     scaleUp: { sizeOnDrain: 1, duringCooldown: 1 },
     scaleDown: { cleanWindows: 1 },
-  },
+  }),
+  previous: PREVIOUS,
+  // Today's defaults (since 2453a91 the same as default+ABCSTR4).
   default: {},
 };
 

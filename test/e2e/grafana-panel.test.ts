@@ -14,8 +14,11 @@
  * The panel is loaded into three hosts (grafana-plugin/tests/harness/hosts.ts): the workspace's @grafana
  * 13.1 with React 18, @grafana 12.4 with React 18 and @grafana 13.2 with React 19, the last two installed
  * from the registry on demand (a host that cannot be installed fails the test). In each: live data in dark
- * and light, a week with scalings in dark, light and small, and the compact layout measured at 360×240.
- * The scale flows run in the default host. Screenshots go to .test-results/grafana-panel/<host>/.
+ * and light, a week with scalings in dark, light and small, and the compact layout measured at 360×240;
+ * then, in each host, the scale flows (the dialog fitting large and small windows in dark and light, alice
+ * scaling through the gateway with focus kept in the dialog, bob refused, a viewer refused by Grafana), the
+ * job set back to 4 replicas without a hold before each host's flows. One host server per host, shared by
+ * its tests. Screenshots go to .test-results/grafana-panel/<host>/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
@@ -33,7 +36,12 @@ import {
   type SignedInUser,
 } from '../../grafana-plugin/tests/harness/grafana-proxy.js';
 import { buildHostBundle } from '../../grafana-plugin/tests/harness/host-bundle.js';
-import { ensureHost, HOST_NAMES, type HostName } from '../../grafana-plugin/tests/harness/hosts.js';
+import {
+  DEFAULT_HOST,
+  ensureHost,
+  HOST_NAMES,
+  type HostName,
+} from '../../grafana-plugin/tests/harness/hosts.js';
 import { drawWeek } from '../../grafana-plugin/tests/harness/week.js';
 import {
   prefixProxy,
@@ -166,6 +174,8 @@ beforeAll(async () => {
       }),
     ],
   });
+  // The default host's tests share it.
+  servers.set(DEFAULT_HOST, Promise.resolve(host));
 
   // The real gateway, as its own service account, trusting Grafana's keys.
   gateway = spawn(
@@ -208,6 +218,7 @@ beforeAll(async () => {
 afterAll(async () => {
   clearInterval(ticker);
   await browser?.close();
+  for (const server of servers.values()) await (await server.catch(() => undefined))?.close();
   await host?.close();
   gateway?.kill('SIGTERM');
   sidecar?.kill('SIGTERM');
@@ -239,10 +250,19 @@ interface Host {
 }
 
 /** The panel for `who`, signed in to Grafana with `role`, once the gateway answered "may I scale?". */
-async function panelAs(login: string, role: SignedInUser['role']) {
+async function panelAs(
+  server: HostServer,
+  login: string,
+  role: SignedInUser['role'],
+  theme: 'dark' | 'light' = 'dark',
+  size = { viewport: { width: 1280, height: 900 }, panel: { width: 1100, height: 640 } },
+) {
   session = { login, role };
-  const opened = await openHostPage(browser, host.url, role, undefined, login);
-  await opened.page.evaluate((r) => (globalThis as unknown as Host).fasHost.render(r), renderRequest('dark'));
+  const opened = await openHostPage(browser, server.url, role, size.viewport, login);
+  await opened.page.evaluate(
+    (r) => (globalThis as unknown as Host).fasHost.render(r),
+    renderRequest(theme, size.panel.width, size.panel.height),
+  );
   const access = opened.page.getByTestId('fas-scale-access');
   await access.waitFor();
   await until('the gateway answered "may I scale?"', 20, async () =>
@@ -348,27 +368,48 @@ function measurePanel(page: Page) {
   });
 }
 
+/**
+ * One Grafana stand-in per host, shared by that host's tests (the render tests and the scale flows): its
+ * bundle, the Prometheus proxy and the companion app's routes to the real gateway, signing with Grafana's
+ * key (the default host's URL as issuer, where the gateway reads the keys).
+ */
+const servers = new Map<HostName, Promise<HostServer>>();
+function hostServer(name: HostName): Promise<HostServer> {
+  let server = servers.get(name);
+  if (server === undefined) {
+    server = (async () => {
+      await installs;
+      const hostJs = await buildHostBundle(mkdtempSync(join(tmpdir(), 'fa-panel-')), { host: name });
+      return startHostServer({
+        hostJs,
+        host: name,
+        plugins: { [PANEL_ID]: PANEL_DIST, [APP_ID]: APP_DIST },
+        handlers: [
+          prefixProxy('/api/datasources/proxy/uid/prometheus', () => promUrl),
+          appPluginProxy({
+            appDist: APP_DIST,
+            settings,
+            user: () => session,
+            sendUserHeader: true,
+            idTokens,
+            seen: proxied,
+          }),
+        ],
+      });
+    })();
+    servers.set(name, server);
+  }
+  return server;
+}
+
 describe.each(HOST_NAMES)('the built panel in the %s host', (name) => {
   let server: HostServer;
   const shots = join(out, name);
 
   beforeAll(async () => {
-    await installs;
     mkdirSync(shots, { recursive: true });
-    const hostJs = await buildHostBundle(mkdtempSync(join(tmpdir(), 'fa-panel-')), { host: name });
-    server = await startHostServer({
-      hostJs,
-      host: name,
-      plugins: { [PANEL_ID]: PANEL_DIST },
-      handlers: [
-        prefixProxy('/api/datasources/proxy/uid/prometheus', () => promUrl),
-        appPluginProxy({ appDist: APP_DIST, settings, user: () => session, sendUserHeader: true, idTokens }),
-      ],
-    });
+    server = await hostServer(name);
   }, 600_000);
-  afterAll(async () => {
-    await server?.close();
-  });
 
   beforeEach(() => {
     session = { login: 'alice', role: 'Editor' };
@@ -472,191 +513,271 @@ describe.each(HOST_NAMES)('the built panel in the %s host', (name) => {
   }, 60_000);
 });
 
-describe('"Scale to N" through Grafana’s app proxy and the real gateway', () => {
-  it('a person Kubernetes allows scales: the FlinkDeployment’s replicas and hold change, no pod is called', async () => {
-    const { page, errors, access } = await panelAs('alice', 'Editor');
-    expect(await access.textContent()).toBe('as grafana:alice');
-    const sent: { url: string; headers: Record<string, string>; body: string | null }[] = [];
-    page.on('request', (r) => {
-      if (r.url().includes('/api/plugin-proxy/')) {
-        sent.push({ url: r.url(), headers: r.headers(), body: r.postData() });
-      }
-    });
-    await page.getByTestId('fas-scale-button').click();
-    await page.getByTestId('fas-scale-dialog').waitFor();
-    expect(await page.getByTestId('fas-scale-dialog-access').textContent()).toBe(
-      `You scale as grafana:alice: Kubernetes allows ${PERMISSION}.`,
-    );
-    expect(await page.getByTestId('fas-scale-projection').textContent()).toMatch(/CPU about [\d.]+ %/);
-    await page.getByTestId('fas-scale-replicas').fill('6');
-    await page.getByTestId('fas-scale-reason').fill('e2e: drain the backlog');
-    await page.getByTestId('fas-scale-hold').fill('10');
-    // Every field and the preview box inside the dialog (they ran about 40 px past its right edge).
-    const overflow = await page.getByRole('dialog').evaluate((dialog) => {
-      const d = dialog.getBoundingClientRect();
-      return [...dialog.querySelectorAll('input, [data-testid="fas-scale-projection"], button')]
-        .map((el) => ({ id: el.getAttribute('data-testid') ?? el.tagName, r: el.getBoundingClientRect() }))
-        .filter(({ r }) => r.right > d.right + 0.5 || r.left < d.left - 0.5)
-        .map(({ id, r }) => `${id} ends ${(r.right - d.right).toFixed(1)} px past the dialog`);
-    });
-    expect(overflow).toEqual([]);
-    // The confirm button reads like Grafana's primary button: its text contrast is Grafana's own primary
-    // button's (4.21:1 in the dark theme, measured here; Grafana's palette, not ours).
-    // Measured once the button's colour transitions (disabled -> enabled) have finished.
-    await page
-      .getByTestId('fas-scale-confirm')
-      .evaluate((b) => Promise.all(b.getAnimations().map((x: { finished: Promise<unknown> }) => x.finished)));
-    await page.waitForTimeout(500);
-    const contrast = await page.getByTestId('fas-scale-confirm').evaluate((b) => {
-      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
-      const lum = (c: string) => {
-        const [r, g, bl] = rgb(c).map((v) => {
-          const s = v / 255;
-          return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-        });
-        return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+describe.each(HOST_NAMES)(
+  '"Scale to N" through Grafana’s app proxy and the real gateway, in the %s host',
+  (name) => {
+    let server: HostServer;
+    const shots = join(out, name);
+
+    beforeAll(async () => {
+      mkdirSync(shots, { recursive: true });
+      server = await hostServer(name);
+      // Each host's flows start from the same job: 4 replicas, no hold (the previous host's alice scaled it).
+      kube.flinkDeployments.put(
+        flinkDeployment({ name: NAME, namespace: NS, replicas: 4, slotsPerTaskManager: 1 }),
+      );
+      kube.flinkDeployments.reconcile(NS, NAME);
+    }, 600_000);
+
+    it('the dialog fits the window, large and small, in dark and light: every field, the preview and the buttons inside it, the buttons reachable', async () => {
+      const sizes = {
+        large: { viewport: { width: 1280, height: 900 }, panel: { width: 1100, height: 640 } },
+        small: { viewport: { width: 400, height: 300 }, panel: { width: 360, height: 240 } },
       };
-      const style = (
-        globalThis as unknown as { getComputedStyle(e: typeof b): { color: string; backgroundColor: string } }
-      ).getComputedStyle(b);
-      const [l1, l2] = [lum(style.color), lum(style.backgroundColor)].sort((x, y) => y - x);
-      return (l1! + 0.05) / (l2! + 0.05);
-    });
-    expect(contrast).toBeGreaterThanOrEqual(4.2);
-    await page.screenshot({ path: join(out, 'scale-dialog-allowed.png') });
-    // The gateway's own answer, in words: far more workers than the job's bounds.
-    await page.getByTestId('fas-scale-replicas').fill('50000');
-    await page.getByTestId('fas-scale-confirm').click();
-    const error = page.getByTestId('fas-scale-error');
-    await error.waitFor({ timeout: 20_000 });
-    expect(await error.textContent()).toMatch(
-      /Nothing was changed: that many workers is outside this job's bounds \(422: replicas must be from 1 to \d+/,
-    );
-    expect(deployment().spec?.taskManager?.replicas).toBe(4);
-    await page.getByTestId('fas-scale-replicas').fill('6');
-    const before = kube.requests().length;
-    await page.getByTestId('fas-scale-confirm').click();
-    const result = page.getByTestId('fas-scale-result');
-    await result.waitFor({ timeout: 20_000 });
-    expect(await result.textContent()).toMatch(
-      /^Scale requested4 → 6 workers, by grafana:alice; the policy holds until \d\d:\d\d\.$/,
-    );
-    await page.screenshot({ path: join(out, 'scale-dialog-done.png') });
-    // Focus stays in the dialog, on an enabled control (the confirm button it was on is now disabled).
-    const focus = await page.evaluate(() => {
-      type Focused = { closest(s: string): unknown; disabled?: boolean; textContent: string | null };
-      const el = (globalThis as unknown as { document: { activeElement: Focused | null } }).document
-        .activeElement;
-      return { inDialog: !!el?.closest('[role="dialog"]'), disabled: !!el?.disabled, text: el?.textContent };
-    });
-    expect(focus).toEqual({ inDialog: true, disabled: false, text: 'Close' });
+      // One page, rendered again for each size and theme (as a dashboard's panel is).
+      const { page, errors, access } = await panelAs(server, 'alice', 'Editor');
+      for (const [size, box] of Object.entries(sizes)) {
+        for (const theme of ['dark', 'light'] as const) {
+          const what = `${size} ${theme}`;
+          await page.setViewportSize(box.viewport);
+          await page.evaluate(
+            (r) => (globalThis as unknown as Host).fasHost.render(r),
+            renderRequest(theme, box.panel.width, box.panel.height),
+          );
+          await until('the gateway answered "may I scale?"', 20, async () =>
+            (await access.textContent())?.startsWith('Checking') ? undefined : true,
+          );
+          expect(await access.textContent(), what).toBe('as grafana:alice');
+          await page.getByTestId('fas-scale-button').click();
+          await page.getByTestId('fas-scale-dialog').waitFor();
+          await page.getByTestId('fas-scale-replicas').fill('6');
+          await page.getByTestId('fas-scale-reason').fill('e2e: does the dialog fit?');
+          await page.getByTestId('fas-scale-projection').waitFor();
+          const fit = await page.getByRole('dialog').evaluate((dialog) => {
+            const d = dialog.getBoundingClientRect();
+            const view = (globalThis as unknown as { innerWidth: number }).innerWidth;
+            const past = [...dialog.querySelectorAll('input, [data-testid="fas-scale-projection"], button')]
+              .map((el) => ({
+                id: el.getAttribute('data-testid') ?? el.tagName,
+                r: el.getBoundingClientRect(),
+              }))
+              .filter(({ r }) => r.right > d.right + 0.5 || r.left < d.left - 0.5)
+              .map(({ id, r }) => `${id} ends ${(r.right - d.right).toFixed(1)} px past the dialog`);
+            return { past, left: d.left, right: d.right, view };
+          });
+          expect(fit.past, what).toEqual([]);
+          expect(fit.left, what).toBeGreaterThanOrEqual(0);
+          expect(fit.right, what).toBeLessThanOrEqual(fit.view);
+          // The buttons can be brought into view and used (the dialog scrolls; nothing is cut off for good).
+          const confirm = page.getByTestId('fas-scale-confirm');
+          await confirm.scrollIntoViewIfNeeded();
+          expect(await confirm.isVisible(), what).toBe(true);
+          expect(await confirm.isEnabled(), what).toBe(true);
+          expect(await confirm.getAttribute('aria-disabled'), what).not.toBe('true');
+          await page.screenshot({ path: join(shots, `scale-dialog-${size}-${theme}.png`) });
+          await page.keyboard.press('Escape');
+          await page.getByTestId('fas-scale-dialog').waitFor({ state: 'detached' });
+        }
+      }
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 120_000);
 
-    // The browser posted to Grafana's own origin, without any token.
-    const posts = sent.filter((s) => s.body !== null);
-    expect(posts).toHaveLength(2);
-    expect(posts[1]?.url).toBe(`${host.url}/api/plugin-proxy/${APP_ID}/gateway/${JOB_PATH}/scale`);
-    expect(Object.keys(posts[1]?.headers ?? {}).map((h) => h.toLowerCase())).not.toContain('authorization');
-    expect(JSON.parse(posts[1]?.body ?? '{}')).toEqual({
-      replicas: 6,
-      reason: 'e2e: drain the backlog',
-      holdSeconds: 600,
-    });
-    // Grafana's route added its gateway token and the person: the login and the signed ID token.
-    const call = proxied.at(-1);
-    expect(call).toMatchObject({
-      method: 'POST',
-      url: `${settings.jsonData['gatewayUrl']}/${JOB_PATH}/scale`,
-      headers: { Authorization: `Bearer ${GRAFANA_SA.token}`, 'X-Grafana-User': 'alice' },
-    });
-    expect(claims(call?.headers['X-Grafana-Id'])).toMatchObject({
-      iss: `${host.url}/`,
-      username: 'alice',
-      type: 'user',
-      aud: ['org:1'],
-    });
+    it('a person Kubernetes allows scales: the FlinkDeployment’s replicas and hold change, no pod is called', async () => {
+      const { page, errors, access } = await panelAs(server, 'alice', 'Editor');
+      expect(await access.textContent()).toBe('as grafana:alice');
+      const sent: { url: string; headers: Record<string, string>; body: string | null }[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/api/plugin-proxy/')) {
+          sent.push({ url: r.url(), headers: r.headers(), body: r.postData() });
+        }
+      });
+      await page.getByTestId('fas-scale-button').click();
+      await page.getByTestId('fas-scale-dialog').waitFor();
+      expect(await page.getByTestId('fas-scale-dialog-access').textContent()).toBe(
+        `You scale as grafana:alice: Kubernetes allows ${PERMISSION}.`,
+      );
+      expect(await page.getByTestId('fas-scale-projection').textContent()).toMatch(/CPU about [\d.]+ %/);
+      await page.getByTestId('fas-scale-replicas').fill('6');
+      await page.getByTestId('fas-scale-reason').fill('e2e: drain the backlog');
+      await page.getByTestId('fas-scale-hold').fill('10');
+      // Every field and the preview box inside the dialog (they ran about 40 px past its right edge).
+      const overflow = await page.getByRole('dialog').evaluate((dialog) => {
+        const d = dialog.getBoundingClientRect();
+        return [...dialog.querySelectorAll('input, [data-testid="fas-scale-projection"], button')]
+          .map((el) => ({ id: el.getAttribute('data-testid') ?? el.tagName, r: el.getBoundingClientRect() }))
+          .filter(({ r }) => r.right > d.right + 0.5 || r.left < d.left - 0.5)
+          .map(({ id, r }) => `${id} ends ${(r.right - d.right).toFixed(1)} px past the dialog`);
+      });
+      expect(overflow).toEqual([]);
+      // The confirm button reads like Grafana's primary button: its text contrast is Grafana's own primary
+      // button's (4.21:1 in the dark theme, measured here; Grafana's palette, not ours).
+      // Measured once the button's colour transitions (disabled -> enabled) have finished.
+      await page
+        .getByTestId('fas-scale-confirm')
+        .evaluate((b) =>
+          Promise.all(b.getAnimations().map((x: { finished: Promise<unknown> }) => x.finished)),
+        );
+      await page.waitForTimeout(500);
+      const contrast = await page.getByTestId('fas-scale-confirm').evaluate((b) => {
+        const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+        const lum = (c: string) => {
+          const [r, g, bl] = rgb(c).map((v) => {
+            const s = v / 255;
+            return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+        };
+        const style = (
+          globalThis as unknown as {
+            getComputedStyle(e: typeof b): { color: string; backgroundColor: string };
+          }
+        ).getComputedStyle(b);
+        const [l1, l2] = [lum(style.color), lum(style.backgroundColor)].sort((x, y) => y - x);
+        return (l1! + 0.05) / (l2! + 0.05);
+      });
+      expect(contrast).toBeGreaterThanOrEqual(4.2);
+      await page.screenshot({ path: join(shots, 'scale-dialog-allowed.png') });
+      // The gateway's own answer, in words: far more workers than the job's bounds.
+      await page.getByTestId('fas-scale-replicas').fill('50000');
+      await page.getByTestId('fas-scale-confirm').click();
+      const error = page.getByTestId('fas-scale-error');
+      await error.waitFor({ timeout: 20_000 });
+      expect(await error.textContent()).toMatch(
+        /Nothing was changed: that many workers is outside this job's bounds \(422: replicas must be from 1 to \d+/,
+      );
+      expect(deployment().spec?.taskManager?.replicas).toBe(4);
+      await page.getByTestId('fas-scale-replicas').fill('6');
+      const before = kube.requests().length;
+      await page.getByTestId('fas-scale-confirm').click();
+      const result = page.getByTestId('fas-scale-result');
+      await result.waitFor({ timeout: 20_000 });
+      expect(await result.textContent()).toMatch(
+        /^Scale requested4 → 6 workers, by grafana:alice; the policy holds until \d\d:\d\d\.$/,
+      );
+      await page.screenshot({ path: join(shots, 'scale-dialog-done.png') });
+      // Focus stays in the dialog, on an enabled control (the confirm button it was on is now disabled).
+      const focus = await page.evaluate(() => {
+        type Focused = { closest(s: string): unknown; disabled?: boolean; textContent: string | null };
+        const el = (globalThis as unknown as { document: { activeElement: Focused | null } }).document
+          .activeElement;
+        return {
+          inDialog: !!el?.closest('[role="dialog"]'),
+          disabled: !!el?.disabled,
+          text: el?.textContent,
+        };
+      });
+      expect(focus).toEqual({ inDialog: true, disabled: false, text: 'Close' });
 
-    // The gateway wrote replicas and hold in the FlinkDeployment and an Event naming the person.
-    await until('the FlinkDeployment has 6 replicas', 20, async () =>
-      deployment().spec?.taskManager?.replicas === 6 ? true : undefined,
-    );
-    const hold = parseHold(deployment().metadata.annotations?.[HOLD_ANNOTATION] ?? '');
-    expect(hold.ok && hold.hold).toMatchObject({
-      replicas: 6,
-      from: 4,
-      by: 'grafana:alice',
-      reason: 'e2e: drain the backlog',
-    });
-    expect(
-      kube.events(NS).some((e) => e.message?.includes('grafana:alice') && e.message.includes('from 4 to 6')),
-    ).toBe(true);
-    // What the gateway asked of Kubernetes: reviews, the FlinkDeployment, an Event. Never a pod.
-    const asked = kube
-      .requests()
-      .slice(before)
-      .filter((r) => r.user === GATEWAY_SA.username);
-    expect(asked.length).toBeGreaterThan(0);
-    const expected = new Set(['tokenreviews', 'subjectaccessreviews', 'flinkdeployments', 'events']);
-    expect(asked.filter((r) => !expected.has(r.resource))).toEqual([]);
-    expect(kube.requests().filter((r) => r.user === GATEWAY_SA.username && r.resource === 'pods')).toEqual(
-      [],
-    );
-    expect(errors).toEqual([]);
-    await page.close();
-  }, 60_000);
+      // The browser posted to Grafana's own origin, without any token.
+      const posts = sent.filter((s) => s.body !== null);
+      expect(posts).toHaveLength(2);
+      expect(posts[1]?.url).toBe(`${server.url}/api/plugin-proxy/${APP_ID}/gateway/${JOB_PATH}/scale`);
+      expect(Object.keys(posts[1]?.headers ?? {}).map((h) => h.toLowerCase())).not.toContain('authorization');
+      expect(JSON.parse(posts[1]?.body ?? '{}')).toEqual({
+        replicas: 6,
+        reason: 'e2e: drain the backlog',
+        holdSeconds: 600,
+      });
+      // Grafana's route added its gateway token and the person: the login and the signed ID token.
+      const call = proxied.at(-1);
+      expect(call).toMatchObject({
+        method: 'POST',
+        url: `${settings.jsonData['gatewayUrl']}/${JOB_PATH}/scale`,
+        headers: { Authorization: `Bearer ${GRAFANA_SA.token}`, 'X-Grafana-User': 'alice' },
+      });
+      expect(claims(call?.headers['X-Grafana-Id'])).toMatchObject({
+        iss: `${host.url}/`,
+        username: 'alice',
+        type: 'user',
+        aud: ['org:1'],
+      });
 
-  it('a person Kubernetes does not allow sees the refusal before and after the click, and nothing changes', async () => {
-    const replicas = deployment().spec?.taskManager?.replicas;
-    const holdBefore = deployment().metadata.annotations?.[HOLD_ANNOTATION];
-    const { page, errors, access } = await panelAs('bob', 'Editor');
-    // Before the click: the gateway's answer for bob, next to the button.
-    expect(await access.textContent()).toBe(
-      `You (grafana:bob) may not scale this job: that needs ${PERMISSION}.`,
-    );
-    const button = page.getByTestId('fas-scale-button');
-    expect(await button.getAttribute('data-allowed')).toBe('false');
-    // After the click: the dialog says so, what N would do is still there, and it cannot send.
-    await button.click();
-    const refusal = page.getByTestId('fas-scale-dialog-access');
-    await refusal.waitFor();
-    expect(await refusal.textContent()).toContain(
-      `You (grafana:bob) may not scale this job: that needs ${PERMISSION}.`,
-    );
-    await page.getByTestId('fas-scale-reason').fill('e2e: bob tries');
-    expect(await page.getByTestId('fas-scale-confirm').getAttribute('aria-disabled')).toBe('true');
-    await page.screenshot({ path: join(out, 'scale-dialog-refused.png') });
-    const posts = proxied.filter((c) => c.method === 'POST').length;
-    await page.getByTestId('fas-scale-confirm').click({ force: true });
-    expect(proxied.filter((c) => c.method === 'POST').length).toBe(posts);
+      // The gateway wrote replicas and hold in the FlinkDeployment and an Event naming the person.
+      await until('the FlinkDeployment has 6 replicas', 20, async () =>
+        deployment().spec?.taskManager?.replicas === 6 ? true : undefined,
+      );
+      const hold = parseHold(deployment().metadata.annotations?.[HOLD_ANNOTATION] ?? '');
+      expect(hold.ok && hold.hold).toMatchObject({
+        replicas: 6,
+        from: 4,
+        by: 'grafana:alice',
+        reason: 'e2e: drain the backlog',
+      });
+      expect(
+        kube
+          .events(NS)
+          .some((e) => e.message?.includes('grafana:alice') && e.message.includes('from 4 to 6')),
+      ).toBe(true);
+      // What the gateway asked of Kubernetes: reviews, the FlinkDeployment, an Event. Never a pod.
+      const asked = kube
+        .requests()
+        .slice(before)
+        .filter((r) => r.user === GATEWAY_SA.username);
+      expect(asked.length).toBeGreaterThan(0);
+      const expected = new Set(['tokenreviews', 'subjectaccessreviews', 'flinkdeployments', 'events']);
+      expect(asked.filter((r) => !expected.has(r.resource))).toEqual([]);
+      expect(kube.requests().filter((r) => r.user === GATEWAY_SA.username && r.resource === 'pods')).toEqual(
+        [],
+      );
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 60_000);
 
-    // A POST sent anyway (a stale page, or one forging alice's identity headers) is refused by the
-    // gateway for bob, naming the permission: Grafana replaced the browser's X-Grafana-User/X-Grafana-Id.
-    const forged = await postFromPage(page, { 'X-Grafana-User': 'alice', 'X-Grafana-Id': 'forged.by.bob' });
-    expect(forged.status).toBe(403);
-    expect(JSON.parse(forged.body)).toMatchObject({
-      error: { status: 403, reason: 'forbidden', permission: PERMISSION },
-    });
-    expect(JSON.parse(forged.body).error.message).toContain('grafana:bob may not scale');
-    const call = proxied.at(-1);
-    expect(call?.headers['X-Grafana-User']).toBe('bob');
-    expect(claims(call?.headers['X-Grafana-Id'])).toMatchObject({ username: 'bob' });
-    expect(deployment().spec?.taskManager?.replicas).toBe(replicas);
-    expect(deployment().metadata.annotations?.[HOLD_ANNOTATION]).toBe(holdBefore);
-    expect(errors).toEqual([]);
-    await page.close();
-  }, 60_000);
+    it('a person Kubernetes does not allow sees the refusal before and after the click, and nothing changes', async () => {
+      const replicas = deployment().spec?.taskManager?.replicas;
+      const holdBefore = deployment().metadata.annotations?.[HOLD_ANNOTATION];
+      const { page, errors, access } = await panelAs(server, 'bob', 'Editor');
+      // Before the click: the gateway's answer for bob, next to the button.
+      expect(await access.textContent()).toBe(
+        `You (grafana:bob) may not scale this job: that needs ${PERMISSION}.`,
+      );
+      const button = page.getByTestId('fas-scale-button');
+      expect(await button.getAttribute('data-allowed')).toBe('false');
+      // After the click: the dialog says so, what N would do is still there, and it cannot send.
+      await button.click();
+      const refusal = page.getByTestId('fas-scale-dialog-access');
+      await refusal.waitFor();
+      expect(await refusal.textContent()).toContain(
+        `You (grafana:bob) may not scale this job: that needs ${PERMISSION}.`,
+      );
+      await page.getByTestId('fas-scale-reason').fill('e2e: bob tries');
+      expect(await page.getByTestId('fas-scale-confirm').getAttribute('aria-disabled')).toBe('true');
+      await page.screenshot({ path: join(shots, 'scale-dialog-refused.png') });
+      const posts = proxied.filter((c) => c.method === 'POST').length;
+      await page.getByTestId('fas-scale-confirm').click({ force: true });
+      expect(proxied.filter((c) => c.method === 'POST').length).toBe(posts);
 
-  it('a viewer may ask but not scale: the panel says why, and Grafana refuses the POST before the gateway', async () => {
-    const { page, access } = await panelAs('alice', 'Viewer');
-    expect(await access.textContent()).toBe(
-      'Scaling through Grafana needs the Editor role (you are Viewer). The gateway knows you as grafana:alice.',
-    );
-    const seen = proxied.length;
-    const refused = await postFromPage(page, {});
-    expect(refused).toEqual({
-      status: 403,
-      body: JSON.stringify({ message: 'plugin proxy route access denied' }),
-    });
-    expect(proxied.length).toBe(seen);
-    await page.close();
-  }, 60_000);
-});
+      // A POST sent anyway (a stale page, or one forging alice's identity headers) is refused by the
+      // gateway for bob, naming the permission: Grafana replaced the browser's X-Grafana-User/X-Grafana-Id.
+      const forged = await postFromPage(page, { 'X-Grafana-User': 'alice', 'X-Grafana-Id': 'forged.by.bob' });
+      expect(forged.status).toBe(403);
+      expect(JSON.parse(forged.body)).toMatchObject({
+        error: { status: 403, reason: 'forbidden', permission: PERMISSION },
+      });
+      expect(JSON.parse(forged.body).error.message).toContain('grafana:bob may not scale');
+      const call = proxied.at(-1);
+      expect(call?.headers['X-Grafana-User']).toBe('bob');
+      expect(claims(call?.headers['X-Grafana-Id'])).toMatchObject({ username: 'bob' });
+      expect(deployment().spec?.taskManager?.replicas).toBe(replicas);
+      expect(deployment().metadata.annotations?.[HOLD_ANNOTATION]).toBe(holdBefore);
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 60_000);
+
+    it('a viewer may ask but not scale: the panel says why, and Grafana refuses the POST before the gateway', async () => {
+      const { page, access } = await panelAs(server, 'alice', 'Viewer');
+      expect(await access.textContent()).toBe(
+        'Scaling through Grafana needs the Editor role (you are Viewer). The gateway knows you as grafana:alice.',
+      );
+      const seen = proxied.length;
+      const refused = await postFromPage(page, {});
+      expect(refused).toEqual({
+        status: 403,
+        body: JSON.stringify({ message: 'plugin proxy route access denied' }),
+      });
+      expect(proxied.length).toBe(seen);
+      await page.close();
+    }, 60_000);
+  },
+);

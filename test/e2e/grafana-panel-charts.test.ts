@@ -10,7 +10,6 @@
  * Screenshots go to .test-results/grafana-panel-charts/.
  */
 import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +24,6 @@ import { PANEL_DIST } from '../../grafana-plugin/tests/harness/paths.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const out = join(root, '.test-results/grafana-panel-charts');
 const PANEL_ID = 'fas-flinkautoscaler-panel';
-const UPLOT_CSS = createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css');
 const STEP = 15_000;
 const POINTS = (6 * 3600 * 1000) / STEP;
 const END = Date.UTC(2026, 5, 8, 12, 0, 0);
@@ -216,8 +214,6 @@ beforeAll(async () => {
     width: SIZE.width + 40,
     height: SIZE.height + 200,
   }));
-  // Grafana's page carries uPlot's stylesheet (its bundle imports it with @grafana/ui).
-  await page.addStyleTag({ path: UPLOT_CSS });
   await renderPanel(page, 'dark');
 }, 120_000);
 
@@ -227,6 +223,35 @@ afterAll(async () => {
 });
 
 describe("the panel's charts in Chromium, as Grafana's own", () => {
+  it('gets uPlot’s stylesheet from the host page, as from Grafana’s bundle: the overlay lies on the canvas', async () => {
+    const applied = await page.evaluate(() => {
+      type El = { getBoundingClientRect(): { left: number; top: number; width: number; height: number } };
+      const g = globalThis as unknown as {
+        document: {
+          styleSheets: Iterable<{ href: string | null; cssRules: { length: number } }>;
+          querySelector(s: string): El | null;
+        };
+        getComputedStyle(e: El): { position: string };
+      };
+      const sheet = [...g.document.styleSheets].find((x) => x.href?.endsWith('/public/build/uplot.css'));
+      const over = g.document.querySelector('[data-testid="fas-chart-workers"] .u-over');
+      const canvas = g.document.querySelector('[data-testid="fas-chart-workers"] .uplot canvas');
+      return {
+        rules: sheet?.cssRules.length ?? 0,
+        position: over === null ? null : g.getComputedStyle(over).position,
+        // uPlot's CSS puts the overlay over the plotting area of the canvas (without it, under the canvas).
+        overlayOnCanvas:
+          over !== null &&
+          canvas !== null &&
+          over.getBoundingClientRect().top <
+            canvas.getBoundingClientRect().top + canvas.getBoundingClientRect().height,
+      };
+    });
+    expect(applied.rules).toBeGreaterThan(10);
+    expect(applied.position).toBe('absolute');
+    expect(applied.overlayOnCanvas).toBe(true);
+  });
+
   it('shows the time and every line’s value in a tooltip on hover', async () => {
     const box = await plotBox(page, 'workers');
     // 3 h into the range: 8 workers, alice's scale-up before, the policy's scale-down after.
@@ -237,6 +262,9 @@ describe("the panel's charts in Chromium, as Grafana's own", () => {
     expect(text).toMatch(/2026-06-08 0[89]:\d\d:\d\d/);
     expect(text).toContain('workers8');
     expect(text).toContain('desired8');
+    const shot = join(out, 'charts-hover-tooltip-dark.png');
+    await page.screenshot({ path: shot });
+    expect(statSync(shot).size).toBeGreaterThan(10_000);
   });
 
   it('publishes the crosshair on the panel’s event bus, and the other charts follow it', async () => {

@@ -1,7 +1,8 @@
 /**
  * What the chart shows over uPlot's canvas, as DOM (so it can be read, hovered and focused): each threshold's
  * label inside the plot at its right end (never over the y axis's labels), and a marker under the plot at
- * every scaling, as Grafana marks an annotation, whose tooltip says from, to, who and why.
+ * every scaling, as Grafana marks an annotation, whose tooltip says from, to, who and why (scalings a few
+ * pixels apart share one marker, with their count, whose tooltip lists them newest first).
  */
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
@@ -11,6 +12,7 @@ import { createPortal } from 'react-dom';
 import type uPlot from 'uplot';
 import { TEST_IDS } from '../../testIds';
 import { placeLabels } from './labelPlacement';
+import { groupMarkers, groupTitle, type MarkerGroup } from './markerGroups';
 
 export interface OverlayThreshold {
   label: string;
@@ -64,33 +66,44 @@ export function ChartOverlays({ config, thresholds, markers }: Props) {
     </div>
   ));
   const xAxis = plot.root.querySelector<HTMLElement>('.u-axis');
-  const marks = markers
-    .map((m, i) => ({ m, i, left: Math.round(plot.valToPos(m.time, 'x')) || 0 }))
-    .filter(({ left }) => left >= 0 && left <= width)
-    .map(({ m, i, left }) => {
-      const show = (e: React.SyntheticEvent<HTMLElement>) => {
-        const r = e.currentTarget.getBoundingClientRect();
-        setActive({ index: i, x: r.left + r.width / 2, y: r.bottom });
-      };
-      const hide = () => setActive((a) => (a?.index === i ? undefined : a));
-      return (
-        <div
-          key={`${m.time}:${i}`}
-          className={m.direction === 'down' ? styles.markerDown : styles.markerUp}
-          style={{ left, color: m.color }}
-          role="img"
-          tabIndex={0}
-          aria-label={[m.title, ...m.lines].join('. ')}
-          data-testid={TEST_IDS.scalingMarker}
-          data-time={m.time}
-          onMouseEnter={show}
-          onFocus={show}
-          onMouseLeave={hide}
-          onBlur={hide}
-        />
-      );
-    });
-  const shown = active === undefined ? undefined : markers[active.index];
+  const groups = groupMarkers(
+    markers
+      .map((marker) => ({ marker, left: Math.round(plot.valToPos(marker.time, 'x')) || 0 }))
+      .filter(({ left }) => left >= 0 && left <= width),
+  );
+  const marks = groups.map((g, i) => {
+    const newest = g.markers[0]!;
+    const show = (e: React.SyntheticEvent<HTMLElement>) => {
+      const r = e.currentTarget.getBoundingClientRect();
+      setActive({ index: i, x: r.left + r.width / 2, y: r.bottom });
+    };
+    const hide = () => setActive((a) => (a?.index === i ? undefined : a));
+    const words =
+      g.markers.length === 1
+        ? [newest.title, ...newest.lines]
+        : [groupTitle(g), ...g.markers.flatMap((m) => [m.title, ...m.lines])];
+    return (
+      <div
+        key={`${newest.time}:${g.markers.length}`}
+        className={newest.direction === 'down' ? styles.markerDown : styles.markerUp}
+        style={{ left: g.left, color: newest.color }}
+        role="img"
+        tabIndex={0}
+        aria-label={words.join('. ')}
+        data-testid={TEST_IDS.scalingMarker}
+        data-time={newest.time}
+        data-count={g.markers.length}
+        data-times={g.markers.map((m) => m.time).join(',')}
+        onMouseEnter={show}
+        onFocus={show}
+        onMouseLeave={hide}
+        onBlur={hide}
+      >
+        {g.markers.length > 1 && <span className={styles.count}>{g.markers.length}</span>}
+      </div>
+    );
+  });
+  const shown = active === undefined ? undefined : groups[active.index];
   return (
     <>
       {createPortal(labels, plot.over)}
@@ -98,7 +111,7 @@ export function ChartOverlays({ config, thresholds, markers }: Props) {
       {active && shown && (
         <Portal>
           <div className={styles.tooltip} style={{ left: active.x, top: active.y + 4 }}>
-            <MarkerTooltip marker={shown} />
+            <MarkerTooltip group={shown} />
           </div>
         </Portal>
       )}
@@ -106,15 +119,37 @@ export function ChartOverlays({ config, thresholds, markers }: Props) {
   );
 }
 
-export function MarkerTooltip({ marker }: { marker: Pick<OverlayMarker, 'title' | 'lines'> }) {
+export function MarkerTooltip({ group }: { group: MarkerGroup }) {
   const styles = useStyles2(getStyles);
+  const [only] = group.markers;
+  if (group.markers.length === 1 && only) {
+    return (
+      <div data-testid={TEST_IDS.scalingTooltip}>
+        <ScalingWords marker={only} />
+      </div>
+    );
+  }
   return (
     <div data-testid={TEST_IDS.scalingTooltip}>
+      <div className={styles.tooltipTitle}>{groupTitle(group)}</div>
+      {group.markers.map((m) => (
+        <div key={`${m.time}:${m.title}`} className={styles.groupMember}>
+          <ScalingWords marker={m} />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function ScalingWords({ marker }: { marker: Pick<OverlayMarker, 'title' | 'lines'> }) {
+  const styles = useStyles2(getStyles);
+  return (
+    <>
       <div className={styles.tooltipTitle}>{marker.title}</div>
       {marker.lines.map((line) => (
         <div key={line}>{line}</div>
       ))}
-    </div>
+    </>
   );
 }
 
@@ -145,6 +180,17 @@ const getStyles = (theme: GrafanaTheme2) => ({
   markerUp: css({ ...triangle, borderBottom: '6px solid currentColor' }),
   markerDown: css({ ...triangle, borderTop: '6px solid currentColor' }),
   tooltipTitle: css({ fontWeight: theme.typography.fontWeightMedium }),
+  groupMember: css({ marginTop: theme.spacing(0.5) }),
+  // A group's count, beside its triangle.
+  count: css({
+    position: 'absolute',
+    top: -2,
+    left: 6,
+    fontSize: 9,
+    lineHeight: '10px',
+    color: 'currentColor',
+    pointerEvents: 'none',
+  }),
   // As Grafana's tooltips look (theme.components.tooltip).
   tooltip: css({
     position: 'fixed',

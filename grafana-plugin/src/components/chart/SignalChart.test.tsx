@@ -105,6 +105,42 @@ describe('a signal chart', () => {
     );
   });
 
+  it('groups scalings closer than a few pixels into one marker, whose tooltip lists them newest first with a count', async () => {
+    // Three scalings within 10 s on a 10-minute chart 400 px wide (a few pixels apart), one far from them.
+    const close = [0, 5_000, 10_000].map((dt, k): OverlayMarker => ({
+      time: times[20]! + dt,
+      direction: k === 1 ? 'down' : 'up',
+      color: 'orange',
+      title: `Scaled ${k === 1 ? 'down' : 'up'} ${4 + k} → ${5 + k} by the policy`,
+      lines: [`reason ${k}`],
+    }));
+    const el = chart({}, [manual, ...close]);
+    const markers = await within(el).findAllByTestId(TEST_IDS.scalingMarker);
+    expect(markers).toHaveLength(2);
+    expect(markers[0]).toHaveAccessibleName('Scaled up 4 → 6 by alice (manual)');
+    const group = markers[1]!;
+    expect(group.getAttribute('data-count')).toBe('3');
+    // At the newest scaling's time, between the first and the last.
+    expect(Number(group.getAttribute('data-time'))).toBe(close[2]!.time);
+    expect(group.getAttribute('data-times')).toBe(
+      close
+        .map((m) => m.time)
+        .reverse()
+        .join(','),
+    );
+    expect(group).toHaveAccessibleName(
+      '3 scalings. Scaled up 6 → 7 by the policy. reason 2. Scaled down 5 → 6 by the policy. reason 1. Scaled up 4 → 5 by the policy. reason 0',
+    );
+    fireEvent.mouseEnter(group);
+    const tooltip = screen.getByTestId(TEST_IDS.scalingTooltip);
+    expect(tooltip).toHaveTextContent(
+      '3 scalings' +
+        'Scaled up 6 → 7 by the policyreason 2' +
+        'Scaled down 5 → 6 by the policyreason 1' +
+        'Scaled up 4 → 5 by the policyreason 0',
+    );
+  });
+
   it('labels its thresholds inside the plot', async () => {
     const el = chart(
       {

@@ -106,7 +106,7 @@ function frames(): FrameSpec[] {
  * Renders the panel as Grafana does, with the host page's React and @grafana/* (SystemJS), and records
  * what it publishes on its event bus and each onChangeTimeRange call in window.fasCharts.
  */
-async function renderPanel(page: Page, theme: 'dark' | 'light'): Promise<void> {
+async function renderPanel(page: Page, theme: 'dark' | 'light', list = frames()): Promise<void> {
   await page.evaluate(
     async ([list, r]) => {
       type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -176,7 +176,7 @@ async function renderPanel(page: Page, theme: 'dark' | 'light'): Promise<void> {
       );
     },
     [
-      frames(),
+      list,
       { moduleUrl: `/public/plugins/${PANEL_ID}/module.js`, from: FROM, to: END, theme, ...SIZE },
     ] as const,
   );
@@ -415,6 +415,55 @@ describe("the panel's charts in Chromium, as Grafana's own", () => {
     await page.mouse.move(5, SIZE.height + 150);
     await renderPanel(page, 'light');
     const shot = join(out, 'charts-light.png');
+    await page.screenshot({ path: shot });
+    expect(statSync(shot).size).toBeGreaterThan(10_000);
+    expect(errors).toEqual([]);
+  });
+
+  it('draws scalings a few pixels apart as one marker with their count, listed newest first on hover', async () => {
+    // Two more scalings by the policy 1 and 2 minutes after its 8 → 6 (about a pixel a minute here).
+    const job = { namespace: 'streaming', flinkdeployment: 'clickstream' };
+    const times = Array.from({ length: POINTS }, (_, i) => FROM + i * STEP);
+    const more = [1, 2].map((k) => {
+      const at = POLICY_AT + k * 60_000;
+      return {
+        refId: 'recentScalings',
+        labels: {
+          __name__: 'flink_autoscaler_recent_scaling_timestamp_seconds',
+          ...job,
+          ...{
+            direction: 'down',
+            trigger: 'policy',
+            by: 'flink-autoscaler',
+            from: `${6 - k + 1}`,
+            to: `${6 - k}`,
+          },
+          reasons: 'cpu-low',
+        },
+        times: times.filter((t) => t >= at),
+        values: times.filter((t) => t >= at).map(() => at / 1000),
+      };
+    });
+    await page.mouse.move(5, SIZE.height + 150);
+    await renderPanel(page, 'dark', [...frames(), ...more]);
+    const markers = page.locator('[data-testid="fas-chart-cpu"] [data-testid="fas-scaling-marker"]');
+    await page.waitForFunction(
+      () =>
+        (
+          globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }
+        ).document.querySelectorAll('[data-testid="fas-chart-cpu"] [data-testid="fas-scaling-marker"]')
+          .length === 2,
+    );
+    expect(await markers.nth(1).getAttribute('data-count')).toBe('3');
+    await markers.nth(1).hover();
+    const tooltip = page.getByTestId('fas-scaling-tooltip');
+    await tooltip.waitFor();
+    const text = (await tooltip.textContent()) ?? '';
+    expect(text).toMatch(/^3 scalings/);
+    const order = ['Scaled down 5 → 4', 'Scaled down 6 → 5', 'Scaled down 8 → 6'].map((t) => text.indexOf(t));
+    expect(order.every((at) => at > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    const shot = join(out, 'charts-marker-group-dark.png');
     await page.screenshot({ path: shot });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
     expect(errors).toEqual([]);

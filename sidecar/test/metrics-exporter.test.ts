@@ -42,10 +42,14 @@ async function exported(e: Evaluation): Promise<string> {
 
 describe('the Prometheus exporter', () => {
   it('exports every signal, threshold and the decision, labelled by job', async () => {
-    const text = await exported(evaluation());
+    const e = evaluation();
+    // policy.md's decision asks for 35; the default profile's R 4 adds the workers that drain, within the
+    // cooldown, what arrives during the restart (10 · 60 s / 300 s = 2 more): the exporter shows what it asked
+    expect(e.targetWorkers).toBe(37);
+    const text = await exported(e);
     const labels = 'namespace="streaming",flinkdeployment="clickstream"';
     expect(text).toContain(`flink_autoscaler_workers{${labels}} 10`);
-    expect(text).toContain(`flink_autoscaler_desired_workers{${labels}} 35`);
+    expect(text).toContain(`flink_autoscaler_desired_workers{${labels}} 37`);
     expect(text).toMatch(
       /flink_autoscaler_throughput_per_second\{unit="records",namespace="streaming",flinkdeployment="clickstream"\} 1000/,
     );

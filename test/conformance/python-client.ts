@@ -157,7 +157,7 @@ export async function startPythonClient(kubeconfig: string, namespace: string): 
           return;
         }
         const id = nextId++;
-        const timeoutMs = options.timeoutMs ?? 15_000;
+        const timeoutMs = options.timeoutMs ?? 40_000;
         const timer = setTimeout(() => {
           pending.delete(id);
           reject(new Error(`python step ${name} gave no answer in ${timeoutMs} ms; stderr: ${stderr}`));

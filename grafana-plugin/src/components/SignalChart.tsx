@@ -50,7 +50,7 @@ export interface SignalChartProps extends ChartSpec {
 }
 
 const TITLE_HEIGHT = 18;
-const LEGEND_HEIGHT = 20;
+const LEGEND_HEIGHT = 24;
 /** TooltipHoverMode.xAll: every line's value at the hovered time (a const enum @grafana/ui does not export). */
 const X_ALL = 1 as ComponentProps<typeof TooltipPlugin2>['hoverMode'];
 

@@ -80,7 +80,7 @@ export function buildPlotConfig(spec: PlotSpec): UPlotConfigBuilder {
   const builder = new UPlotConfigBuilder(spec.timeZone === 'browser' ? undefined : spec.timeZone);
   builder.setCursor({ sync: { key: spec.syncKey, scales: ['x', null] } });
   // Room on the right for half of the last time label (it was cut at the chart's edge).
-  builder.setPadding([6, 16, 0, 0]);
+  builder.setPadding([9, 16, 0, 0]);
   builder.addScale({
     scaleKey: 'x',
     isTime: true,

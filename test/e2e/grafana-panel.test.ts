@@ -64,7 +64,7 @@ import {
 } from '../fixtures/gateway.js';
 import { startPrometheus } from '../fixtures/prometheus.js';
 import { sidecarRules } from '../fixtures/rbac.js';
-import { freePort, until } from '../fixtures/wait.js';
+import { until } from '../fixtures/wait.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const out = join(root, '.test-results/grafana-panel');
@@ -82,6 +82,7 @@ let sidecar: ChildProcess;
 let prometheus: ChildProcess;
 let gateway: ChildProcess;
 const gatewayLogs: string[] = [];
+const sidecarLogs: string[] = [];
 let ticker: NodeJS.Timeout;
 let host: HostServer;
 let browser: Browser;
@@ -95,6 +96,17 @@ const proxied: ProxiedCall[] = [];
 
 /** The hosts' installs, started first (about a minute each from scratch, mostly download). */
 let installs: Promise<unknown>;
+
+/** The URL a process started with `--listen 127.0.0.1:0` names in its JSON "listening" log line. */
+function listeningUrl(what: string, logs: readonly string[]): Promise<string> {
+  return until(what, 30, async () => {
+    const line = logs
+      .join('')
+      .split('\n')
+      .find((l) => l.includes('"listening"'));
+    return line === undefined ? undefined : (JSON.parse(line) as { url: string }).url;
+  });
+}
 
 beforeAll(async () => {
   installs = Promise.all(HOST_NAMES.map((name) => ensureHost(name)));
@@ -131,15 +143,15 @@ beforeAll(async () => {
   );
   kube.flinkDeployments.reconcile(NS, NAME);
 
-  const port = await freePort();
-  const sidecarUrl = `http://127.0.0.1:${port}`;
   sidecar = spawn(
     join(root, 'node_modules/.bin/flink-autoscaler'),
     [
       'sidecar',
       ...['--flink-url', flink.url, '--namespace', NS, '--name', NAME],
       ...['--kubeconfig', kube.kubeconfig({ token: SIDECAR.token }, { namespace: NS })],
-      ...['--listen', `127.0.0.1:${port}`],
+      // port 0: the port the sidecar was given is the one its log names (a port found free and then
+      // listened on could be taken in between by another test's sidecar of the same job name)
+      ...['--listen', '127.0.0.1:0'],
       ...['--interval-seconds', '1', '--window-seconds', '4', '--cooldown-seconds', '0'],
       ...['--max-workers', '20'],
     ],
@@ -150,10 +162,12 @@ beforeAll(async () => {
       env: { ...process.env, NODE_OPTIONS: SIDECAR_NODE_OPTIONS },
     },
   );
+  sidecar.stderr?.on('data', (d: Buffer) => sidecarLogs.push(d.toString()));
+  const sidecarUrl = await listeningUrl('the sidecar listens', sidecarLogs);
   await until('the sidecar is ready', 30, async () =>
     (await fetch(`${sidecarUrl}/readyz`)).ok ? true : undefined,
   );
-  ({ url: promUrl, process: prometheus } = await startPrometheus([`127.0.0.1:${port}`]));
+  ({ url: promUrl, process: prometheus } = await startPrometheus([new URL(sidecarUrl).host]));
 
   // Grafana's server: its signing keys, the Prometheus data source proxy and the companion app's routes.
   idTokens = idTokenSigner(() => `${host.url}/`);
@@ -194,13 +208,7 @@ beforeAll(async () => {
     { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   gateway.stderr?.on('data', (d: Buffer) => gatewayLogs.push(d.toString()));
-  settings.jsonData['gatewayUrl'] = await until('the gateway listens', 30, async () => {
-    const line = gatewayLogs
-      .join('')
-      .split('\n')
-      .find((l) => l.includes('"listening"'));
-    return line === undefined ? undefined : (JSON.parse(line) as { url: string }).url;
-  });
+  settings.jsonData['gatewayUrl'] = await listeningUrl('the gateway listens', gatewayLogs);
 
   browser = await launchChromium();
   // Prometheus has scraped a decision with its reasons.

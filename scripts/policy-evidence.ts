@@ -7,20 +7,13 @@
  *
  *   npx tsx scripts/policy-evidence.ts [--seeds 3] [--traces a,b] [--variants seed,P,...] [--state-gib 1,8] [--digits 1]
  */
-import type { PolicyOverrides } from '@flink-autoscaler/shared';
+import { PREVIOUS_PROFILE, SEED_PROFILE, type PolicyOverrides } from '@flink-autoscaler/shared';
 import { BENCH_STATE_GIB, measure, withState, yardsticks } from '../sidecar/src/simulation/bench.js';
 import { oursFactory } from '../sidecar/src/simulation/controllers/ours.js';
 import { loadTrace, traceNames } from '../sidecar/src/simulation/trace.js';
 
 /** Every option of issue 14 off: policy.md's behaviour. */
-export const SEED: PolicyOverrides = {
-  partitionBound: 0,
-  restartAware: 0,
-  followTrend: 0,
-  effectiveness: 1,
-  scaleUp: { sizeOnDrain: 0, duringCooldown: 0 },
-  scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0 },
-};
+export const SEED: PolicyOverrides = SEED_PROFILE;
 
 const merge = (a: PolicyOverrides, b: PolicyOverrides): PolicyOverrides => ({
   ...a,
@@ -30,11 +23,11 @@ const merge = (a: PolicyOverrides, b: PolicyOverrides): PolicyOverrides => ({
 });
 
 /**
- * The sidecar's defaults before issue 14's profile switch (commit 2453a91): P and E 2 on, every other option
- * off. The `default+…` variants below were measured on top of these and keep that meaning, so the tables
- * of docs/policy.md made with them stay reproducible; `previous` is this profile, `default` today's.
+ * The sidecar's defaults before the profile switch. The `default+…` variants below were measured on top of
+ * these and keep that meaning, so the tables of docs/policy.md made with them stay reproducible; `previous`
+ * is this profile, `default` today's.
  */
-export const PREVIOUS: PolicyOverrides = merge(SEED, { partitionBound: 1, effectiveness: 2 });
+export const PREVIOUS: PolicyOverrides = PREVIOUS_PROFILE;
 
 export const VARIANTS: Record<string, PolicyOverrides> = {
   seed: SEED,

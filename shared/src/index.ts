@@ -3,6 +3,7 @@ export * from './config/options.js';
 export * from './config/schema.js';
 export * from './config/names.js';
 export * from './config/switches.js';
+export * from './config/profiles.js';
 export * from './policy/types.js';
 export * from './policy/math.js';
 export * from './policy/decide.js';

@@ -9,6 +9,7 @@ import {
   notWorthRestart,
   partitionLimit,
   resolveConfig,
+  SEED_PROFILE,
   stabilizeScaleDown,
   type Evaluation,
   type PolicyConfig,
@@ -64,14 +65,7 @@ function feed(a: Autoscaler, seconds: number, at: (s: number) => Tick): Evaluati
 }
 
 /** Every issue-14 option off: policy.md's behaviour (the seed profile). */
-const SEED: PolicyOverrides = {
-  partitionBound: 0,
-  restartAware: 0,
-  followTrend: 0,
-  effectiveness: 1,
-  scaleUp: { sizeOnDrain: 0, duringCooldown: 0 },
-  scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0 },
-};
+const SEED = SEED_PROFILE;
 
 function config(overrides: PolicyOverrides = {}): PolicyConfig {
   return resolveConfig({

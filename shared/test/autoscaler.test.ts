@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   Autoscaler,
+  PREVIOUS_PROFILE,
   DEFAULT_CONFIG,
   HISTORY_LENGTH,
   RESCALE_TIMEOUT_MS,
@@ -24,12 +25,7 @@ import {
  * (autoscaler-options, autoscaler-trend, autoscaler-restart-absorb) and the sidecar's simulation tests run
  * the defaults as they are.
  */
-const BASE = resolveConfig({
-  restartAware: 0,
-  followTrend: 0,
-  scaleUp: { sizeOnDrain: 0, duringCooldown: 0 },
-  scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0 },
-});
+const BASE = resolveConfig(PREVIOUS_PROFILE);
 
 const START = Date.UTC(2026, 0, 1);
 const INTERVAL_MS = 15_000;

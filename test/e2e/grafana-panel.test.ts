@@ -175,18 +175,7 @@ beforeAll(async () => {
   host = await startHostServer({
     hostJs,
     plugins: { [PANEL_ID]: PANEL_DIST, [APP_ID]: APP_DIST },
-    handlers: [
-      idTokens.handler,
-      prefixProxy('/api/datasources/proxy/uid/prometheus', () => promUrl),
-      appPluginProxy({
-        appDist: APP_DIST,
-        settings,
-        user: () => session,
-        sendUserHeader: true,
-        idTokens,
-        seen: proxied,
-      }),
-    ],
+    handlers: [idTokens.handler, ...grafanaRoutes()],
   });
   // The default host's tests share it.
   servers.set(DEFAULT_HOST, Promise.resolve(host));
@@ -376,6 +365,21 @@ function measurePanel(page: Page) {
   });
 }
 
+/** What Grafana's server does for the panel: the Prometheus data source proxy and the app's routes to the gateway. */
+function grafanaRoutes() {
+  return [
+    prefixProxy('/api/datasources/proxy/uid/prometheus', () => promUrl),
+    appPluginProxy({
+      appDist: APP_DIST,
+      settings,
+      user: () => session,
+      sendUserHeader: true,
+      idTokens,
+      seen: proxied,
+    }),
+  ];
+}
+
 /**
  * One Grafana stand-in per host, shared by that host's tests (the render tests and the scale flows): its
  * bundle, the Prometheus proxy and the companion app's routes to the real gateway, signing with Grafana's
@@ -392,17 +396,7 @@ function hostServer(name: HostName): Promise<HostServer> {
         hostJs,
         host: name,
         plugins: { [PANEL_ID]: PANEL_DIST, [APP_ID]: APP_DIST },
-        handlers: [
-          prefixProxy('/api/datasources/proxy/uid/prometheus', () => promUrl),
-          appPluginProxy({
-            appDist: APP_DIST,
-            settings,
-            user: () => session,
-            sendUserHeader: true,
-            idTokens,
-            seen: proxied,
-          }),
-        ],
+        handlers: grafanaRoutes(),
       });
     })();
     servers.set(name, server);

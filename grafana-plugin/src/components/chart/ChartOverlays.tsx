@@ -12,7 +12,7 @@ import { createPortal } from 'react-dom';
 import type uPlot from 'uplot';
 import { TEST_IDS } from '../../testIds';
 import { placeLabels } from './labelPlacement';
-import { groupMarkers, groupTitle, type MarkerGroup } from './markerGroups';
+import { groupMarkers, groupTitle, groupWords, type MarkerGroup } from './markerGroups';
 
 export interface OverlayThreshold {
   label: string;
@@ -78,10 +78,6 @@ export function ChartOverlays({ config, thresholds, markers }: Props) {
       setActive({ index: i, x: r.left + r.width / 2, y: r.bottom });
     };
     const hide = () => setActive((a) => (a?.index === i ? undefined : a));
-    const words =
-      g.markers.length === 1
-        ? [newest.title, ...newest.lines]
-        : [groupTitle(g), ...g.markers.flatMap((m) => [m.title, ...m.lines])];
     return (
       <div
         key={`${newest.time}:${g.markers.length}`}
@@ -89,7 +85,7 @@ export function ChartOverlays({ config, thresholds, markers }: Props) {
         style={{ left: g.left, color: newest.color }}
         role="img"
         tabIndex={0}
-        aria-label={words.join('. ')}
+        aria-label={groupWords(g).join('. ')}
         data-testid={TEST_IDS.scalingMarker}
         data-time={newest.time}
         data-count={g.markers.length}

@@ -41,3 +41,9 @@ export function groupTitle(group: MarkerGroup): string {
   const [only] = group.markers;
   return group.markers.length === 1 && only ? only.title : `${group.markers.length} scalings`;
 }
+
+/** A group's words for its accessible name: the title and lines of each scaling, after the count for several. */
+export function groupWords(group: MarkerGroup): string[] {
+  const words = group.markers.flatMap((m) => [m.title, ...m.lines]);
+  return group.markers.length === 1 ? words : [groupTitle(group), ...words];
+}

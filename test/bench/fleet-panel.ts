@@ -18,6 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { format } from 'prettier';
 import { FLEET_QUERIES } from '../../grafana-plugin/src/fleet/queries.js';
 import { launchChromium, openHostPage } from '../../grafana-plugin/tests/harness/browser.js';
 import { buildHostBundle } from '../../grafana-plugin/tests/harness/host-bundle.js';
@@ -208,7 +209,11 @@ const result = {
   listedQuery: LISTED_QUERY,
   promqlSent: [...sent],
 };
-writeFileSync(join(here, 'fleet-panel.json'), `${JSON.stringify(result, null, 2)}\n`);
+// Formatted as the repository's format check wants it.
+writeFileSync(
+  join(here, 'fleet-panel.json'),
+  await format(JSON.stringify(result, null, 2), { parser: 'json' }),
+);
 
 const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
 const md = [

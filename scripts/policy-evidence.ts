@@ -35,6 +35,7 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
   A: merge(SEED, { scaleUp: { sizeOnDrain: 1 } }),
   C: merge(SEED, { scaleDown: { cleanWindows: 1 } }),
   S: merge(SEED, { scaleDown: { settleAfterCatchUp: 1 } }),
+  S2: merge(SEED, { scaleDown: { settleAfterCatchUp: 2 } }),
   R: merge(SEED, { restartAware: 1 }),
   R2: merge(SEED, { restartAware: 2 }),
   R3: merge(SEED, { restartAware: 3 }),
@@ -74,6 +75,8 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
     scaleUp: { sizeOnDrain: 1, duringCooldown: 1 },
     scaleDown: { cleanWindows: 1 },
   }),
+  // Today's defaults with S at 2: a settle that does not yet pay for its restart waits instead of giving up.
+  'default+S2': { scaleDown: { settleAfterCatchUp: 2 } },
   previous: PREVIOUS,
   // Today's defaults (since 2453a91 the same as default+ABCSTR4).
   default: {},

@@ -260,6 +260,50 @@ describe('option S: settle after a catch-up', () => {
     const dear = run(config({ cooldownSeconds: 60, restartSeconds: 60, scaleDown: s }), UP);
     expect(dear.every((e) => e.action === 'none')).toBe(true);
   });
+
+  it('at 2, a settle that does not yet pay for its restart waits until the drained load has held long enough', () => {
+    const run = (mode: number) => {
+      now = START;
+      const c = config({ cooldownSeconds: 60, restartSeconds: 60, scaleDown: { settleAfterCatchUp: mode } });
+      const a = new Autoscaler(c, () => now);
+      const ask = firstDecision(a, () => UP);
+      a.recordRescale({ from: 10, to: 35, trigger: 'policy', evaluation: ask });
+      const drained = () => ({ workers: 35, rate: 2500, backlog: 0, cpu: 0.71 });
+      return { a, out: feed(a, 1800, drained), drained };
+    };
+    // 35 → 32 saves 3 workers; 35 workers through a 60 s restart pay for that after 35·60/3 = 700 s drained
+    expect(run(1).out.every((e) => e.action === 'none')).toBe(true);
+    const { out } = run(2);
+    const first = out.findIndex((e) => e.action !== 'none');
+    expect(out[first]).toMatchObject({ action: 'scale-down', targetWorkers: 32 });
+    expect(out[first]?.decision?.reasons).toContain('settling-after-catch-up');
+    // the backlog counts as drained from the first full window after the cooldown (120 s after the rescale's
+    // first tick at the earliest); before 700 s of it the settle waits and says why
+    const drainedFrom = out.findIndex((e) => e.signals !== undefined && e.gates.length === 0);
+    expect(drainedFrom).toBeGreaterThanOrEqual(0);
+    const waited = ((first - drainedFrom) * INTERVAL_MS) / 1000;
+    expect(waited).toBeGreaterThanOrEqual(700);
+    expect(waited).toBeLessThan(700 + 15);
+    expect(out[first - 1]?.decision?.reasons).toContain('restart-not-worth-it');
+  });
+
+  it('at 2, the time held starts again when the backlog rises in between', () => {
+    now = START;
+    const c = config({ cooldownSeconds: 60, restartSeconds: 60, scaleDown: { settleAfterCatchUp: 2 } });
+    const a = new Autoscaler(c, () => now);
+    const ask = firstDecision(a, () => UP);
+    a.recordRescale({ from: 10, to: 35, trigger: 'policy', evaluation: ask });
+    const drained = { workers: 35, rate: 2500, backlog: 0, cpu: 0.71 };
+    // 600 s drained, then a window with a backlog (not drained: backlog time 20 s, over the 10 s threshold)
+    const before = feed(a, 600, () => drained);
+    const bump = feed(a, 120, () => ({ ...drained, backlog: 50_000 }));
+    const after = feed(a, 1200, () => drained);
+    expect([...before, ...bump].every((e) => e.action === 'none')).toBe(true);
+    const first = after.findIndex((e) => e.action !== 'none');
+    // 700 s counted from when it drained again (the window first holds no bump), not from the first drain
+    expect((first * INTERVAL_MS) / 1000).toBeGreaterThanOrEqual(700);
+    expect(after[first]).toMatchObject({ action: 'scale-down', targetWorkers: 32 });
+  });
 });
 
 describe('option R: restart-aware', () => {

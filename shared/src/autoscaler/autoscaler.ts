@@ -175,22 +175,34 @@ export class Autoscaler {
     decision = adjustScaleDown(decision, signals, config, rise, restartSeconds);
     // Option S: once the catch-up a scale-up was sized for has drained, one scale-down to the target CPU.
     let settling = false;
-    if (this.current.settle && decision.action !== 'scale-up') {
+    const pending = this.current.settle;
+    if (pending && decision.action !== 'scale-up') {
       const settle = settleTarget(signals, config, rise, restartSeconds);
-      // A settle pays for its restart: the workers saved over the stabilization period at least the
-      // workers paid through the restart (option R's rule, whether or not R is on).
-      const worth =
-        settle !== undefined &&
-        !notWorthRestart(signals.workers, settle, restartSeconds, { ...config, restartAware: 1 });
-      if (settle !== undefined && settle < signals.workers && worth) {
-        settling = true;
-        decision = {
-          ...decision,
-          action: 'scale-down',
-          desiredWorkers: settle,
-          reasons: [...decision.reasons, 'settling-after-catch-up'],
-        };
-      } else if (settle !== undefined) {
+      if (settle === undefined) {
+        // Not drained (or drained no longer): mode 2's time held starts again when it is.
+        delete pending.drainedAt;
+      } else if (settle < signals.workers) {
+        pending.drainedAt ??= now;
+        // A settle pays for its restart: the workers saved over the stabilization period (mode 2: over
+        // the time the drained load has held, if longer) at least the workers paid through the restart
+        // (option R's rule, whether or not R is on). Mode 1 gives up when it does not; mode 2 waits.
+        const waits = config.scaleDown.settleAfterCatchUp === 2;
+        const held = waits ? (now - pending.drainedAt) / 1000 : 0;
+        const config1 = { ...config, restartAware: 1 };
+        if (!notWorthRestart(signals.workers, settle, restartSeconds, config1, held)) {
+          settling = true;
+          decision = {
+            ...decision,
+            action: 'scale-down',
+            desiredWorkers: settle,
+            reasons: [...decision.reasons, 'settling-after-catch-up'],
+          };
+        } else if (!waits) {
+          delete this.current.settle;
+        } else {
+          decision = { ...decision, reasons: [...decision.reasons, 'restart-not-worth-it'] };
+        }
+      } else {
         delete this.current.settle;
       }
     }
@@ -258,7 +270,7 @@ export class Autoscaler {
     delete this.current.settle;
     const signals = request.evaluation?.signals;
     if (
-      this.config.scaleDown.settleAfterCatchUp === 1 &&
+      this.config.scaleDown.settleAfterCatchUp >= 1 &&
       request.trigger === 'policy' &&
       request.to > request.from &&
       signals &&

@@ -160,10 +160,11 @@ export function notWorthRestart(
   to: number,
   restartSeconds: number,
   config: PolicyConfig,
+  heldSeconds = 0,
 ): boolean {
   // Modes 3 and 4 size catch-ups (and 4 floors scale-downs) for the restart; neither has mode 1's rule.
   if (config.restartAware < 1 || config.restartAware >= 3 || to >= n) return false;
-  const horizon = Math.max(config.scaleDown.stabilizationSeconds, config.windowSeconds);
+  const horizon = Math.max(config.scaleDown.stabilizationSeconds, config.windowSeconds, heldSeconds);
   return (n - to) * horizon < n * restartSeconds;
 }
 

@@ -37,8 +37,11 @@ export const autoscalerStateSchema = z.object({
   downSince: time.optional(),
   /** The downtime of the latest rescale that was measured (not RUNNING until RUNNING at its size), seconds. */
   restartSeconds: z.number().finite().nonnegative().optional(),
-  /** Option S: a policy scale-up was sized to drain a backlog; settle once it has drained. */
-  settle: z.object({ time }).optional(),
+  /**
+   * Option S: a policy scale-up was sized to drain a backlog; settle once it has drained. drainedAt: since
+   * when the backlog has stayed drained (mode 2 weighs the settle's saving over that time).
+   */
+  settle: z.object({ time, drainedAt: time.optional() }).optional(),
   /** A manual hold: the policy does not act until then. */
   hold: z.object({ until: time, user: z.string().max(256), note: z.string().max(1024) }).optional(),
   /** A policy scale-up whose throughput gain is still to be measured. */

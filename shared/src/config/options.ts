@@ -202,9 +202,9 @@ export const OPTION_SPECS = [
     path: 'scaleDown.settleAfterCatchUp',
     kind: 'integer',
     default: 1,
-    range: { min: 0, max: 1 },
-    unit: 'switch',
-    doc: 'Once the backlog a scale-up was sized for has drained: 1 scales down once to the target CPU, even inside the band; 0: policy.md.',
+    range: { min: 0, max: 2 },
+    unit: 'mode',
+    doc: 'Once the backlog a scale-up was sized for has drained: 1 scales down once to the target CPU, even inside the band, if the workers saved over the stabilization period outweigh all workers through the restart (else not at all); 2: as 1, but when they do not it waits until the workers saved over the time the drained load has held outweigh them; 0: policy.md.',
   },
   {
     path: 'restartAware',

@@ -14,6 +14,7 @@ import {
   runBench,
   summarize,
   summaryTable,
+  targetsTable,
   withState,
   yardsticks,
   type ResultRow,
@@ -231,6 +232,49 @@ describe('results', () => {
       '| t | 1 GiB | p | 15.0 | 1.50 (1.25–1.75) | 1.20 (1.00–1.40) | 99.00 % (98.00 %) | 90 s | 2.0 (1–3) | 0 s |',
     );
     expect(summaryTable(rows, 1)).toContain('| t | 1.20× ref · 1.50× oracle · 98.0 % · 2 |');
+  });
+
+  it('the targets table names each target ours misses and the cheapest peer at an equal or better share', () => {
+    const row = (policy: string, trace: string, seed: number, ref: number, slo: number): ResultRow => ({
+      policy,
+      trace,
+      seed,
+      stateGiB: 8,
+      workerHours: 100 * ref,
+      oracleWorkerHours: 80,
+      referenceWorkerHours: 100,
+      workerHoursRatio: (100 * ref) / 80,
+      referenceRatio: ref,
+      sloAttainment: slo,
+      worstBacklogTimeSeconds: 0,
+      rescales: 1,
+      maxRescalesPerChange: 1,
+      recordsReadAgain: 0,
+      recoverySeconds: 0,
+    });
+    const rows = [
+      // a: ours at 1.04× and 1.06× (one seed over 1.05×), 99.5 % and 98.5 % (one seed under 99 %); static-peak
+      // cheaper at a better share, hpa-cpu cheaper still but at a worse share (not a peer that beats ours)
+      row('ours', 'a', 1, 1.04, 0.995),
+      row('ours', 'a', 2, 1.06, 0.985),
+      row('oracle', 'a', 1, 0.8, 1),
+      row('oracle', 'a', 2, 0.8, 1),
+      row('static-peak', 'a', 1, 0.96, 1),
+      row('static-peak', 'a', 2, 0.96, 1),
+      row('hpa-cpu', 'a', 1, 0.5, 0.2),
+      row('hpa-cpu', 'a', 2, 0.5, 0.2),
+      // b: ours meets all three; the oracle only reaches 96 %, which ours matches
+      row('ours', 'b', 1, 1.0, 0.96),
+      row('oracle', 'b', 1, 0.8, 0.96),
+      row('operator', 'b', 1, 1.2, 0.97),
+    ];
+    const table = targetsTable(rows);
+    expect(table).toContain(
+      '| a | 8 GiB | 1.05× (1.060×) | 99.0 % (98.5 %) | 100.0 % | static-peak: 0.96× · 100.0 % | × reference, within 120 s, peers (static-peak) |',
+    );
+    expect(table).toContain(
+      '| b | 8 GiB | 1.00× (1.000×) | 96.0 % (96.0 %) | 96.0 % | operator: 1.20× · 97.0 % | none |',
+    );
   });
 });
 

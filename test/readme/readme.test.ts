@@ -457,6 +457,17 @@ describe("the README's troubleshooting names every reason the code gives", () =>
   });
 });
 
+describe("the README's comparison of the policy", () => {
+  it('is the targets table the benchmark wrote (test/bench/results.md), so it cannot drift from the runs', () => {
+    const table = (md: string) => {
+      const from = md.indexOf('| trace | state | ours: × reference');
+      expect(from).toBeGreaterThanOrEqual(0);
+      return md.slice(from).split('\n\n')[0]?.trim();
+    };
+    expect(table(text('README.md'))).toBe(table(readFileSync(join(root, 'test/bench/results.md'), 'utf8')));
+  });
+});
+
 describe('paths named in README.md and docs/ exist', () => {
   // Named relative to their folder's row (grafana-plugin/) or made by a build, not kept in the repository.
   const notInTree = new Map([

@@ -317,6 +317,51 @@ export function summaryTable(rows: readonly ResultRow[], stateGiB: number): stri
   return out;
 }
 
+/** The peers of the benchmark (the policies that are neither ours nor a yardstick). */
+export const PEERS = ['static-peak', 'hpa-cpu', 'keda-lag', 'operator', 'operator-1.15'] as const;
+
+/**
+ * Issue 14's targets for `ours`, per trace and state size: worker-hours at most 1.05× the reference at every
+ * seed; backlog time within 120 s at least 99 % of the time at every seed, or as much as the oracle reaches
+ * where the bounds forbid 99 %; fewer worker-hours than every peer with an equal or better share (means over
+ * the seeds). Each row names the cheapest peer at an equal or better share and the targets missed.
+ */
+export function targetsTable(rows: readonly ResultRow[]): string {
+  const summaries = summarize(rows);
+  const find = (policy: string, trace: string, stateGiB: number) =>
+    summaries.find((x) => x.policy === policy && x.trace === trace && x.stateGiB === stateGiB);
+  const one = (x: number) => `${(100 * x).toFixed(1)} %`;
+  let out =
+    '| trace | state | ours: × reference (the worst seed) | within 120 s (least seed) | the oracle (least seed) | cheapest peer at an equal or better share | targets missed |\n' +
+    '| --- | ---: | ---: | ---: | ---: | --- | --- |\n';
+  const ours = summaries
+    .filter((s) => s.policy === 'ours')
+    .sort((a, b) => a.stateGiB - b.stateGiB || a.trace.localeCompare(b.trace));
+  for (const o of ours) {
+    const oracle = find('oracle', o.trace, o.stateGiB);
+    let cheapest: SeedSummary | undefined;
+    for (const peer of PEERS) {
+      const p = find(peer, o.trace, o.stateGiB);
+      if (p && p.sloAttainment.mean >= o.sloAttainment.mean - 1e-9) {
+        if (!cheapest || p.workerHours.mean < cheapest.workerHours.mean) cheapest = p;
+      }
+    }
+    const missed: string[] = [];
+    if (o.referenceRatio.max > 1.05 + 1e-9) missed.push('× reference');
+    const goal = Math.min(0.99, oracle?.sloAttainment.min ?? 0.99);
+    if (o.sloAttainment.min < goal - 1e-9) missed.push('within 120 s');
+    if (cheapest && cheapest.workerHours.mean < o.workerHours.mean) missed.push(`peers (${cheapest.policy})`);
+    const peer = cheapest
+      ? `${cheapest.policy}: ${cheapest.referenceRatio.mean.toFixed(2)}× · ${one(cheapest.sloAttainment.mean)}`
+      : 'none';
+    out +=
+      `| ${o.trace} | ${o.stateGiB} GiB | ${o.referenceRatio.mean.toFixed(2)}× (${o.referenceRatio.max.toFixed(3)}×) | ` +
+      `${one(o.sloAttainment.mean)} (${one(o.sloAttainment.min)}) | ${oracle ? one(oracle.sloAttainment.min) : '?'} | ` +
+      `${peer} | ${missed.join(', ') || 'none'} |\n`;
+  }
+  return out;
+}
+
 export function cooldownTable(rows: readonly CooldownEvidence[]): string {
   const cooldowns = [...new Set(rows.map((r) => r.cooldownSeconds))];
   const keys = [...new Set(rows.map((r) => `${r.trace}|${r.stateMb}`))];

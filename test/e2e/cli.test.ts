@@ -172,6 +172,25 @@ describe('flink-autoscaler (the installed bin)', () => {
     [['simulate', '--trace', 'step', '--policy', 'magic'], /no policy "magic" \(known: ours, static-peak/],
     [['simulate', '--trace', 'step', '--policy', 'ours', '--seed', '-1'], /--seed must be a whole number/],
     [['simulate', '--trace', 'step'], /required option '--policy <name>'/],
+    // a switch of the sidecar's guards means nothing to a simulated job: refused, not taken silently
+    [
+      ['simulate', '--trace', 'step', '--policy', 'ours', '--allow-native-mode'],
+      /unknown option '--allow-native-mode'/,
+    ],
+    [
+      [
+        'backtest',
+        '--prometheus',
+        'http://127.0.0.1:1',
+        '--job',
+        'j',
+        '--from',
+        'now-1h',
+        '--allow-native-mode',
+        'true',
+      ],
+      /unknown option '--allow-native-mode'/,
+    ],
   ])('simulate refuses %j with exit 2', (args, pattern) => {
     const { code, stdout, stderr } = run(args);
     expect(code).toBe(2);

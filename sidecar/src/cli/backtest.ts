@@ -255,7 +255,7 @@ export function registerBacktest(program: Command): void {
     )
     .option('--fleet', 'every job Prometheus knows in the namespace (or all), one line each, with totals')
     .option('--concurrency <n>', 'jobs read at once with --fleet', '4');
-  addPolicyFlags(command).action(async (opts: BacktestOptions) => {
+  addPolicyFlags(command, { switches: false }).action(async (opts: BacktestOptions) => {
     const seed = seedOf(opts.seed);
     const overrides = policyOverridesFromFlags(opts);
     const stateGiB = opts.stateGib === undefined ? undefined : positiveOf('--state-gib', opts.stateGib, 1024);

@@ -24,7 +24,11 @@ export function optionKey(flag: string): string {
   return flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-export function addPolicyFlags(command: Command): Command {
+/**
+ * switches: false leaves out the sidecar's switches (the guards' opt-ins), for commands whose job is
+ * simulated or replayed, where a guard has nothing to act on: such a flag is then refused, not ignored.
+ */
+export function addPolicyFlags(command: Command, { switches = true }: { switches?: boolean } = {}): Command {
   for (const spec of OPTION_SPECS) {
     const fallback = spec.default === undefined ? 'read from Flink' : `${spec.default}`;
     command.option(
@@ -32,7 +36,7 @@ export function addPolicyFlags(command: Command): Command {
       `${spec.doc} (${describeAllowed(spec)}; default ${fallback})`,
     );
   }
-  for (const spec of SWITCH_SPECS) {
+  for (const spec of switches ? SWITCH_SPECS : []) {
     command.option(`${switchFlag(spec)} [true|false]`, `${spec.doc} (default ${spec.default})`);
   }
   return command;

@@ -106,7 +106,7 @@ export function registerSimulate(program: Command): void {
       'write a picture: input, capacity, workers, backlog time and CPU against their thresholds',
     )
     .option('--json', 'print one JSON object: the figures, as a row of the benchmark’s results.json');
-  addPolicyFlags(command).action((opts: SimulateOptions) => {
+  addPolicyFlags(command, { switches: false }).action((opts: SimulateOptions) => {
     const seed = seedOf(opts.seed);
     if (opts.svg !== undefined) checkWritableFile('--svg', opts.svg);
     const trace = traceFrom(opts.trace);

@@ -7,20 +7,18 @@
  *
  *   npx tsx scripts/policy-evidence.ts [--seeds 3] [--traces a,b] [--variants seed,P,...] [--state-gib 1,8] [--digits 1]
  */
-import { PREVIOUS_PROFILE, SEED_PROFILE, type PolicyOverrides } from '@flink-autoscaler/shared';
+import {
+  mergeOverrides as merge,
+  PREVIOUS_PROFILE,
+  SEED_PROFILE,
+  type PolicyOverrides,
+} from '@flink-autoscaler/shared';
 import { BENCH_STATE_GIB, measure, withState, yardsticks } from '../sidecar/src/simulation/bench.js';
 import { oursFactory } from '../sidecar/src/simulation/controllers/ours.js';
 import { loadTrace, traceNames } from '../sidecar/src/simulation/trace.js';
 
 /** Every option of issue 14 off: policy.md's behaviour. */
 export const SEED: PolicyOverrides = SEED_PROFILE;
-
-const merge = (a: PolicyOverrides, b: PolicyOverrides): PolicyOverrides => ({
-  ...a,
-  ...b,
-  scaleUp: { ...a.scaleUp, ...b.scaleUp },
-  scaleDown: { ...a.scaleDown, ...b.scaleDown },
-});
 
 /**
  * The sidecar's defaults before the profile switch. The `default+…` variants below were measured on top of

@@ -5,19 +5,18 @@
  * settle that waits until it pays for its restart). Each test runs the option on and off and shows the
  * difference the option table claims.
  */
-import { PREVIOUS_PROFILE, SEED_PROFILE, type PolicyOverrides } from '@flink-autoscaler/shared';
+import {
+  mergeOverrides as merge,
+  PREVIOUS_PROFILE,
+  SEED_PROFILE,
+  type PolicyOverrides,
+} from '@flink-autoscaler/shared';
 import { describe, expect, it } from 'vitest';
 import { withState } from '../src/simulation/bench.js';
 import { oursFactory } from '../src/simulation/controllers/ours.js';
 import { runSimulation, type RunResult } from '../src/simulation/run.js';
 import { loadTrace } from '../src/simulation/trace.js';
 
-const merge = (a: PolicyOverrides, b: PolicyOverrides): PolicyOverrides => ({
-  ...a,
-  ...b,
-  scaleUp: { ...a.scaleUp, ...b.scaleUp },
-  scaleDown: { ...a.scaleDown, ...b.scaleDown },
-});
 /** The candidate profile of docs/policy.md ("Why ACSTR3 lost"): A, C, S, T and R 3 on the previous defaults. */
 const ACSTR3 = merge(PREVIOUS_PROFILE, {
   restartAware: 3,

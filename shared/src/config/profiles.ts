@@ -23,3 +23,13 @@ export const PREVIOUS_PROFILE: PolicyOverrides = {
   partitionBound: 1,
   effectiveness: 2,
 };
+
+/** `b` over `a`, the nested scaleUp and scaleDown options merged key by key: a profile with a few changes. */
+export function mergeOverrides(a: PolicyOverrides, b: PolicyOverrides): PolicyOverrides {
+  return {
+    ...a,
+    ...b,
+    scaleUp: { ...a.scaleUp, ...b.scaleUp },
+    scaleDown: { ...a.scaleDown, ...b.scaleDown },
+  };
+}

@@ -9,7 +9,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import { tmpdir } from 'node:os';
-import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +28,7 @@ import {
   type KubeDouble,
 } from '../doubles/kube/index.js';
 import { sidecarRules } from '../fixtures/rbac.js';
+import { startFlinkProxy } from './flink-proxy.js';
 import type {
   FaultRecord,
   JudgedPolicy,
@@ -240,41 +240,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
   for (let index = 0; index < options.sidecars; index++) {
     sidecars.push({ index, port: await freePort(), child: undefined, log: [], killedByHarness: false });
   }
-  // Each sidecar asks Flink through its own proxy, so every Flink answer is known by who asked (the judge
-  // checks a scale against the answers its own sidecar had). The proxy is down while Flink is.
-  const proxies = sidecars.map((sidecar) => {
-    const server = createHttpServer((req, res) => {
-      records.flinkAnswers.push({ at: Date.now(), fault: flink.fault, sidecar: sidecar.index });
-      const upstream = httpRequest(
-        { host: '127.0.0.1', port: flink.port, path: req.url, method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => req.socket.destroy());
-      res.on('close', () => upstream.destroy());
-      req.pipe(upstream);
-    });
-    return { server, port: 0 };
-  });
-  const listen = (proxy: { server: Server; port: number }) =>
-    new Promise<void>((done) => proxy.server.listen(proxy.port, '127.0.0.1', () => done()));
-  for (const proxy of proxies) {
-    await listen(proxy);
-    proxy.port = (proxy.server.address() as { port: number }).port;
-  }
+  // Each sidecar asks Flink through its own proxy, so every Flink answer is known by who asked and by the
+  // fault it was shaped by (the judge checks a scale against the answers its own sidecar had). The proxy is
+  // down while Flink is.
+  const proxies = await Promise.all(
+    sidecars.map((sidecar) =>
+      startFlinkProxy(flink, sidecar.index, (answer) => records.flinkAnswers.push(answer)),
+    ),
+  );
   const setFlinkFault = async (mode: FaultMode, faultOptions: { slowMs?: number } = {}) => {
     await flink.setFault(mode, faultOptions);
     for (const proxy of proxies) {
-      if (mode === 'down' && proxy.server.listening) {
-        await new Promise<void>((done) => {
-          proxy.server.close(() => done());
-          proxy.server.closeAllConnections();
-        });
-      } else if (mode !== 'down' && !proxy.server.listening) {
-        await listen(proxy);
-      }
+      if (mode === 'down' && proxy.listening) await proxy.close();
+      else if (mode !== 'down' && !proxy.listening) await proxy.open();
     }
   };
   const launch = (sidecar: SidecarProcess) => {
@@ -707,10 +685,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakRecords> {
       ...(replicas !== undefined ? { replicas } : {}),
     };
   });
-  for (const proxy of proxies) {
-    proxy.server.close();
-    proxy.server.closeAllConnections();
-  }
+  await Promise.all(proxies.map((proxy) => proxy.close()));
   await Promise.all([kube.close(), flink.close()]);
   return records;
 }

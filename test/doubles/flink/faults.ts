@@ -13,6 +13,12 @@ export interface FaultState {
   leavingTaskManagers: number | undefined;
 }
 
+/**
+ * The response header naming the fault mode an answer was shaped by (not Flink's: a double's own, for
+ * harnesses that record what a client was told; a client ignores it as it does any header it does not know).
+ */
+export const FAULT_HEADER = 'x-double-fault';
+
 /** The body of the 'garbage' fault: what a proxy error page looks like to a JSON client. */
 export const GARBAGE_BODY =
   '<html><head><title>502 Bad Gateway</title></head><body>upstream closed</body></html>';

@@ -1,4 +1,5 @@
 /** The Flink REST double for tests of the sidecar: start it, drive the job in virtual time, inject faults. */
+export { FAULT_HEADER } from './faults.js';
 export { startFlinkDouble, type FetchTruth, type FlinkDouble, type RecordedRequest } from './server.js';
 export {
   DEFAULT_TRANSIENT_ENDPOINTS,

@@ -6,11 +6,15 @@
  * CHAOS_SOAK_SABOTAGE=1 breaks the rules on purpose (a scale while Flink answers NaN, the history wiped): the
  * test must then fail.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { judge } from '../chaos/judge.js';
 import { runSoakProcess, SOAK_DEFAULTS } from '../chaos/run-soak.js';
 
 const lines: string[] = [];
+const out = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), '.test-results/chaos-soak');
 
 describe('chaos soak, short form', () => {
   it('makes no wrong scale, no double scale and loses no state through every kind of fault', async () => {
@@ -37,7 +41,13 @@ describe('chaos soak, short form', () => {
     const findings = [...verdict.wrong, ...verdict.double, ...verdict.lost].map(
       (f) => `${f.rule}, ${Math.round((f.at - records.start) / 60_000)} min in: ${f.message}`,
     );
-    expect(findings, `findings:\n${findings.join('\n')}`).toEqual([]);
+    if (findings.length > 0) {
+      // What the judge read, to look into a finding after the run (the run is not repeatable to the answer).
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'records.json'), JSON.stringify(records));
+      writeFileSync(join(out, 'progress.log'), `${lines.join('\n')}\n`);
+    }
+    expect(findings, `findings (records in ${out}):\n${findings.join('\n')}`).toEqual([]);
     expect({
       wrongScales: verdict.wrong.length,
       doubleScales: verdict.double.length,

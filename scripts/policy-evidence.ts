@@ -75,6 +75,11 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
   }),
   // Today's defaults with S at 2: a settle that does not yet pay for its restart waits instead of giving up.
   'default+S2': { scaleDown: { settleAfterCatchUp: 2 } },
+  // Today's defaults with A at 2: a draining backlog drawn on only when a rescale gets it under the threshold
+  // sooner, its restart included.
+  'default+A2': { scaleUp: { sizeOnDrain: 2 } },
+  // and with R at 3: no floor under a scale-down for its restart's arrivals (A at 2 does not draw on them).
+  'default+A2R3': { scaleUp: { sizeOnDrain: 2 }, restartAware: 3 },
   previous: PREVIOUS,
   // Today's defaults (since 2453a91 the same as default+ABCSTR4).
   default: {},

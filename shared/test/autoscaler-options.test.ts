@@ -187,6 +187,61 @@ describe('option A: size on the backlog while it drains', () => {
   });
 });
 
+describe('option A at 2: a draining backlog counts only when a rescale gets it under the threshold sooner', () => {
+  const A1 = { scaleUp: { sizeOnDrain: 1 } };
+  const A2 = { scaleUp: { sizeOnDrain: 2 } };
+
+  it('asks for nothing while the backlog time is under scaleUp.backlogTimeSeconds and shrinking, however slowly', () => {
+    // 15,000 left shrinking 100/s (150 s to go) of an input of 900/s: backlog time 17 s. A at 1 draws on the
+    // backlog (not gone within 120 s); at 2 it is within the threshold already, and no restart does better.
+    const slow = (s: number): Tick => ({ workers: 10, rate: 1000, cpu: 1, backlog: 27_000 - 100 * s });
+    expect(firstDecision(new Autoscaler(config(A1), () => now), slow)).toMatchObject({
+      action: 'scale-up',
+      targetWorkers: 12,
+    });
+    now = START;
+    const on = firstDecision(new Autoscaler(config(A2), () => now), slow);
+    expect(on).toMatchObject({ action: 'none', targetWorkers: 10 });
+    expect(on.decision?.reasons).toContain('catching-up');
+  });
+
+  it('does not let R size a scale-up nothing else asks for', () => {
+    // As above with R at 3: a backlog drawn on would also get the restart's arrivals; with nothing drawn on, R
+    // adds nothing either.
+    const slow = (s: number): Tick => ({ workers: 10, rate: 1000, cpu: 1, backlog: 27_000 - 100 * s });
+    const r3 = { restartAware: 3 };
+    expect(firstDecision(new Autoscaler(config({ ...A1, ...r3 }), () => now), slow).action).toBe('scale-up');
+    now = START;
+    expect(firstDecision(new Autoscaler(config({ ...A2, ...r3 }), () => now), slow)).toMatchObject({
+      action: 'none',
+      targetWorkers: 10,
+    });
+  });
+
+  it('keeps the size when the drain gets under the threshold before a restart would', () => {
+    // 200,000 waiting, shrinking 1,000/s of an input of 1,000/s (throughput 2,000): under 120 s of input in
+    // 80 s at this size. A rescale to 22 restarts for 60 s first, then drains 260,000 at 3,400/s: 101 s.
+    const fast = (s: number): Tick => ({ workers: 10, rate: 2000, cpu: 1, backlog: 320_000 - 1000 * s });
+    const a1 = firstDecision(new Autoscaler(config(A1), () => now), fast);
+    expect(a1.action).toBe('scale-up');
+    now = START;
+    expect(firstDecision(new Autoscaler(config(A2), () => now), fast)).toMatchObject({
+      action: 'none',
+      targetWorkers: 10,
+    });
+  });
+
+  it('scales up as A at 1 does when the backlog is far behind and the drain slow', () => {
+    // 500,000 waiting (505 s of input) shrinking 10/s: hours at this size, about two minutes through a rescale.
+    const far = (s: number): Tick => ({ workers: 10, rate: 1000, cpu: 1, backlog: 501_200 - 10 * s });
+    const a1 = firstDecision(new Autoscaler(config(A1), () => now), far);
+    now = START;
+    const a2 = firstDecision(new Autoscaler(config(A2), () => now), far);
+    expect(a1.action).toBe('scale-up');
+    expect(a2).toMatchObject({ action: 'scale-up', targetWorkers: a1.targetWorkers });
+  });
+});
+
 describe('option C: stabilize on clean windows', () => {
   it('takes the highest count only from wishes whose window lies inside the period', () => {
     const period = 300_000;

@@ -1,8 +1,8 @@
 /**
  * `ours` in the simulator with the options of issue 14 that are about the restart a rescale costs, each on the
  * run docs/policy.md gives as its evidence (8 GiB of state: a 92 s restart): T (follow a held rise), R 4 (no
- * scale-down that cannot absorb its own restart), B (no cooldown for a job falling further behind) and S 2 (a
- * settle that waits until it pays for its restart). Each test runs the option on and off and shows the
+ * scale-down that cannot absorb its own restart), B (no cooldown for a job falling further behind), S 2 (a
+ * settle that waits until it pays for its restart) and A 2 (no restart for a backlog a restart left). Each test runs the option on and off and shows the
  * difference the option table claims.
  */
 import {
@@ -68,5 +68,18 @@ describe('ours with 8 GiB of state: the options about the restart', () => {
       const s2 = run('square', { scaleDown: { settleAfterCatchUp: 2 } }, seed);
       expect(s2.figures.workerHours, `seed ${seed}`).toBeLessThan(s1.figures.workerHours);
     }
+  });
+
+  it('A 2 does not restart for a backlog the last restart left and the job drains within the threshold (efficiency, seed 1)', () => {
+    const a1 = run('efficiency', {}, 1);
+    const a2 = run('efficiency', { scaleUp: { sizeOnDrain: 2 } }, 1);
+    // After the step to 24,000 records/s the job goes 18 → 44; 44 drains the 92 s restart's arrivals in about
+    // 170 s with backlog time under 120 s all along. A 1 restarts again for them (44 → 70, then scale-downs).
+    const widest = (r: RunResult) => Math.max(...between(r, 3_600, 14_000).map((p) => p.workers));
+    expect(widest(a1)).toBeGreaterThan(60);
+    expect(widest(a2)).toBeLessThan(50);
+    expect(a2.figures.rescales).toBeLessThan(a1.figures.rescales);
+    expect(a2.figures.workerHours).toBeLessThan(a1.figures.workerHours);
+    expect(a2.figures.sloAttainment).toBeGreaterThanOrEqual(a1.figures.sloAttainment);
   });
 });

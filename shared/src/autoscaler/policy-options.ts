@@ -72,7 +72,8 @@ export interface AdjustContext {
  * A scale-up decision with options A, R and P applied: while the backlog shrinks over the window (it may be
  * gone by its end), A counts as CPU need only the share of CPU that keeps up with the input (U·R/T, when
  * that alone is above the trigger) and as backlog need keep-up plus catch-up only when the backlog will not
- * be gone within scaleUp.backlogTimeSeconds at the rate it shrinks; R (at 2) adds the workers that drain,
+ * be gone within scaleUp.backlogTimeSeconds at the rate it shrinks (A at 2: only when the backlog time gets
+ * under scaleUp.backlogTimeSeconds sooner through the rescale's restart than at this size); R (at 2) adds the workers that drain,
  * within the cooldown, what arrives while the job restarts (at 3 only for a scale-up sized for a backlog); T
  * sizes it for a held rise of the input; P stops it at the partitions. Other decisions, and
  * every decision with the options off, are returned as they are.
@@ -84,7 +85,7 @@ export function adjustScaleUp(
   context: AdjustContext,
 ): DecisionDetail {
   if (decision.action !== 'scale-up') return decision;
-  const sizeOnDrain = config.scaleUp.sizeOnDrain === 1;
+  const sizeOnDrain = config.scaleUp.sizeOnDrain >= 1;
   const restartAware = config.restartAware >= 2;
   const rise = context.rise ?? 0;
   if (!sizeOnDrain && !restartAware && rise === 0 && context.partitions === undefined) return decision;
@@ -92,6 +93,8 @@ export function adjustScaleUp(
   const { throughput: T, backlog: B, backlogGrowth: G, inputRate: R } = signals.source;
   const reasons = decision.reasons.filter((r) => !LIMITS.has(r));
   let need = decision.unbounded;
+  // What asks for more workers at all: the need itself, except with A at 2 (below).
+  let wanted = Number.POSITIVE_INFINITY;
   if (T > 0 && decision.backlogNeed !== undefined) {
     need = Math.max(decision.backlogNeed, decision.cpuNeed);
     // The backlog shrank over the window (it may be gone by its end: the window still holds the catch-up).
@@ -103,18 +106,31 @@ export function adjustScaleUp(
       const cpuNeed = keepUpCpu > config.scaleUp.cpu ? times(n, keepUpCpu / config.targetCpu) : n;
       const backlogNeed = B / -G <= config.scaleUp.backlogTimeSeconds ? n : decision.backlogNeed;
       need = Math.max(cpuNeed, backlogNeed);
+      // A at 2: the backlog is a reason to rescale only when the rescale gets it under the threshold sooner
+      // (the size, once there is a reason, is A at 1's).
+      if (config.scaleUp.sizeOnDrain === 2) {
+        const sooner = rescaleDrainsSooner(signals, config, decision.backlogNeed, context.restartSeconds);
+        wanted = Math.max(cpuNeed, sooner ? decision.backlogNeed : n);
+      }
       reasons.push('catching-up');
     }
     // Option T: enough workers that the input expected once a later rescale could land keeps CPU at
     // most the scale-up trigger.
-    if (rise > 0) need = Math.max(need, forecastNeed(signals, config, rise));
-    if (config.restartAware === 2) {
+    if (rise > 0) {
+      const ahead = forecastNeed(signals, config, rise);
+      need = Math.max(need, ahead);
+      wanted = Math.max(wanted, ahead);
+    }
+    // A at 2: with no reason left, no scale-up (nor one R below would size for the restart's arrivals).
+    const drawn = ceilTolerant(wanted) > n;
+    if (!drawn) need = n;
+    if (config.restartAware === 2 && drawn) {
       const horizon = Math.max(config.cooldownSeconds, config.scaleUp.drainSeconds);
       need += times(n, (R * context.restartSeconds) / T / horizon);
     }
     // Mode 3: only a scale-up sized for a backlog drains what arrives during its restart too (the catch-up
     // that option S settles away once it has drained).
-    if (config.restartAware >= 3 && drewCatchUp(signals, config)) {
+    if (config.restartAware >= 3 && drawn && drewCatchUp(signals, config)) {
       const horizon = Math.max(config.cooldownSeconds, config.scaleUp.drainSeconds);
       need += times(n, (R * context.restartSeconds) / T / horizon);
     }
@@ -125,6 +141,36 @@ export function adjustScaleUp(
   // Never a scale-down from a scale-up trigger: a job already past its partitions is left as it is.
   if (action === 'scale-down') return { ...decision, action: 'none', desiredWorkers: n, reasons, unbounded };
   return { ...decision, action, desiredWorkers, reasons, unbounded };
+}
+
+/**
+ * Option A at 2: whether scaling a draining job up to `to` workers brings its backlog time under
+ * scaleUp.backlogTimeSeconds (θ) sooner than keeping its size. At n workers the backlog B shrinks by −G a
+ * second: (B − θ·R) / −G seconds, 0 when B/R is already at most θ (the backlog is within the threshold and
+ * shrinking: no rescale can do better than nothing). Through a rescale nothing is read for the restart, so
+ * B + restart·R waits when the job runs again, drained by the new workers' surplus over the input (their CPU
+ * capacity, T/U a worker-share, scaled linearly to `to`: an optimistic figure for the rescale).
+ */
+export function rescaleDrainsSooner(
+  signals: JobSignals,
+  config: PolicyConfig,
+  to: number,
+  restartSeconds: number,
+): boolean {
+  const n = signals.workers;
+  const { throughput: T, backlog: B, backlogGrowth: G, inputRate: R } = signals.source;
+  const theta = config.scaleUp.backlogTimeSeconds;
+  // A rising input slows the drain from here on: A at 1's rule then (the backlog gone within θ at this rate).
+  const trend = signals.source.inputTrend ?? 0;
+  if (trend * config.windowSeconds > GROWTH_NOISE * R) return B / -G > theta;
+  if (!(R > 0) || !(G < 0) || B <= theta * R) return false;
+  const atSize = (B - theta * R) / -G;
+  if (!(signals.cpu > 0) || !(T > 0) || to <= n) return false;
+  const surplus = (to / n) * (T / signals.cpu) - R;
+  if (!(surplus > 0)) return false;
+  const afterRestart = B + restartSeconds * R;
+  const throughRescale = restartSeconds + Math.max(0, afterRestart - theta * R) / surplus;
+  return throughRescale < atSize;
 }
 
 /**

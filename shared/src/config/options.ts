@@ -178,9 +178,9 @@ export const OPTION_SPECS = [
     path: 'scaleUp.sizeOnDrain',
     kind: 'integer',
     default: 1,
-    range: { min: 0, max: 1 },
+    range: { min: 0, max: 2 },
     unit: 'switch',
-    doc: '1: while the backlog shrinks, the CPU above what keeping up takes (U·R/T) is the catch-up: a scale-up only for keep-up CPU above scaleUp.cpu or a backlog not gone within scaleUp.backlogTimeSeconds; 0: policy.md.',
+    doc: '1: while the backlog shrinks, the CPU above what keeping up takes (U·R/T) is the catch-up: a scale-up only for keep-up CPU above scaleUp.cpu or a backlog not gone within scaleUp.backlogTimeSeconds; 2: as 1, but a backlog counts only when its backlog time gets under scaleUp.backlogTimeSeconds sooner through the rescale (its restart included) than at the current size; 0: policy.md.',
   },
   {
     path: 'scaleUp.duringCooldown',

@@ -87,6 +87,7 @@ let ticker: NodeJS.Timeout;
 let host: HostServer;
 let browser: Browser;
 let promUrl: string;
+let sidecarUrl: string;
 /** Grafana's signing key: every host's stand-in signs with it, under the default host's URL as issuer. */
 let idTokens: ReturnType<typeof idTokenSigner>;
 /** Who Grafana's session belongs to (the proxy's view; the page gets the same in its boot data). */
@@ -163,7 +164,7 @@ beforeAll(async () => {
     },
   );
   sidecar.stderr?.on('data', (d: Buffer) => sidecarLogs.push(d.toString()));
-  const sidecarUrl = await listeningUrl('the sidecar listens', sidecarLogs);
+  sidecarUrl = await listeningUrl('the sidecar listens', sidecarLogs);
   await until('the sidecar is ready', 30, async () =>
     (await fetch(`${sidecarUrl}/readyz`)).ok ? true : undefined,
   );
@@ -266,6 +267,34 @@ async function panelAs(
     (await access.textContent())?.startsWith('Checking') ? undefined : true,
   );
   return { ...opened, access };
+}
+
+/**
+ * Where the panel's figures come from, for a failure message: is the test's sidecar still running, what it
+ * serves itself, and every `workers` series Prometheus holds for the job (with instance) over the last minute.
+ */
+async function provenance(): Promise<string> {
+  const own = await fetch(`${sidecarUrl}/metrics`)
+    .then((r) => r.text())
+    .then((t) =>
+      t
+        .split('\n')
+        .filter((l) => l.startsWith('flink_autoscaler_workers'))
+        .join(' | '),
+    )
+    .catch((error: unknown) => `unreachable: ${String(error)}`);
+  const query = encodeURIComponent(
+    `flink_autoscaler_workers{namespace="${NS}",flinkdeployment="${NAME}"}[60s]`,
+  );
+  const stored = await fetch(`${promUrl}/api/v1/query?query=${query}`)
+    .then((r) => r.text())
+    .catch((error: unknown) => `unreachable: ${String(error)}`);
+  return [
+    `sidecar ${sidecarUrl} exit ${sidecar.exitCode ?? sidecar.signalCode ?? 'none (running)'}`,
+    `it serves: ${own}`,
+    `Prometheus holds: ${stored}`,
+    `sidecar log tail: ${sidecarLogs.join('').split('\n').slice(-6).join(' / ')}`,
+  ].join('\n');
 }
 
 function deployment() {
@@ -429,7 +458,10 @@ describe.each(HOST_NAMES)('the built panel in the %s host', (name) => {
     for (const theme of ['dark', 'light'] as const) {
       await page.evaluate((r) => (globalThis as unknown as Host).fasHost.render(r), renderRequest(theme));
       await page.getByTestId('fas-headline').waitFor();
-      expect(await page.getByTestId('fas-headline').textContent()).toMatch(/^Scale up: 4 → \d+ workers/);
+      const headline = await page.getByTestId('fas-headline').textContent();
+      if (!/^Scale up: 4 → \d+ workers/.test(headline ?? '')) {
+        expect.fail(`headline "${headline}", not "Scale up: 4 → N workers"\n${await provenance()}`);
+      }
       expect(await page.getByTestId('fas-mode').textContent()).toBe('advisor');
       expect(await page.getByTestId('fas-reasons').textContent()).toMatch(
         /(Backlog time|CPU) [\d.]+ (%|s|min) is above/,

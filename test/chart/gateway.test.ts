@@ -6,7 +6,7 @@
  */
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OPTION_SPECS, flagName } from '@flink-autoscaler/shared';
+import { OPTION_SPECS, SWITCH_SPECS, flagName, switchFlag } from '@flink-autoscaler/shared';
 import { registerGateway } from '../../sidecar/src/cli/gateway.js';
 import { ensureHelm } from './helm.js';
 import { everyPolicyValue, policyArgs } from './policy-args.js';
@@ -113,6 +113,19 @@ describe('the gateway flags', () => {
     expect(flag(same({ values: ['jobs-values.yaml'] }), '--max-workers')).toBe('40');
     const every = same({ setJson: everyPolicyValue() }).map((a) => a.split('=')[0]);
     expect(new Set(every)).toEqual(new Set(OPTION_SPECS.map(flagName)));
+  });
+
+  it('leave the sidecar’s guard switches to the injector: the gateway scales at a person’s word and has no guards', () => {
+    const objects = render({ set: SWITCH_SPECS.map((spec) => `policy.${spec.path}=true`) });
+    const injector = containerOf(one(objects, 'Deployment', INJECTOR), 'injector').args ?? [];
+    const [command, ...rest] = gatewayOf(objects).args ?? [];
+    const options = gatewayOptions();
+    expect(command).toBe('gateway');
+    for (const spec of SWITCH_SPECS) {
+      expect(injector).toContain(`${switchFlag(spec)}=true`);
+      expect(rest.filter((a) => a.startsWith(switchFlag(spec)))).toEqual([]);
+    }
+    for (const arg of rest) expect(options.has(arg.split('=')[0] as string), arg).toBe(true);
   });
 
   it('are options of `flink-autoscaler gateway`, in --flag=value form for those that take one; nothing of the old gateway', () => {

@@ -258,6 +258,16 @@ describe('flink-autoscaler gateway (process)', () => {
     }
   });
 
+  it('refuses the sidecar’s guard switches: a gateway scales by a person’s word, it has no guards to opt out of', () => {
+    const refused = spawnSync(
+      process.execPath,
+      [main, 'gateway', '--insecure-http', '--listen=127.0.0.1:0', '--allow-native-mode'],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/unknown option '--allow-native-mode'/);
+  });
+
   it('will not serve plain HTTP unless told to', () => {
     const refused = spawnSync(process.execPath, [main, 'gateway', '--listen=127.0.0.1:0'], {
       encoding: 'utf8',

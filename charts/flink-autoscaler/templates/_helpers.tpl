@@ -117,12 +117,24 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 The policy values as flags, only those set: policy.scaleUp.cpu → --scale-up-cpu=0.9. The schema allows
-only the options of the shared table, so the flag name follows from the path (names.ts kebabName). The
-injector passes them to every sidecar, and the gateway gets the same (a manual scale's bounds).
+only the options of the shared table and the sidecar's switches (shared/src/config/switches.ts), so the
+flag name follows from the path (names.ts kebabName). The injector passes them to every sidecar; the
+gateway gets the options only ("flink-autoscaler.policyOptionArgs": a manual scale's bounds), as it has no
+guards for a switch to opt out of and refuses one.
 */}}
 {{- define "flink-autoscaler.policyArgs" -}}
-{{- range $key, $value := .Values.policy }}
-{{- if kindIs "map" $value }}
+{{- include "flink-autoscaler.policyArgsExcept" (dict "policy" .Values.policy "except" (list)) -}}
+{{- end -}}
+
+{{- define "flink-autoscaler.policyOptionArgs" -}}
+{{- include "flink-autoscaler.policyArgsExcept" (dict "policy" .Values.policy "except" (list "allowNativeMode")) -}}
+{{- end -}}
+
+{{- define "flink-autoscaler.policyArgsExcept" -}}
+{{- $except := .except -}}
+{{- range $key, $value := .policy }}
+{{- if has $key $except }}
+{{- else if kindIs "map" $value }}
 {{- range $leaf, $leafValue := $value }}
 - {{ printf "--%s-%s=%v" (kebabcase $key) (kebabcase $leaf) $leafValue | quote }}
 {{- end }}

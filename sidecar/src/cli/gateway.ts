@@ -147,7 +147,7 @@ export function registerGateway(program: Command): void {
       String(DEFAULT_MAX_HOLD_SECONDS),
     );
   addLogFormatFlag(command);
-  addPolicyFlags(command).action(async (opts: GatewayOptions) => {
+  addPolicyFlags(command, { switches: false }).action(async (opts: GatewayOptions) => {
     let at: { host: string; port: number };
     try {
       at = hostPort('--listen', opts.listen);

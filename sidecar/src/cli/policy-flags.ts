@@ -26,7 +26,8 @@ export function optionKey(flag: string): string {
 
 /**
  * switches: false leaves out the sidecar's switches (the guards' opt-ins), for commands whose job is
- * simulated or replayed, where a guard has nothing to act on: such a flag is then refused, not ignored.
+ * simulated or replayed, or that scale only at a person's word (the gateway), where a guard has nothing to
+ * act on: such a flag is then refused, not ignored.
  */
 export function addPolicyFlags(command: Command, { switches = true }: { switches?: boolean } = {}): Command {
   for (const spec of OPTION_SPECS) {

@@ -80,6 +80,11 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
   'default+A2': { scaleUp: { sizeOnDrain: 2 } },
   // and with R at 3: no floor under a scale-down for its restart's arrivals (A at 2 does not draw on them).
   'default+A2R3': { scaleUp: { sizeOnDrain: 2 }, restartAware: 3 },
+  'default+stab120': { scaleDown: { stabilizationSeconds: 120 } },
+  'default+W0': { scaleDown: { breakEvenRestarts: 0 } },
+  'default+W2': { scaleDown: { breakEvenRestarts: 2 } },
+  'default+W4': { scaleDown: { breakEvenRestarts: 4 } },
+  'default+stab180': { scaleDown: { stabilizationSeconds: 180 } },
   previous: PREVIOUS,
   // Today's defaults (since 2453a91 the same as default+ABCSTR4).
   default: {},

@@ -6,6 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   Autoscaler,
+  breakEvenMs,
   notWorthRestart,
   partitionLimit,
   resolveConfig,
@@ -239,6 +240,62 @@ describe('option A at 2: a draining backlog counts only when a rescale gets it u
     const a2 = firstDecision(new Autoscaler(config(A2), () => now), far);
     expect(a1.action).toBe('scale-up');
     expect(a2).toMatchObject({ action: 'scale-up', targetWorkers: a1.targetWorkers });
+  });
+});
+
+describe('option W: a scale-down waits until what it saves pays for k restarts', () => {
+  it('waits k·restart·n/(n − m), at least a window and at most the stabilization period', () => {
+    const [window, period] = [120_000, 300_000];
+    // 40 → 30 after 20 s restarts: 3·20·40/10 = 240 s
+    expect(breakEvenMs(40, 30, 3, 20, window, period)).toBe(240_000);
+    // a drop to a third: 3·20·40/27 = 89 s, so the window
+    expect(breakEvenMs(40, 13, 3, 20, window, period)).toBe(window);
+    // 92 s restarts: 409 s, so the period (policy.md's wait)
+    expect(breakEvenMs(40, 13, 3, 92, window, period)).toBe(period);
+    // off, or nothing to save: the period
+    expect(breakEvenMs(40, 13, 0, 20, window, period)).toBe(period);
+    expect(breakEvenMs(40, 40, 3, 20, window, period)).toBe(period);
+  });
+
+  /** The time (s after the first full window) of the first scale-down, and its target. */
+  function firstScaleDown(overrides: PolicyOverrides, load: Tick) {
+    const a = new Autoscaler(config(overrides), () => now);
+    feed(a, 120, () => load);
+    const evaluations = feed(a, 600, () => load);
+    const i = evaluations.findIndex((x) => x.action === 'scale-down');
+    const e = evaluations[i];
+    return e && { after: (i * INTERVAL_MS) / 1000, target: e.targetWorkers };
+  }
+
+  it('scales down a job whose load fell to a third after a window, not the whole period, when restarts are short', () => {
+    // 40 workers at CPU 0.25 want 13; a 20 s restart: 3 restarts of 40 workers are paid back in 89 s
+    const third: Tick = { workers: 40, rate: 1000, cpu: 0.25, backlog: 0 };
+    const times = (k: number) => {
+      now = START;
+      const first = firstScaleDown({ restartSeconds: 20, scaleDown: { breakEvenRestarts: k } }, third);
+      expect(first?.target).toBe(13);
+      return first?.after ?? Infinity;
+    };
+    const policyMd = times(0);
+    const w = times(3);
+    expect(w).toBeLessThan(policyMd);
+    expect(policyMd - w).toBeGreaterThanOrEqual(150);
+  });
+
+  it('waits the whole period for a small step down, or when a restart is long', () => {
+    const small: Tick = { workers: 40, rate: 1000, cpu: 0.7 * 0.95, backlog: 0 };
+    const third: Tick = { workers: 40, rate: 1000, cpu: 0.25, backlog: 0 };
+    for (const [load, restartSeconds] of [
+      [small, 20],
+      [third, 92],
+    ] as const) {
+      now = START;
+      const off = firstScaleDown({ restartSeconds, scaleDown: { breakEvenRestarts: 0 } }, load);
+      now = START;
+      const on = firstScaleDown({ restartSeconds, scaleDown: { breakEvenRestarts: 3 } }, load);
+      expect(off).toBeDefined();
+      expect(on).toEqual(off);
+    }
   });
 });
 

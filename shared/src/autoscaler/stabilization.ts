@@ -23,3 +23,22 @@ export function stabilizeScaleDown(
   const target = clean.length > 0 ? Math.max(...clean.map((s) => s.desired)) : desired;
   return { streak: { since, seen }, ready: now - since >= periodMs, target };
 }
+
+/**
+ * Option W: how long a scale-down from n to m workers waits, in ms: until the workers it saves (n − m a
+ * second) pay for `restarts` restarts of all n workers (a wrong scale-down costs at least two: down, and back
+ * up), restarts·restart·n/(n − m) seconds; at least `minMs` (a window) and at most `maxMs` (the stabilization
+ * period). The rule of renting until the rent paid would have bought the thing.
+ */
+export function breakEvenMs(
+  n: number,
+  m: number,
+  restarts: number,
+  restartSeconds: number,
+  minMs: number,
+  maxMs: number,
+): number {
+  if (!(m < n) || !(restarts > 0)) return maxMs;
+  const ms = (restarts * restartSeconds * n * 1000) / (n - m);
+  return Math.min(maxMs, Math.max(minMs, ms));
+}

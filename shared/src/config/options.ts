@@ -179,7 +179,7 @@ export const OPTION_SPECS = [
     kind: 'integer',
     default: 1,
     range: { min: 0, max: 2 },
-    unit: 'switch',
+    unit: 'mode',
     doc: '1: while the backlog shrinks, the CPU above what keeping up takes (U·R/T) is the catch-up: a scale-up only for keep-up CPU above scaleUp.cpu or a backlog not gone within scaleUp.backlogTimeSeconds; 2: as 1, but a backlog counts only when its backlog time gets under scaleUp.backlogTimeSeconds sooner through the rescale (its restart included) than at the current size; 0: policy.md.',
   },
   {
@@ -189,6 +189,17 @@ export const OPTION_SPECS = [
     range: { min: 0, max: 1 },
     unit: 'switch',
     doc: '1: a scale-up is not held by the cooldown when a full window at the new size shows the backlog time above scaleUp.backlogTimeSeconds and the backlog still growing (the job falls further behind at that size); 0: policy.md.',
+  },
+  {
+    path: 'scaleDown.breakEvenRestarts',
+    kind: 'integer',
+    // 3: at 1 GiB flash 1.13x -> 1.10x, sawtooth 1.11x -> 1.06x, square 1.16x -> 1.13x the reference, no run of
+    // the benchmark with more worker-hours or less time within 120 s (2 loses 2 s in a week on one run;
+    // docs/policy.md, "W").
+    default: 3,
+    range: { min: 0, max: 10 },
+    unit: 'restarts',
+    doc: 'k ≥ 1: a scale-down from n to m workers waits only until what it saves, n − m workers a second, pays for k restarts of all n (a wrong one costs at least two, down and back up): k·restart·n/(n − m) seconds, at least a window and at most scaleDown.stabilizationSeconds; 0: policy.md (always scaleDown.stabilizationSeconds).',
   },
   {
     path: 'scaleDown.cleanWindows',

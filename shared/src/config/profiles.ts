@@ -11,7 +11,7 @@ export const SEED_PROFILE: PolicyOverrides = {
   followTrend: 0,
   effectiveness: 1,
   scaleUp: { sizeOnDrain: 0, duringCooldown: 0 },
-  scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0 },
+  scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0, breakEvenRestarts: 0 },
 };
 
 /**

@@ -20,6 +20,8 @@ export interface ScaleDownConfig {
   stabilizationSeconds: number;
   /** Option C (0 or 1): stabilize on the windows wholly inside the period. */
   cleanWindows: number;
+  /** Option W (0: off; k: restarts): a scale-down waits until what it saves pays for k restarts. */
+  breakEvenRestarts: number;
   /** Option S (0 or 1): one scale-down to the target once a catch-up has drained. */
   settleAfterCatchUp: number;
 }

@@ -21,7 +21,7 @@ import {
   settleTarget,
   type TrendReading,
 } from './policy-options.js';
-import { breakEvenMs, stabilizeScaleDown } from './stabilization.js';
+import { stabilizeScaleDownFor } from './stabilization.js';
 import { HISTORY_LENGTH, initialState, type AutoscalerState, type RescaleRecord } from './state.js';
 import { SampleWindow } from './window.js';
 
@@ -223,31 +223,20 @@ export class Autoscaler {
 
     let target = decision.desiredWorkers;
     if (decision.action === 'scale-down' && !settling) {
-      const clean = config.scaleDown.cleanWindows === 1 ? config.windowSeconds * 1000 : undefined;
-      const periodMs = config.scaleDown.stabilizationSeconds * 1000;
-      let step = stabilizeScaleDown(this.current.scaleDown, now, decision.desiredWorkers, periodMs, clean);
-      // The streak keeps the whole period's wishes; option W may act on a shorter one.
-      this.current.scaleDown = step.streak;
-      if (config.scaleDown.breakEvenRestarts > 0) {
-        const waitMs = breakEvenMs(
-          signals.workers,
-          Math.min(step.target, signals.workers),
-          config.scaleDown.breakEvenRestarts,
+      const step = stabilizeScaleDownFor(
+        this.current.scaleDown,
+        now,
+        decision.desiredWorkers,
+        config.scaleDown.stabilizationSeconds * 1000,
+        config.scaleDown.cleanWindows === 1 ? config.windowSeconds * 1000 : undefined,
+        {
+          workers: signals.workers,
+          restarts: config.scaleDown.breakEvenRestarts,
           restartSeconds,
-          config.windowSeconds * 1000,
-          periodMs,
-        );
-        if (waitMs < periodMs) {
-          const shorter = stabilizeScaleDown(
-            this.current.scaleDown,
-            now,
-            decision.desiredWorkers,
-            waitMs,
-            clean,
-          );
-          step = { ...shorter, streak: step.streak };
-        }
-      }
+          minMs: config.windowSeconds * 1000,
+        },
+      );
+      this.current.scaleDown = step.streak;
       target = Math.min(step.target, signals.workers);
       if (!step.ready) gates.push('scale-down-stabilizing');
     } else {

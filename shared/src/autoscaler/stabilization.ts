@@ -42,3 +42,40 @@ export function breakEvenMs(
   const ms = (restarts * restartSeconds * n * 1000) / (n - m);
   return Math.min(maxMs, Math.max(minMs, ms));
 }
+
+/** Option W's inputs to stabilizeScaleDownFor: the job's size now and what a restart costs. */
+export interface BreakEven {
+  workers: number;
+  /** k, the restarts a scale-down's saving must pay for (0: off). */
+  restarts: number;
+  restartSeconds: number;
+  /** The shortest wait, ms (a window). */
+  minMs: number;
+}
+
+/**
+ * stabilizeScaleDown over the stabilization period, and with option W over the shorter break-even period
+ * when there is one (the streak always keeps the whole period's wishes).
+ */
+export function stabilizeScaleDownFor(
+  streak: ScaleDownStreak | undefined,
+  now: number,
+  desired: number,
+  periodMs: number,
+  cleanWindowMs: number | undefined,
+  breakEven: BreakEven,
+): { streak: ScaleDownStreak; ready: boolean; target: number } {
+  const whole = stabilizeScaleDown(streak, now, desired, periodMs, cleanWindowMs);
+  const { workers, restarts, restartSeconds, minMs } = breakEven;
+  const waitMs = breakEvenMs(
+    workers,
+    Math.min(whole.target, workers),
+    restarts,
+    restartSeconds,
+    minMs,
+    periodMs,
+  );
+  if (waitMs >= periodMs) return whole;
+  const shorter = stabilizeScaleDown(whole.streak, now, desired, waitMs, cleanWindowMs);
+  return { ...shorter, streak: whole.streak };
+}

@@ -74,6 +74,8 @@ interface SidecarOptions {
   /** The Flink client's options; default one attempt. */
   http?: Partial<FlinkHttpOptions>;
   log?: SidecarDeps['log'];
+  /** The sidecar's Prometheus metrics; default a fresh set nobody reads. */
+  metrics?: SidecarMetrics;
 }
 
 interface World {
@@ -154,7 +156,7 @@ async function world(options: {
     const sidecar = new Sidecar({
       collector,
       kube: o.kube ? o.kube(real) : real,
-      metrics: new SidecarMetrics({ namespace: NS, flinkdeployment: NAME }),
+      metrics: o.metrics ?? new SidecarMetrics({ namespace: NS, flinkdeployment: NAME }),
       clock,
       log: o.log ?? (() => undefined),
       baseConfig: { ...DEFAULT_CONFIG, maxWorkers: 50, ...o.config },
@@ -194,6 +196,31 @@ async function world(options: {
 }
 
 describe('the sidecar end to end', () => {
+  it('reports the workers the job runs, not the count it wants, in a cycle whose sample was dropped', async () => {
+    // Advisor: 6,000 records/s on 4 workers of 1,000 wants a scale-up. A cycle in which Flink's metrics have not
+    // moved (the double's clock stands still) drops its sample as stale; the evaluation rests on the window.
+    const w = await world({ active: false, workers: 4, rate: 6000 });
+    const metrics = new SidecarMetrics({ namespace: NS, flinkdeployment: NAME });
+    const logs: Logged[] = [];
+    const sidecar = await w.newSidecar({ metrics, log: logTo(logs, w.clock) });
+    const evaluations = await w.run(sidecar, 240);
+    const wants = evaluations.at(-1);
+    expect(wants).toMatchObject({ decision: { action: 'scale-up' } });
+    expect(wants?.decision?.desiredWorkers).toBeGreaterThan(4);
+    const workers = async () =>
+      /^flink_autoscaler_workers\{[^}]*\} (\d+)$/m.exec(await metrics.registry.metrics())?.[1];
+    expect(await workers()).toBe('4');
+    // the same virtual second again: nothing in Flink moved
+    const dropped = await sidecar.tick();
+    expect(logs.some((l) => l.msg === 'sample dropped' && l.fields['reason'] === 'stale')).toBe(true);
+    expect(dropped?.decision?.desiredWorkers).toBeGreaterThan(4);
+    expect(await workers()).toBe('4');
+    // and the decision log says the same
+    const decisions = logs.filter((l) => l.msg === 'decision');
+    expect(decisions.length).toBeGreaterThan(0);
+    expect(decisions.map((l) => l.fields['workers'])).toEqual(decisions.map(() => 4));
+  });
+
   it('scales up through the Kubernetes API after a load step, and the job catches up', async () => {
     const w = await world({ active: true, workers: 10, rate: 8000 });
     const sidecar = await w.newSidecar();

@@ -14,8 +14,8 @@ export interface DecisionLogEntry {
   /** Whether the sidecar only advises (advisor mode or a guard). */
   advising: boolean;
   evaluation: Evaluation;
-  /** Workers now (the sample's, else the evaluation's). */
-  workers: number;
+  /** Workers now (this cycle's sample's, else the last trusted sample's; null before any). */
+  workers: number | null;
   /** Every gate: the autoscaler's and the sidecar's. */
   gates: readonly string[];
 }

@@ -147,6 +147,8 @@ export class Sidecar implements SidecarApi {
   /** ScalingAdvised Events, one per change of the advised direction (advice.ts). */
   private readonly advice = new AdviceTracker();
   private readonly decisionLog: DecisionLog;
+  /** TaskManagers in the last trusted sample. */
+  private runningWorkers: number | undefined;
   /** Per source: splits and the estimated share of the backlog, as last read (status and metrics). */
   private readonly sources = new SourceReport();
   /** The guards that hold (guards.ts): the sidecar then only advises. */
@@ -428,6 +430,7 @@ export class Sidecar implements SidecarApi {
         maxUnknownSplitShare: this.config.maxUnknownSplitShare,
       });
       this.lastCollected = collected;
+      if (collected.sample) this.runningWorkers = collected.sample.workers;
       this.sources.update(collected);
       this.deps.metrics.sources.set(this.sources.list());
       if (collected.dropped) {
@@ -467,18 +470,17 @@ export class Sidecar implements SidecarApi {
       }
       this.sidecarGates = gates;
       this.lastEvaluation = evaluation;
-      this.deps.metrics.setEvaluation(
-        evaluation,
-        collected.sample?.workers ?? evaluation.targetWorkers,
-        gates,
-      );
+      // The workers the job runs: this cycle's sample's, else the last trusted one's (never the count the
+      // evaluation wants: with the sample dropped, a scale-up's target would read as the job's size).
+      const workers = collected.sample?.workers ?? this.runningWorkers;
+      this.deps.metrics.setEvaluation(evaluation, workers, gates);
       const bounds = this.bounds();
       this.deps.metrics.setConfig(evaluation.config, bounds.max);
       this.decisionLog.record(this.deps.clock(), {
         mode: this.mode,
         advising: this.advising,
         evaluation,
-        workers: collected.sample?.workers ?? evaluation.targetWorkers,
+        workers: workers ?? null,
         gates: [...evaluation.gates, ...gates],
       });
       if (this.advising) this.advise(evaluation, [...evaluation.gates, ...gates]);

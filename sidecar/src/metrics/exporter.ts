@@ -193,7 +193,11 @@ export class SidecarMetrics {
    * Shows one evaluation: signals (cleared when there are none), decision, reasons and gates; `moreGates` are
    * the sidecar's own (paused, manual-hold before the window is full, not-leader).
    */
-  setEvaluation(evaluation: Evaluation, workers: number, moreGates: readonly string[] = []): void {
+  setEvaluation(
+    evaluation: Evaluation,
+    workers: number | undefined,
+    moreGates: readonly string[] = [],
+  ): void {
     this.set('workers', workers);
     const signals = evaluation.signals;
     const source = signals?.source;

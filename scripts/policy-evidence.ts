@@ -80,11 +80,13 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
   'default+A2': { scaleUp: { sizeOnDrain: 2 } },
   // and with R at 3: no floor under a scale-down for its restart's arrivals (A at 2 does not draw on them).
   'default+A2R3': { scaleUp: { sizeOnDrain: 2 }, restartAware: 3 },
-  'default+stab120': { scaleDown: { stabilizationSeconds: 120 } },
+  // Today's defaults with W off (the defaults before it), and with k = 2 and 4 (docs/policy.md, "W"); and a
+  // shorter stabilization for every job instead, tried before W.
   'default+W0': { scaleDown: { breakEvenRestarts: 0 } },
   'default+W2': { scaleDown: { breakEvenRestarts: 2 } },
   'default+W4': { scaleDown: { breakEvenRestarts: 4 } },
   'default+stab180': { scaleDown: { stabilizationSeconds: 180 } },
+  'default+stab120': { scaleDown: { stabilizationSeconds: 120 } },
   previous: PREVIOUS,
   // Today's defaults (since 2453a91 the same as default+ABCSTR4).
   default: {},

@@ -6,6 +6,7 @@
  * /wait.ts) so nothing else takes it while it is closed.
  */
 import { createServer, request, type Server } from 'node:http';
+import { listen } from '../../sidecar/src/http/listen.js';
 import { FAULT_HEADER, type FlinkDouble } from '../doubles/flink/index.js';
 import { freePort } from '../fixtures/wait.js';
 import type { FlinkAnswerRecord } from './records.js';
@@ -49,14 +50,9 @@ export async function startFlinkProxy(
     get listening() {
       return server.listening;
     },
-    open: () =>
-      new Promise<void>((done, fail) => {
-        server.once('error', fail);
-        server.listen(port, '127.0.0.1', () => {
-          server.off('error', fail);
-          done();
-        });
-      }),
+    open: async () => {
+      await listen(server, '127.0.0.1', port);
+    },
     close: () =>
       new Promise<void>((done) => {
         server.close(() => done());

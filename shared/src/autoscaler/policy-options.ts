@@ -72,9 +72,10 @@ export interface AdjustContext {
  * A scale-up decision with options A, R and P applied: while the backlog shrinks over the window (it may be
  * gone by its end), A counts as CPU need only the share of CPU that keeps up with the input (U·R/T, when
  * that alone is above the trigger) and as backlog need keep-up plus catch-up only when the backlog will not
- * be gone within scaleUp.backlogTimeSeconds at the rate it shrinks (A at 2: only when the backlog time gets
- * under scaleUp.backlogTimeSeconds sooner through the rescale's restart than at this size); R (at 2) adds the workers that drain,
- * within the cooldown, what arrives while the job restarts (at 3 only for a scale-up sized for a backlog); T
+ * be gone within scaleUp.backlogTimeSeconds at the rate it shrinks (A at 2: and only when the backlog time
+ * gets under it sooner through the rescale's restart than at this size; with no reason left, no scale-up);
+ * R (at 2) adds the workers that drain, within the cooldown, what arrives while the job restarts (at 3 only
+ * for a scale-up sized for a backlog); T
  * sizes it for a held rise of the input; P stops it at the partitions. Other decisions, and
  * every decision with the options off, are returned as they are.
  */
@@ -164,8 +165,8 @@ export function rescaleDrainsSooner(
   const trend = signals.source.inputTrend ?? 0;
   if (trend * config.windowSeconds > GROWTH_NOISE * R) return B / -G > theta;
   if (!(R > 0) || !(G < 0) || B <= theta * R) return false;
-  const atSize = (B - theta * R) / -G;
   if (!(signals.cpu > 0) || !(T > 0) || to <= n) return false;
+  const atSize = (B - theta * R) / -G;
   const surplus = (to / n) * (T / signals.cpu) - R;
   if (!(surplus > 0)) return false;
   const afterRestart = B + restartSeconds * R;

@@ -29,10 +29,13 @@ export const GARBAGE_BODY =
  */
 export function faultMiddleware(state: FaultState, timers: Set<NodeJS.Timeout>) {
   return (_req: Request, res: Response, next: NextFunction): void => {
+    res.setHeader(FAULT_HEADER, state.mode);
     switch (state.mode) {
       case 'slow': {
         const timer = setTimeout(() => {
           timers.delete(timer);
+          // handled after the delay, in the mode of then
+          res.setHeader(FAULT_HEADER, state.mode);
           next();
         }, state.slowMs);
         timers.add(timer);

@@ -9,7 +9,7 @@ import type { FluidJob } from '../../../sidecar/src/simulation/job.js';
 import { seededNoise } from '../../../sidecar/src/simulation/random.js';
 import { fetchMetrics } from './catalogue.js';
 import { SimulatedCluster, type SimulatedJobStatus } from './cluster.js';
-import { FAULT_HEADER, faultMiddleware, type FaultState } from './faults.js';
+import { faultMiddleware, type FaultState } from './faults.js';
 import { sendError } from './http.js';
 import { FAULT_MODES, resolveOptions, type FaultMode, type FlinkDoubleOptions } from './options.js';
 import { metricRoutes } from './routes-metrics.js';
@@ -159,7 +159,7 @@ export async function startFlinkDouble(options: FlinkDoubleOptions = {}): Promis
   app.disable('x-powered-by');
   app.set('etag', false);
   const recorded = new WeakMap<Request, RecordedRequest>();
-  app.use((req, res, next) => {
+  app.use((req, _res, next) => {
     const record: RecordedRequest = {
       method: req.method,
       url: req.originalUrl,
@@ -168,15 +168,9 @@ export async function startFlinkDouble(options: FlinkDoubleOptions = {}): Promis
     };
     requests.push(record);
     recorded.set(req, record);
-    res.setHeader(FAULT_HEADER, faults.mode);
     next();
   });
   app.use(faultMiddleware(faults, timers));
-  // What the handlers go by: the mode now (a 'slow' answer is handled after its delay, in the mode of then).
-  app.use((_req, res, next) => {
-    res.setHeader(FAULT_HEADER, faults.mode);
-    next();
-  });
   app.use(
     transient.middleware((req, kind) => {
       const record = recorded.get(req);

@@ -12,6 +12,7 @@ import {
   resolveConfig,
   SEED_PROFILE,
   stabilizeScaleDown,
+  stabilizeScaleDownFor,
   type Evaluation,
   type PolicyConfig,
   type PolicyOverrides,
@@ -280,6 +281,40 @@ describe('option W: a scale-down waits until what it saves pays for k restarts',
     const w = times(3);
     expect(w).toBeLessThan(policyMd);
     expect(policyMd - w).toBeGreaterThanOrEqual(150);
+  });
+
+  it('waits for the scale-down the wishes have held, not for the highest wish of the whole period', () => {
+    // 40 workers, 20 s restarts, k = 3: a scale-down to 30 waits 240 s, one to 13 only 89 s. The wish is 30
+    // for the first minute (the window still holds the load before the fall), then 13.
+    const [window, period] = [60_000, 300_000];
+    const breakEven = { workers: 40, restarts: 3, restartSeconds: 20, minMs: window };
+    let streak: Parameters<typeof stabilizeScaleDownFor>[0];
+    let first: { at: number; target: number } | undefined;
+    for (let t = 0; t <= period && !first; t += 15_000) {
+      const step = stabilizeScaleDownFor(streak, t, t < 60_000 ? 30 : 13, period, undefined, breakEven);
+      streak = step.streak;
+      if (step.ready) first = { at: t, target: step.target };
+    }
+    // no wish above 13 in the last 89 s at 135 s (the last 30 was at 45 s); with the whole period's highest
+    // wish (30) it would wait 240 s and go to 30
+    expect(first).toEqual({ at: 135_000, target: 13 });
+  });
+
+  it('a higher wish within the shorter wait still holds the scale-down to it', () => {
+    const [window, period] = [60_000, 300_000];
+    const breakEven = { workers: 40, restarts: 3, restartSeconds: 20, minMs: window };
+    let streak: Parameters<typeof stabilizeScaleDownFor>[0];
+    const seen: { at: number; target: number }[] = [];
+    for (let t = 0; t <= period; t += 15_000) {
+      // 13 throughout but for one wish of 30 at 120 s: 30 needs 240 s, 13 then holds 89 s again from 135 s
+      const step = stabilizeScaleDownFor(streak, t, t === 120_000 ? 30 : 13, period, undefined, breakEven);
+      streak = step.streak;
+      if (step.ready) seen.push({ at: t, target: step.target });
+    }
+    expect(seen[0]).toEqual({ at: 90_000, target: 13 });
+    // from the 30 at 120 s until it is 89 s old (at 210 s) nothing is ready
+    expect(seen.filter((s) => s.at >= 120_000 && s.at < 210_000)).toEqual([]);
+    expect(seen.find((s) => s.at >= 120_000)).toEqual({ at: 210_000, target: 13 });
   });
 
   it('waits the whole period for a small step down, or when a restart is long', () => {

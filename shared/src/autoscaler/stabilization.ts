@@ -54,8 +54,12 @@ export interface BreakEven {
 }
 
 /**
- * stabilizeScaleDown over the stabilization period, and with option W over the shorter break-even period
- * when there is one (the streak always keeps the whole period's wishes).
+ * stabilizeScaleDown over the stabilization period, and with option W over a shorter break-even period
+ * when one has paid: the shortest wait w whose own scale-down (to m, the highest wish within w) has held for
+ * its break-even, `breakEvenMs(n, m) ≤ w`. A scale-down to few workers saves much and may go sooner than
+ * one to many; the wishes of a load still falling (a window that still holds the load before the fall)
+ * hold only the scale-downs they could have justified. Never later, nor to more workers, than waiting for
+ * the highest wish of the whole period. The streak always keeps the whole period's wishes.
  */
 export function stabilizeScaleDownFor(
   streak: ScaleDownStreak | undefined,
@@ -67,15 +71,15 @@ export function stabilizeScaleDownFor(
 ): { streak: ScaleDownStreak; ready: boolean; target: number } {
   const whole = stabilizeScaleDown(streak, now, desired, periodMs, cleanWindowMs);
   const { workers, restarts, restartSeconds, minMs } = breakEven;
-  const waitMs = breakEvenMs(
-    workers,
-    Math.min(whole.target, workers),
-    restarts,
-    restartSeconds,
-    minMs,
-    periodMs,
-  );
-  if (waitMs >= periodMs) return whole;
-  const shorter = stabilizeScaleDown(whole.streak, now, desired, waitMs, cleanWindowMs);
-  return { ...shorter, streak: whole.streak };
+  const waitFor = (m: number) =>
+    breakEvenMs(workers, Math.min(m, workers), restarts, restartSeconds, minMs, periodMs);
+  // The wait that works is never longer than the break-even of its own target, which is one of the wishes.
+  const waits = [...new Set(whole.streak.seen.map((s) => waitFor(s.desired)))]
+    .filter((w) => w < periodMs)
+    .sort((a, b) => a - b);
+  for (const waitMs of waits) {
+    const shorter = stabilizeScaleDown(whole.streak, now, desired, waitMs, cleanWindowMs);
+    if (shorter.ready && waitFor(shorter.target) <= waitMs) return { ...shorter, streak: whole.streak };
+  }
+  return whole;
 }

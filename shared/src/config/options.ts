@@ -193,13 +193,13 @@ export const OPTION_SPECS = [
   {
     path: 'scaleDown.breakEvenRestarts',
     kind: 'integer',
-    // 3: at 1 GiB flash 1.13x -> 1.10x, sawtooth 1.11x -> 1.06x, square 1.16x -> 1.13x the reference, no run of
+    // 3: at 1 GiB flash 1.13x -> 1.07x, sawtooth 1.11x -> 1.04x, square 1.16x -> 1.11x the reference, no run of
     // the benchmark with more worker-hours or less time within 120 s (2 loses 2 s in a week on one run;
     // docs/policy.md, "W").
     default: 3,
     range: { min: 0, max: 10 },
     unit: 'restarts',
-    doc: 'k ≥ 1: a scale-down from n to m workers waits only until what it saves, n − m workers a second, pays for k restarts of all n (a wrong one costs at least two, down and back up): k·restart·n/(n − m) seconds, at least a window and at most scaleDown.stabilizationSeconds; 0: policy.md (always scaleDown.stabilizationSeconds).',
+    doc: 'k ≥ 1: a scale-down from n to m workers waits only until what it saves, n − m workers a second, pays for k restarts of all n (a wrong one costs at least two, down and back up): k·restart·n/(n − m) seconds, at least a window and at most scaleDown.stabilizationSeconds, m being the highest wish within the wait (the shortest wait that has paid for its own m); 0: policy.md (always scaleDown.stabilizationSeconds).',
   },
   {
     path: 'scaleDown.cleanWindows',

@@ -284,11 +284,30 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
       (server) =>
         new Promise<number>((resolve, reject) => {
           server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+          server.listen(0, '127.0.0.1', () => {
+            // Not left behind: a later listen's error must reach its own handler, not this settled promise.
+            server.off('error', reject);
+            resolve((server.address() as AddressInfo).port);
+          });
         }),
     ),
   );
   let downTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  /**
+   * Back on the port it had, as an API server restarted with a fixed --secure-port: while another process
+   * holds the port (taken in the gap), it tries again every 50 ms, as the kubelet restarts a crashed one.
+   * Any other error is thrown out of the timer: a double that cannot come back must fail the test run.
+   */
+  const relisten = (server: (typeof servers)[number], port: number) => {
+    if (closed || server.listening) return;
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') throw error;
+      downTimer = setTimeout(() => relisten(server, port), 50);
+    };
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => server.off('error', onError));
+  };
   const url = `http://127.0.0.1:${ports[0] ?? 0}`;
   const httpsUrl = `https://127.0.0.1:${ports[1] ?? 0}`;
   address = `127.0.0.1:${ports[1] ?? 0}`;
@@ -308,6 +327,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     caCertificate: tls.cert,
     dir,
     close: async () => {
+      closed = true;
       clearInterval(compactionTimer);
       clearTimeout(downTimer);
       for (const res of openWatches) res.end();
@@ -361,11 +381,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
       if (downMs > 0) {
         clearTimeout(downTimer);
         for (const server of servers) if (server.listening) server.close();
-        downTimer = setTimeout(() => {
-          servers.forEach((server, i) => {
-            if (!server.listening) server.listen(ports[i] ?? 0, '127.0.0.1');
-          });
-        }, downMs);
+        downTimer = setTimeout(() => servers.forEach((server, i) => relisten(server, ports[i] ?? 0)), downMs);
       }
       for (const res of openWatches) if (!isSilenced(res.socket)) res.socket?.destroy();
       for (const socket of sockets) if (!isSilenced(socket)) socket.destroy();

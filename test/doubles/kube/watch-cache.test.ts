@@ -3,7 +3,7 @@
  * restart (every watch and keep-alive connection dropped); a stable object's own resourceVersion becomes
  * unwatchable (200 + ERROR 410 Expired) while a list's stays current; bookmarks as the server sends them.
  */
-import { Agent, get } from 'node:http';
+import { Agent, createServer, get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openWatch, request } from './test-client.js';
 import { flinkDeployment, runKubectl, startKubeDouble, type KubeDouble } from './index.js';
@@ -217,6 +217,31 @@ describe('restart({ downMs })', () => {
       await firstLine(double, `${fds}?watch=true&resourceVersion=${version}`),
       version,
       double.resourceVersion(),
+    );
+  });
+});
+
+describe('restart({ downMs }) when another process holds the port as it comes back', () => {
+  it('keeps trying until the port is free, as a restarted API server on a fixed port does, instead of staying down', async () => {
+    const double = await start({ compactionIntervalMs: 0 });
+    const port = Number(new URL(double.url).port);
+    double.restart({ downMs: 100 });
+    // Another listener takes the port in the gap and lets it go 500 ms later.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const squatter = createServer((_req, res) => res.end('not the API server'));
+    await new Promise<void>((resolve, reject) => {
+      squatter.once('error', reject);
+      squatter.listen(port, '127.0.0.1', () => resolve());
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    await vi.waitFor(
+      async () => {
+        const version = await request(double.url, '/version');
+        expect(version.status).toBe(200);
+        expect(version.body['gitVersion']).toEqual(expect.any(String));
+      },
+      { timeout: 3000, interval: 100 },
     );
   });
 });

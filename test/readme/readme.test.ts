@@ -466,6 +466,37 @@ describe("the README's comparison of the policy", () => {
     };
     expect(table(text('README.md'))).toBe(table(readFileSync(join(root, 'test/bench/results.md'), 'utf8')));
   });
+
+  it.each(['1 GiB', '8 GiB'])(
+    'has the summary at %s of state the benchmark wrote, every policy on every load',
+    (state) => {
+      // The first table after the line naming the summary, in README.md and in results.md alike.
+      const summary = (md: string) => {
+        const at = md.indexOf(`Summary, ${state} of state`);
+        expect(at, `"Summary, ${state} of state"`).toBeGreaterThanOrEqual(0);
+        const from = md.indexOf('\n| trace |', at);
+        return md
+          .slice(from + 1)
+          .split('\n\n')[0]
+          ?.trim();
+      };
+      expect(summary(text('README.md'))).toBe(
+        summary(readFileSync(join(root, 'test/bench/results.md'), 'utf8')),
+      );
+    },
+  );
+
+  it('shows one picture per load, each with every policy', () => {
+    const pictures = readdirSync(join(root, 'test/bench')).filter((f) => f.endsWith('.svg'));
+    const loads = readdirSync(join(root, 'sidecar/traces'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
+    expect(loads.length).toBeGreaterThanOrEqual(12);
+    for (const load of loads) {
+      expect(pictures, `test/bench/${load}.svg`).toContain(`${load}.svg`);
+      expect(text('README.md')).toContain(`](test/bench/${load}.svg)`);
+    }
+  });
 });
 
 describe('paths named in README.md and docs/ exist', () => {

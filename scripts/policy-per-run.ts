@@ -25,12 +25,12 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function list(name: string, fallback: number[]): number[] {
+function list(name: string, fallback: number[], least: number): number[] {
   const raw = arg(name);
   if (raw === undefined) return fallback;
   const values = raw.split(',').map(Number);
-  if (values.some((v) => !Number.isInteger(v) || v < 0))
-    throw new Error(`${name}: whole numbers, comma-separated`);
+  if (values.some((v) => !Number.isInteger(v) || v < least))
+    throw new Error(`${name}: whole numbers of at least ${least}, comma-separated`);
   return values;
 }
 
@@ -41,8 +41,8 @@ if (!beforeName || !afterName) {
 }
 const before = variant(beforeName);
 const after = variant(afterName);
-const seeds = list('--seeds', [1, 2, 3]);
-const states = list('--state-gib', [...BENCH_STATE_GIB]);
+const seeds = list('--seeds', [1, 2, 3], 0);
+const states = list('--state-gib', [...BENCH_STATE_GIB], 1);
 const traces = (arg('--traces')?.split(',') ?? traceNames()).map((n) => loadTrace(n));
 
 const rows: { before: ResultRow[]; after: ResultRow[] } = { before: [], after: [] };

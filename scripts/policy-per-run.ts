@@ -4,8 +4,10 @@
  * `--after` has more worker-hours or less time within 120 s than `--before`, then the counts and the mean
  * ratio of worker-hours. `--seeds` takes a list, so seeds no table was made with can be checked too.
  *
+ * `--trace-dir sidecar/traces-held-out` runs the held-out loads instead, shapes no choice was made with.
+ *
  *   npx tsx scripts/policy-per-run.ts --before default+W0 --after default [--seeds 1,2,3] [--traces a,b]
- *     [--state-gib 1,8] [--out comparison.json]
+ *     [--trace-dir dir] [--state-gib 1,8] [--out comparison.json]
  */
 import { writeFileSync } from 'node:fs';
 import {
@@ -17,7 +19,7 @@ import {
 } from '../sidecar/src/simulation/bench.js';
 import { oursFactory } from '../sidecar/src/simulation/controllers/ours.js';
 import { compareRuns } from '../sidecar/src/simulation/per-run.js';
-import { loadTrace, traceNames } from '../sidecar/src/simulation/trace.js';
+import { loadTrace, traceNames, TRACES_DIR } from '../sidecar/src/simulation/trace.js';
 import { variant } from './policy-variants.js';
 
 function arg(name: string): string | undefined {
@@ -43,7 +45,8 @@ const before = variant(beforeName);
 const after = variant(afterName);
 const seeds = list('--seeds', [1, 2, 3], 0);
 const states = list('--state-gib', [...BENCH_STATE_GIB], 1);
-const traces = (arg('--traces')?.split(',') ?? traceNames()).map((n) => loadTrace(n));
+const dir = arg('--trace-dir') ?? TRACES_DIR;
+const traces = (arg('--traces')?.split(',') ?? traceNames(dir)).map((n) => loadTrace(n, dir));
 
 const rows: { before: ResultRow[]; after: ResultRow[] } = { before: [], after: [] };
 for (const base of traces) {

@@ -130,6 +130,33 @@ describe('the new traces', () => {
   });
 });
 
+describe('the held-out traces (sidecar/traces-held-out: shapes no default was chosen on)', () => {
+  const heldOut = join(root, 'sidecar', 'traces-held-out');
+
+  it('come out of their generator the same, and none is a benchmark trace', () => {
+    const scratch = mkdtempSync(join(root, 'sidecar', '.traces-check-'));
+    try {
+      cpSync(join(heldOut, 'make-traces.mjs'), join(scratch, 'make-traces.mjs'));
+      execFileSync(process.execPath, [join(scratch, 'make-traces.mjs')], { stdio: 'pipe' });
+      const made = readdirSync(scratch).filter((f) => f.endsWith('.json'));
+      expect(made.map((f) => f.slice(0, -'.json'.length)).sort()).toEqual(traceNames(heldOut));
+      for (const file of made) {
+        const committed = JSON.parse(readFileSync(join(heldOut, file), 'utf8')) as unknown;
+        expect(JSON.parse(readFileSync(join(scratch, file), 'utf8')), file).toEqual(committed);
+      }
+      expect(traceNames(heldOut).filter((n) => traceNames().includes(n))).toEqual([]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it.each(['ramp-hold', 'spikes', 'decline', 'step-down'])('%s loads as a trace of three hours', (name) => {
+    const trace = loadTrace(name, heldOut);
+    expect(trace.durationSeconds).toBe(3 * 3600);
+    expect(trace.points.length).toBeGreaterThan(1);
+  });
+});
+
 describe('state size', () => {
   it('a restart takes 10 s plus the state at 100 MB/s: 20 s at 1 GiB, 92 s at 8 GiB', () => {
     const step = loadTrace('step');

@@ -113,41 +113,36 @@ describe('the new traces', () => {
   });
 
   it('come out of the generator the same (deterministic)', () => {
-    // Run a copy of the generator in a scratch folder next to the real one (it resolves pure-rand from there).
-    const scratch = mkdtempSync(join(root, 'sidecar', '.traces-check-'));
-    try {
-      cpSync(join(TRACES_DIR, 'make-traces.mjs'), join(scratch, 'make-traces.mjs'));
-      execFileSync(process.execPath, [join(scratch, 'make-traces.mjs')], { stdio: 'pipe' });
-      const made = readdirSync(scratch).filter((f) => f.endsWith('.json'));
-      expect(made.map((f) => f.slice(0, -'.json'.length)).sort()).toEqual(traceNames());
-      for (const file of made) {
-        const committed = JSON.parse(readFileSync(join(TRACES_DIR, file), 'utf8')) as unknown;
-        expect(JSON.parse(readFileSync(join(scratch, file), 'utf8')), file).toEqual(committed);
-      }
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    expectGeneratorRemakes(TRACES_DIR);
   });
 });
+
+/**
+ * Runs a copy of a folder's make-traces.mjs in a scratch folder next to the real ones (it resolves pure-rand
+ * from there) and expects the very traces committed in the folder.
+ */
+function expectGeneratorRemakes(dir: string): void {
+  const scratch = mkdtempSync(join(root, 'sidecar', '.traces-check-'));
+  try {
+    cpSync(join(dir, 'make-traces.mjs'), join(scratch, 'make-traces.mjs'));
+    execFileSync(process.execPath, [join(scratch, 'make-traces.mjs')], { stdio: 'pipe' });
+    const made = readdirSync(scratch).filter((f) => f.endsWith('.json'));
+    expect(made.map((f) => f.slice(0, -'.json'.length)).sort()).toEqual(traceNames(dir));
+    for (const file of made) {
+      const committed = JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown;
+      expect(JSON.parse(readFileSync(join(scratch, file), 'utf8')), file).toEqual(committed);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 
 describe('the held-out traces (sidecar/traces-held-out: shapes no default was chosen on)', () => {
   const heldOut = join(root, 'sidecar', 'traces-held-out');
 
   it('come out of their generator the same, and none is a benchmark trace', () => {
-    const scratch = mkdtempSync(join(root, 'sidecar', '.traces-check-'));
-    try {
-      cpSync(join(heldOut, 'make-traces.mjs'), join(scratch, 'make-traces.mjs'));
-      execFileSync(process.execPath, [join(scratch, 'make-traces.mjs')], { stdio: 'pipe' });
-      const made = readdirSync(scratch).filter((f) => f.endsWith('.json'));
-      expect(made.map((f) => f.slice(0, -'.json'.length)).sort()).toEqual(traceNames(heldOut));
-      for (const file of made) {
-        const committed = JSON.parse(readFileSync(join(heldOut, file), 'utf8')) as unknown;
-        expect(JSON.parse(readFileSync(join(scratch, file), 'utf8')), file).toEqual(committed);
-      }
-      expect(traceNames(heldOut).filter((n) => traceNames().includes(n))).toEqual([]);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    expectGeneratorRemakes(heldOut);
+    expect(traceNames(heldOut).filter((n) => traceNames().includes(n))).toEqual([]);
   });
 
   it.each(['ramp-hold', 'spikes', 'decline', 'step-down'])('%s loads as a trace of three hours', (name) => {

@@ -520,6 +520,7 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
       sourceId: 'src',
       throughputBefore: 1000,
       expectedGain: 2500,
+      from: 10,
     });
     return now;
   }
@@ -537,7 +538,12 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
     expect(judged.decision?.action).toBe('scale-up');
     expectIdle(judged, ['ineffective-scaling']);
     expect(a.state.pendingEffectiveness).toBeUndefined();
-    expect(a.state.block).toMatchObject({ time: judged.time, sourceId: 'src', expectedGain: 2500 });
+    expect(a.state.block).toMatchObject({
+      time: judged.time,
+      sourceId: 'src',
+      expectedGain: 2500,
+      workers: 10,
+    });
     expect(a.state.block?.inputRate).toBeCloseTo(1100, 9);
     expect(a.state.block?.gain).toBeCloseTo(100, 9);
 
@@ -592,6 +598,48 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
     const judged = tick(a, TENTH);
     expect(a.state.block).toBeUndefined();
     expect(judged.action).toBe('scale-up');
+  });
+
+  it('lets a job scaled down since the block scale up again, as far as the size the ineffective scale-up started from', () => {
+    const a = new Autoscaler(NO_LONG_COOLDOWN, clock);
+    scaleUpOnce(a);
+    const CAPPED: Tick = { workers: 35, rate: 1100, backlog: 150_000, cpu: 0.95 };
+    feed(a, 120, () => CAPPED);
+    expectIdle(tick(a, CAPPED), ['ineffective-scaling']);
+    // The load fell; the policy went down to 4 workers (from 10 → 35, only 10 had shown to help).
+    a.recordRescale({ from: 35, to: 4, trigger: 'policy' });
+    expect(a.state.block).toBeDefined();
+    // Hours later the input is back near where it was (not 10 % above): the job falls behind at 4.
+    const BEHIND: Tick = { workers: 4, rate: 400, backlog: 60_000, cpu: 0.99 };
+    feed(a, 480, () => BEHIND);
+    const up = tick(a, BEHIND);
+    expect(up.signals?.source.inputRate).toBeLessThanOrEqual(1210);
+    expect(up.decision?.reasons).toContain('limited-by-ineffective-scaling');
+    expect(up).toMatchObject({ gates: [], action: 'scale-up', targetWorkers: 10 });
+    // At 10 (or more) the block holds scale-ups, as before.
+    a.recordRescale({ from: 4, to: 10, trigger: 'policy' });
+    const AT_CAP: Tick = { workers: 10, rate: 1000, backlog: 150_000, cpu: 0.99 };
+    feed(a, 480, () => AT_CAP);
+    expectIdle(tick(a, AT_CAP), ['ineffective-scaling']);
+  });
+
+  it('a block kept before its size was (no workers in the state) still holds every scale-up', () => {
+    const first = new Autoscaler(NO_LONG_COOLDOWN, clock);
+    scaleUpOnce(first);
+    const CAPPED: Tick = { workers: 35, rate: 1100, backlog: 150_000, cpu: 0.95 };
+    feed(first, 120, () => CAPPED);
+    expectIdle(tick(first, CAPPED), ['ineffective-scaling']);
+    const parsed = parseState(serializeState(first.state));
+    if (!parsed.ok) throw new Error(parsed.message);
+    const { workers: _kept, ...older } = parsed.state.block ?? { workers: 0 };
+    const a = new Autoscaler(NO_LONG_COOLDOWN, clock, {
+      ...parsed.state,
+      block: older as typeof parsed.state.block,
+    });
+    a.recordRescale({ from: 35, to: 4, trigger: 'policy' });
+    const BEHIND: Tick = { workers: 4, rate: 400, backlog: 60_000, cpu: 0.99 };
+    feed(a, 480, () => BEHIND);
+    expectIdle(tick(a, BEHIND), ['ineffective-scaling']);
   });
 
   it('does not block scale-downs, and a manual rescale lifts the block', () => {

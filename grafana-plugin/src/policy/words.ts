@@ -44,6 +44,8 @@ const REASONS: Record<ReasonCode, (s: Snapshot) => string> = {
   'limited-by-max-parallelism': (s) =>
     `Capped at ${s.thresholds.maxWorkers.value} workers: more would idle beyond the job's max parallelism.`,
   'invalid-signals': () => 'The signals cannot be trusted: nothing changes.',
+  'limited-by-ineffective-scaling': () =>
+    'Capped at the size an earlier, ineffective scale-up started from: beyond it, more workers did not raise throughput.',
   'limited-by-partitions': () =>
     "Capped where the source's partitions run out: more workers would read nothing.",
   'catching-up': () =>

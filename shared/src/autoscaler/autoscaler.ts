@@ -246,7 +246,19 @@ export class Autoscaler {
       decision = { ...decision, reasons: [...decision.reasons, 'restart-not-worth-it'] };
       target = signals.workers;
     }
-    if (decision.action === 'scale-up' && this.current.block) gates.push('ineffective-scaling');
+    // The block holds scale-ups beyond the size the ineffective one started from: up to it, scaling had
+    // helped, so a job scaled down since (the load fell) may come back that far.
+    const block = this.current.block;
+    if (decision.action === 'scale-up' && block) {
+      if (block.workers !== undefined && signals.workers < block.workers) {
+        if (target > block.workers) {
+          target = block.workers;
+          decision = { ...decision, reasons: [...decision.reasons, 'limited-by-ineffective-scaling'] };
+        }
+      } else {
+        gates.push('ineffective-scaling');
+      }
+    }
 
     const action: Action =
       gates.length > 0 || target === signals.workers
@@ -290,6 +302,7 @@ export class Autoscaler {
           sourceId: source.id,
           throughputBefore: source.throughput,
           expectedGain: expected,
+          from: request.from,
         };
       }
     }
@@ -377,6 +390,7 @@ export class Autoscaler {
             inputRate: source.inputRate,
             gain,
             expectedGain: pending.expectedGain,
+            ...(pending.from !== undefined && { workers: pending.from }),
           };
         }
       }

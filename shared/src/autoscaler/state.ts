@@ -50,9 +50,15 @@ export const autoscalerStateSchema = z.object({
       sourceId: z.string(),
       throughputBefore: z.number().finite().nonnegative(),
       expectedGain: z.number().finite().nonnegative(),
+      /** The workers the scale-up started from (absent in state written before it was kept). */
+      from: z.number().int().positive().optional(),
     })
     .optional(),
-  /** Scale-ups are blocked since `time`, until the input rate rises above `inputRate` by 10 %. */
+  /**
+   * Scale-ups are blocked since `time`, until the input rate rises above `inputRate` by 10 %: beyond
+   * `workers`, the size the ineffective scale-up started from (up to which scaling had helped), and
+   * altogether when `workers` is absent (state written before it was kept).
+   */
   block: z
     .object({
       time,
@@ -60,6 +66,7 @@ export const autoscalerStateSchema = z.object({
       inputRate: z.number().finite().nonnegative(),
       gain: z.number().finite(),
       expectedGain: z.number().finite(),
+      workers: z.number().int().positive().optional(),
       /** Option effectiveness 2: since when the input rate has stayed above the release level. */
       riseSince: time.optional(),
     })

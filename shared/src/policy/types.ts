@@ -35,7 +35,8 @@ export type ReasonCode =
   | 'settling-after-catch-up'
   | 'restart-not-worth-it'
   | 'input-rising'
-  | 'restart-to-absorb';
+  | 'restart-to-absorb'
+  | 'limited-by-ineffective-scaling';
 
 export interface Decision {
   action: Action;

@@ -80,6 +80,8 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
   'default+W4': { scaleDown: { breakEvenRestarts: 4 } },
   'default+stab180': { scaleDown: { stabilizationSeconds: 180 } },
   'default+stab120': { scaleDown: { stabilizationSeconds: 120 } },
+  // Today's defaults with F: a job saturated and falling behind on its last samples is decided on them.
+  'default+F': { scaleUp: { fastTrigger: 1 } },
   previous: PREVIOUS,
   // Today's defaults (since 2453a91 the same as default+ABCSTR4).
   default: {},

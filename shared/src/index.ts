@@ -15,6 +15,7 @@ export * from './signals/input-trend.js';
 export * from './autoscaler/state.js';
 export * from './autoscaler/window.js';
 export * from './autoscaler/stabilization.js';
+export * from './autoscaler/fast-trigger.js';
 export * from './autoscaler/effectiveness.js';
 export * from './autoscaler/policy-options.js';
 export * from './autoscaler/autoscaler.js';

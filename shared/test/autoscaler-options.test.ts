@@ -570,3 +570,51 @@ describe('option effectiveness', () => {
     expect(zero.state.block).toBeUndefined();
   });
 });
+
+describe('option F: decide on the last samples when they show a job saturated and falling behind', () => {
+  const STEADY: Tick = { workers: 10, rate: 1000, backlog: 0, cpu: 0.7 };
+  /** A step of the input to 2,000/s at `from` s: 10 workers saturate at 1,250/s, the backlog grows 750/s. */
+  const step =
+    (from: number) =>
+    (s: number): Tick =>
+      s < from ? STEADY : { workers: 10, rate: 1250, backlog: 750 * (s - from), cpu: 0.97 };
+  /** A pause at `from` s: the job stalls (300/s, CPU busy) while the input stays at 1,000/s. */
+  const pause =
+    (from: number) =>
+    (s: number): Tick =>
+      s < from ? STEADY : { workers: 10, rate: 300, backlog: 700 * (s - from), cpu: 0.97 };
+
+  function firstScaleUp(overrides: PolicyOverrides, at: (s: number) => Tick) {
+    now = START;
+    const a = new Autoscaler(config(overrides), () => now);
+    const evaluations = feed(a, 600, at);
+    const i = evaluations.findIndex((e) => e.action === 'scale-up');
+    const e = evaluations[i];
+    return e && { after: (i * INTERVAL_MS) / 1000 - 150, e };
+  }
+
+  it('meets a step on its third saturated sample, sized on the input after it', () => {
+    const on = firstScaleUp({ scaleUp: { fastTrigger: 1 } }, step(150));
+    const off = firstScaleUp({}, step(150));
+    // samples at 150, 165 and 180 s are saturated: F acts on the third
+    expect(on?.after).toBe(30);
+    expect(on?.e.decision?.reasons).toContain('decided-on-recent-samples');
+    expect(off?.after).toBeGreaterThanOrEqual(75);
+    expect(off?.e.decision?.reasons).not.toContain('decided-on-recent-samples');
+    // keeping up with 2,000/s at 125/s a worker takes 16 workers
+    expect(on?.e.targetWorkers).toBeGreaterThanOrEqual(16);
+  });
+
+  it('leaves a pause (CPU busy, backlog growing, the input unchanged) to the window', () => {
+    now = START;
+    const on = new Autoscaler(config({ scaleUp: { fastTrigger: 1 } }), () => now);
+    const withF = feed(on, 300, pause(150));
+    now = START;
+    const off = new Autoscaler(config(), () => now);
+    const without = feed(off, 300, pause(150));
+    expect(withF.some((e) => e.decision?.reasons.includes('decided-on-recent-samples'))).toBe(false);
+    expect(withF.map((e) => [e.action, e.targetWorkers])).toEqual(
+      without.map((e) => [e.action, e.targetWorkers]),
+    );
+  });
+});

@@ -20,7 +20,14 @@ import {
 describe('config schema', () => {
   it('has the defaults of policy.md, but for the cooldown changed on evidence and the options of issue 14', () => {
     expect(DEFAULT_CONFIG).toEqual({
-      scaleUp: { backlogTimeSeconds: 120, cpu: 0.9, drainSeconds: 60, sizeOnDrain: 1, duringCooldown: 1 },
+      scaleUp: {
+        backlogTimeSeconds: 120,
+        cpu: 0.9,
+        drainSeconds: 60,
+        sizeOnDrain: 1,
+        duringCooldown: 1,
+        fastTrigger: 0,
+      },
       scaleDown: {
         backlogTimeSeconds: 10,
         cpu: 0.7,
@@ -64,6 +71,7 @@ describe('config schema', () => {
     'partitionBound',
     'scaleUp.sizeOnDrain',
     'scaleUp.duringCooldown',
+    'scaleUp.fastTrigger',
     'scaleDown.cleanWindows',
     'scaleDown.settleAfterCatchUp',
     'scaleDown.breakEvenRestarts',
@@ -108,6 +116,7 @@ describe('config schema', () => {
       drainSeconds: 30,
       sizeOnDrain: 1,
       duringCooldown: 1,
+      fastTrigger: 0,
     });
     expect(config.maxWorkers).toBe(20);
     expect(DEFAULT_CONFIG.scaleUp.drainSeconds).toBe(60);

@@ -46,6 +46,8 @@ const REASONS: Record<ReasonCode, (s: Snapshot) => string> = {
   'invalid-signals': () => 'The signals cannot be trusted: nothing changes.',
   'limited-by-ineffective-scaling': () =>
     'Capped at the size an earlier, ineffective scale-up started from: beyond it, more workers did not raise throughput.',
+  'decided-on-recent-samples': () =>
+    'CPU has been above the trigger and the backlog growing for the last samples, with the input up 10 % on the window: decided on those samples, not the whole window.',
   'limited-by-partitions': () =>
     "Capped where the source's partitions run out: more workers would read nothing.",
   'catching-up': () =>

@@ -21,6 +21,7 @@ import {
   settleTarget,
   type TrendReading,
 } from './policy-options.js';
+import { fastSignals } from './fast-trigger.js';
 import { stabilizeScaleDownFor } from './stabilization.js';
 import { HISTORY_LENGTH, initialState, type AutoscalerState, type RescaleRecord } from './state.js';
 import { SampleWindow } from './window.js';
@@ -159,20 +160,24 @@ export class Autoscaler {
       delete this.current.scaleDown;
       return result(['window-not-full']);
     }
-    const signals = computeSignals(this.window.contents, config);
-    if (signals === undefined) {
+    const windowSignals = computeSignals(this.window.contents, config);
+    if (windowSignals === undefined) {
       delete this.current.scaleDown;
       return result(['no-signals']);
     }
     const restartSeconds = this.restartSeconds(config);
-    const rise = heldRise(now, signals, this.trends, config, restartSeconds);
-    this.rememberTrend(now, signals, config, restartSeconds);
+    const rise = heldRise(now, windowSignals, this.trends, config, restartSeconds);
+    this.rememberTrend(now, windowSignals, config, restartSeconds);
+    // Option F: a job saturated and falling behind on its last samples is decided on them.
+    const fast = fastSignals(this.window.contents, windowSignals, config);
+    const signals = fast ?? windowSignals;
     let decision = adjustScaleUp(decideDetail(toSignals(signals, signals.source), config), signals, config, {
       partitions: partitionLimit(this.window.contents.at(-1), config),
       restartSeconds,
       rise,
     });
     decision = adjustScaleDown(decision, signals, config, rise, restartSeconds);
+    if (fast) decision = { ...decision, reasons: [...decision.reasons, 'decided-on-recent-samples'] };
     // Option S: once the catch-up a scale-up was sized for has drained, one scale-down to the target CPU.
     let settling = false;
     const pending = this.current.settle;

@@ -10,7 +10,7 @@ export const SEED_PROFILE: PolicyOverrides = {
   restartAware: 0,
   followTrend: 0,
   effectiveness: 1,
-  scaleUp: { sizeOnDrain: 0, duringCooldown: 0 },
+  scaleUp: { sizeOnDrain: 0, duringCooldown: 0, fastTrigger: 0 },
   scaleDown: { cleanWindows: 0, settleAfterCatchUp: 0, breakEvenRestarts: 0 },
 };
 

@@ -12,6 +12,8 @@ export interface ScaleUpConfig {
   sizeOnDrain: number;
   /** Option B (0 or 1): a scale-up for a job falling further behind at its new size is not held by the cooldown. */
   duringCooldown: number;
+  /** Option F (0 or 1): a job saturated and falling behind on its last samples, its input risen, is decided on them. */
+  fastTrigger: number;
 }
 
 export interface ScaleDownConfig {

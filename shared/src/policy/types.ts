@@ -36,7 +36,8 @@ export type ReasonCode =
   | 'restart-not-worth-it'
   | 'input-rising'
   | 'restart-to-absorb'
-  | 'limited-by-ineffective-scaling';
+  | 'limited-by-ineffective-scaling'
+  | 'decided-on-recent-samples';
 
 export interface Decision {
   action: Action;

@@ -600,12 +600,18 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
     expect(judged.action).toBe('scale-up');
   });
 
-  it('lets a job scaled down since the block scale up again, as far as the size the ineffective scale-up started from', () => {
+  /** Scales 10 → 35, whose gain (100 of the expected 2,500) sets the block. */
+  function blockedAt35(): Autoscaler {
     const a = new Autoscaler(NO_LONG_COOLDOWN, clock);
     scaleUpOnce(a);
     const CAPPED: Tick = { workers: 35, rate: 1100, backlog: 150_000, cpu: 0.95 };
     feed(a, 120, () => CAPPED);
     expectIdle(tick(a, CAPPED), ['ineffective-scaling']);
+    return a;
+  }
+
+  it('lets a job scaled down since the block scale up again, as far as the size the ineffective scale-up started from', () => {
+    const a = blockedAt35();
     // The load fell; the policy went down to 4 workers (from 10 → 35, only 10 had shown to help).
     a.recordRescale({ from: 35, to: 4, trigger: 'policy' });
     expect(a.state.block).toBeDefined();
@@ -624,11 +630,7 @@ describe('Autoscaler: effectiveness of scale-ups', () => {
   });
 
   it('a block kept before its size was (no workers in the state) still holds every scale-up', () => {
-    const first = new Autoscaler(NO_LONG_COOLDOWN, clock);
-    scaleUpOnce(first);
-    const CAPPED: Tick = { workers: 35, rate: 1100, backlog: 150_000, cpu: 0.95 };
-    feed(first, 120, () => CAPPED);
-    expectIdle(tick(first, CAPPED), ['ineffective-scaling']);
+    const first = blockedAt35();
     const parsed = parseState(serializeState(first.state));
     if (!parsed.ok) throw new Error(parsed.message);
     const { workers: _kept, ...older } = parsed.state.block ?? { workers: 0 };

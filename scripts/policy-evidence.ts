@@ -10,12 +10,8 @@
 import { BENCH_STATE_GIB, measure, withState, yardsticks } from '../sidecar/src/simulation/bench.js';
 import { oursFactory } from '../sidecar/src/simulation/controllers/ours.js';
 import { loadTrace, traceNames } from '../sidecar/src/simulation/trace.js';
+import { arg } from './args.js';
 import { variant, VARIANTS } from './policy-variants.js';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const seeds = Array.from({ length: Number(arg('--seeds') ?? 3) }, (_, i) => i + 1);
 const traces = (arg('--traces')?.split(',') ?? traceNames()).map((n) => loadTrace(n));

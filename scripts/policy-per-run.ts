@@ -20,12 +20,8 @@ import {
 import { oursFactory } from '../sidecar/src/simulation/controllers/ours.js';
 import { compareRuns } from '../sidecar/src/simulation/per-run.js';
 import { loadTrace, traceNames, TRACES_DIR } from '../sidecar/src/simulation/trace.js';
+import { arg } from './args.js';
 import { variant } from './policy-variants.js';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 function list(name: string, fallback: number[], least: number): number[] {
   const raw = arg(name);

@@ -125,13 +125,12 @@ export function adjustScaleUp(
     // A at 2: with no reason left, no scale-up (nor one R below would size for the restart's arrivals).
     const drawn = ceilTolerant(wanted) > n;
     if (!drawn) need = n;
-    if (config.restartAware === 2 && drawn) {
-      const horizon = Math.max(config.cooldownSeconds, config.scaleUp.drainSeconds);
-      need += times(n, (R * context.restartSeconds) / T / horizon);
-    }
-    // Mode 3: only a scale-up sized for a backlog drains what arrives during its restart too (the catch-up
-    // that option S settles away once it has drained).
-    if (config.restartAware >= 3 && drawn && drewCatchUp(signals, config)) {
+    // R: the workers that drain, within the cooldown, what arrives during the restart; at 2 for every
+    // scale-up, from 3 only for one sized for a backlog (the catch-up that option S settles away once it
+    // has drained).
+    const forRestart =
+      config.restartAware === 2 || (config.restartAware >= 3 && drewCatchUp(signals, config));
+    if (drawn && forRestart) {
       const horizon = Math.max(config.cooldownSeconds, config.scaleUp.drainSeconds);
       need += times(n, (R * context.restartSeconds) / T / horizon);
     }

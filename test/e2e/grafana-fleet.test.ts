@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLEET_QUERIES, LIST_KEYS, type ListKey } from '../../grafana-plugin/src/fleet/queries.js';
+import { FLEET_QUERIES, LIST_KEYS, RULES, type ListKey } from '../../grafana-plugin/src/fleet/queries.js';
 import { launchChromium, openHostPage } from '../../grafana-plugin/tests/harness/browser.js';
 import { buildHostBundle } from '../../grafana-plugin/tests/harness/host-bundle.js';
 import {
@@ -178,18 +178,23 @@ describe(`the fleet view's queries over ${JOBS} jobs in Prometheus`, () => {
   });
 
   it('adds up worker-hours used, and at a fixed size: each namespace at its peak for as long as it reported', async () => {
-    // The rules' evaluation times: promtool aligns them as Prometheus does (a per-group offset in the minute).
+    // The rules' evaluation times as Prometheus holds them (the range the query reads, at its end): promtool
+    // aligns them as Prometheus does (a per-group offset in the minute, from the rule file's path), but
+    // backfills per 2-hour block and ends each block a second early, so an evaluation in the last second
+    // before a block boundary is never written. The sums must be over the evaluations that exist.
     const params = new URLSearchParams({
-      query: 'timestamp(flinkdeployment:flink_autoscaler_workers:max{flinkdeployment="job-0"})',
+      query: `${RULES.namespaceWorkers}{namespace="${job(0).namespace}"}[${shape.end - shape.start}s]`,
       time: String(shape.end),
     });
     const body = (await (await fetch(`${prom.url}/api/v1/query?${params}`)).json()) as {
-      data: { result: { value: [number, string] }[] };
+      data: { result: { values: [number, string][] }[] };
     };
-    const lastEval = Number(body.data.result[0]?.value[1]);
-    expect(lastEval).toBeGreaterThan(shape.end - 60);
-    const evals: number[] = [];
-    for (let t = lastEval; t >= shape.start; t -= 60) evals.push(t);
+    const evals = (body.data.result[0]?.values ?? []).map(([t]) => t);
+    expect(evals.at(-1)).toBeGreaterThan(shape.end - 60);
+    expect(evals[0]).toBeLessThan(shape.start + 60);
+    // One a minute, but for at most the one lost at a block boundary.
+    expect(evals.length).toBeGreaterThanOrEqual((shape.end - shape.start) / 60 - 1);
+    for (let i = 1; i < evals.length; i++) expect([60, 120]).toContain(Math.round(evals[i]! - evals[i - 1]!));
     const perNamespace = new Map<string, number[]>();
     for (const k of all) {
       const sums = perNamespace.get(job(k).namespace) ?? evals.map(() => 0);

@@ -14,7 +14,6 @@
  */
 import {
   Autoscaler,
-  serializeState,
   type AutoscalerState,
   type Evaluation,
   type PolicyConfig,
@@ -29,7 +28,6 @@ import {
   specReplicas,
   stateOf,
   unstableBecause,
-  STATE_ANNOTATION,
   type FlinkDeployment,
   type Mode,
 } from '../kube/deployment.js';
@@ -41,14 +39,17 @@ import { DecisionLog } from './decision-log.js';
 import { SourceReport } from './source-report.js';
 import { EventDeduper } from './events.js';
 import { GUARD_IDS, guardChanges, guardsFor, type Guard } from './guards.js';
+import {
+  defaultLivenessSeconds,
+  liveness,
+  notReadyReason,
+  readiness,
+  type HealthView,
+  type StartFailure,
+} from './health.js';
 import { mayHaveHappened } from './lost-answer.js';
+import { SavedState } from './saved-state.js';
 import { annotatedHold, manualChangeOf, type ManualChange } from './manual-change.js';
-
-/** The parts of the state worth a write to the FlinkDeployment when they change (not the per-tick streak). */
-function durableKey(state: AutoscalerState): string {
-  const { rescale, hold, block, pendingEffectiveness, history } = state;
-  return JSON.stringify({ rescale, hold, block, pendingEffectiveness, history });
-}
 
 /** Whether version `a` is older than `b` (Kubernetes' resourceVersions are decimal in practice). */
 function olderThan(a: FlinkDeployment, b: FlinkDeployment): boolean {
@@ -92,23 +93,12 @@ export interface SidecarDeps {
   allowNativeMode?: boolean;
 }
 
-interface StartFailure {
-  reason: string;
-  message: string;
-  since: number;
-  attempts: number;
-}
-
 interface RescaleRequest {
   from: number;
   to: number;
   trigger: 'policy';
   reasons: string[];
   evaluation?: Evaluation;
-}
-
-export function defaultLivenessSeconds(intervalSeconds: number): number {
-  return Math.max(300, 10 * intervalSeconds);
 }
 
 export class Sidecar implements SidecarApi {
@@ -124,9 +114,8 @@ export class Sidecar implements SidecarApi {
   /** Evaluations and the recording of manual changes run one at a time, in order. */
   private running: Promise<unknown> = Promise.resolve();
   private slotsFromAnnotation = false;
-  /** The durable part and the text of the state as the FlinkDeployment stores it (as far as we know). */
-  private savedKey: string | undefined;
-  private savedText: string | undefined;
+  /** The state as the FlinkDeployment stores it (as far as we know), and its writes. */
+  private readonly saved: SavedState;
   /** The replica count of the last version seen: a change from it the sidecar did not make is manual. */
   private knownReplicas: number | undefined;
   /** A scale this sidecar asked for whose new count the FlinkDeployment has not shown yet. */
@@ -160,6 +149,7 @@ export class Sidecar implements SidecarApi {
     this.deps = deps;
     this.config = deps.baseConfig;
     this.decisionLog = new DecisionLog(deps.log, deps.logHeartbeatSeconds);
+    this.saved = new SavedState(deps.kube, deps.log);
     this.createdAt = deps.clock();
     this.refreshHealth();
   }
@@ -214,8 +204,7 @@ export class Sidecar implements SidecarApi {
       this.deps.clock,
       state,
     );
-    this.savedText = deployment.metadata.annotations?.[STATE_ANNOTATION];
-    this.savedKey = state && read.ok ? durableKey(state) : undefined;
+    this.saved.started(deployment, state);
     // The count the sidecar last knew of: its last rescale's (its own or a manual one). A count changed while
     // no sidecar watched (kubectl scale during a restart) is a manual change, seen at once.
     this.knownReplicas = state?.rescale?.to ?? specReplicas(deployment);
@@ -245,8 +234,8 @@ export class Sidecar implements SidecarApi {
     this.announcePause(deployment);
 
     // The state another writer saved (the leader, seen by a follower; a sidecar that led before).
-    const text = deployment.metadata.annotations?.[STATE_ANNOTATION];
-    if (text !== this.savedText) this.adopt(deployment, text);
+    const adopted = this.saved.seen(deployment, autoscaler.state);
+    if (adopted) this.autoscaler = new Autoscaler(this.config, this.deps.clock, adopted);
 
     const replicas = specReplicas(deployment);
     const own = [this.intent?.to, this.pendingRescaleTo()].filter((n): n is number => n !== undefined);
@@ -305,28 +294,6 @@ export class Sidecar implements SidecarApi {
   private pendingRescaleTo(): number | undefined {
     const rescale = this.autoscaler?.state.rescale;
     return rescale && rescale.settledAt === undefined ? rescale.to : undefined;
-  }
-
-  /** Takes the state stored on the FlinkDeployment when it differs from ours. */
-  private adopt(deployment: FlinkDeployment, text: string | undefined): void {
-    this.savedText = text;
-    if (text === undefined) {
-      this.savedKey = undefined;
-      return;
-    }
-    const read = stateOf(deployment);
-    if (!read.ok || read.state === undefined) {
-      this.savedKey = undefined;
-      return;
-    }
-    const key = durableKey(read.state);
-    this.savedKey = key;
-    const autoscaler = this.autoscaler as Autoscaler;
-    if (key === durableKey(autoscaler.state)) return;
-    this.deps.log('info', 'adopted the autoscaler state saved on the FlinkDeployment by another writer', {
-      resourceVersion: deployment.metadata.resourceVersion,
-    });
-    this.autoscaler = new Autoscaler(this.config, this.deps.clock, read.state);
   }
 
   /** The Lease changed hands (or this is the start): metrics, log, and the leader's view of pausing. */
@@ -512,53 +479,18 @@ export class Sidecar implements SidecarApi {
   /** Saves the state when a durable part of it changed (a rescale settled, a hold, a block, history). */
   private async persist(): Promise<void> {
     const state = (this.autoscaler as Autoscaler).state;
-    if (durableKey(state) === this.savedKey) return;
+    if (!this.saved.differs(state)) return;
     await this.writeState(state);
   }
 
   /**
-   * Writes the state with the resourceVersion last seen as a precondition. Returns true when the
-   * FlinkDeployment stores it, false when another writer's state was found (and adopted) instead. A conflict
-   * or a lost answer re-reads the FlinkDeployment: our state there means it was written; another state means
-   * another writer saved it (adopted, never overwritten); the state we knew means only other fields changed
-   * (the operator's status): written again on the new version.
+   * Writes the state on the resourceVersion last seen (saved-state.ts): true when the FlinkDeployment stores
+   * it, false when another writer's state was found there (and adopted) instead.
    */
-  private async writeState(state: AutoscalerState): Promise<boolean> {
-    const text = serializeState(state);
-    let version = this.deployment?.metadata.resourceVersion;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const answer = await this.deps.kube.saveState(text, version);
-        this.savedText = text;
-        this.savedKey = durableKey(state);
-        this.updateDeployment(answer);
-        return true;
-      } catch (error) {
-        const conflict = error instanceof KubeError && error.failure === 'conflict';
-        if ((!conflict && !mayHaveHappened(error)) || attempt >= 3) throw error;
-        this.deps.log(
-          'info',
-          conflict ? 'state write conflicted; reading back' : 'state write answer lost; reading back',
-          {
-            error: (error as Error).message,
-          },
-        );
-        const current = await this.deps.kube.get();
-        const stored = current.metadata.annotations?.[STATE_ANNOTATION];
-        if (stored === text) {
-          this.savedText = text;
-          this.savedKey = durableKey(state);
-          this.updateDeployment(current);
-          return true;
-        }
-        if (stored !== this.savedText) {
-          this.updateDeployment(current);
-          return false;
-        }
-        this.updateDeployment(current);
-        version = current.metadata.resourceVersion;
-      }
-    }
+  private writeState(state: AutoscalerState): Promise<boolean> {
+    return this.saved.write(state, this.deployment?.metadata.resourceVersion, (d) =>
+      this.updateDeployment(d),
+    );
   }
 
   /** An advising sidecar: a ScalingAdvised Event when the advised direction changes (advice.ts), nothing else. */
@@ -742,30 +674,30 @@ export class Sidecar implements SidecarApi {
     this.sendEvent(deployment, type, reason, message);
   }
 
+  /** What the health rules (health.ts) read of this sidecar now. */
+  private healthView(): HealthView {
+    return {
+      now: this.deps.clock(),
+      createdAt: this.createdAt,
+      lastCycleAt: this.lastCycleAt,
+      livenessMs: this.livenessMs,
+      startFailure: this.startFailure,
+      deploymentRead: this.deployment !== undefined,
+      gone: this.gone,
+      flinkAsked: this.lastCollected !== undefined,
+      flinkReached: this.lastCollected?.jobState !== undefined,
+      flinkDropMessage: this.lastCollected?.dropped?.message,
+    };
+  }
+
   /** Whether a cycle completed within the liveness period (from the start until the first one). */
   live(): { live: boolean; reason: string } {
-    const now = this.deps.clock();
-    const since = this.lastCycleAt ?? this.createdAt;
-    const seconds = Math.round((now - since) / 1000);
-    if (now - since <= this.livenessMs) return { live: true, reason: 'ok' };
-    const limit = Math.round(this.livenessMs / 1000);
-    if (this.lastCycleAt !== undefined)
-      return { live: false, reason: `no evaluation cycle completed for ${seconds} s (limit ${limit} s)` };
-    const why = this.startFailure ? `: ${this.startFailure.message}` : '';
-    return {
-      live: false,
-      reason: `no evaluation cycle completed in ${seconds} s since the start (limit ${limit} s)${why}`,
-    };
+    return liveness(this.healthView());
   }
 
   /** The reason code for /metrics' not_ready series, undefined when ready. */
   private notReadyReason(): string | undefined {
-    if (this.startFailure) return this.startFailure.reason;
-    if (!this.deployment) return 'starting';
-    if (this.gone) return 'flinkdeployment-gone';
-    if (!this.lastCollected) return 'flink-not-asked';
-    if (this.lastCollected.jobState === undefined) return 'flink-unreachable';
-    return undefined;
+    return notReadyReason(this.healthView());
   }
 
   private refreshHealth(): void {
@@ -781,22 +713,7 @@ export class Sidecar implements SidecarApi {
   }
 
   ready(): { ready: boolean; reason: string } {
-    if (this.startFailure) {
-      return {
-        ready: false,
-        reason: `cannot read the FlinkDeployment (${this.startFailure.attempts} attempts): ${this.startFailure.message}`,
-      };
-    }
-    if (!this.deployment) return { ready: false, reason: 'the FlinkDeployment has not been read yet' };
-    if (this.gone) return { ready: false, reason: 'the FlinkDeployment was deleted' };
-    if (!this.lastCollected) return { ready: false, reason: 'Flink has not been asked yet' };
-    const reached = this.lastCollected.jobState !== undefined;
-    return reached
-      ? { ready: true, reason: 'ok' }
-      : {
-          ready: false,
-          reason: `Flink not reachable: ${this.lastCollected.dropped?.message ?? 'no answer'}`,
-        };
+    return readiness(this.healthView());
   }
 
   status(): unknown {

@@ -82,7 +82,7 @@ export const VARIANTS: Record<string, PolicyOverrides> = {
   'default+stab120': { scaleDown: { stabilizationSeconds: 120 } },
   // Today's defaults with F: a job saturated and falling behind on its last samples is decided on them.
   'default+F': { scaleUp: { fastTrigger: 1 } },
-  'default+A2F': { scaleUp: { sizeOnDrain: 2, fastTrigger: 1 } },
+  // A 2, R 3 and F together: the profile the README recommends per job for long restarts (docs/policy.md).
   'default+A2R3F': { scaleUp: { sizeOnDrain: 2, fastTrigger: 1 }, restartAware: 3 },
   previous: PREVIOUS,
   // Today's defaults (since 2453a91 the same as default+ABCSTR4).

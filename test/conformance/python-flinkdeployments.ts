@@ -1,7 +1,7 @@
 /**
  * The double against the official Python client (CustomObjectsApi, call_api): reads, writes, preconditions,
  * patch types, finalizers and paged lists of FlinkDeployments, each as kube-apiserver documents it
- * (/work/shared/reference/kube-api-behaviour-notes.md, the API concepts pages, apiserver sources).
+ * (../shared/reference/kube-api-behaviour-notes.md, the API concepts pages, apiserver sources).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FlinkDeployment, KubeDouble } from '../doubles/kube/index.js';

@@ -13,7 +13,7 @@
  *   relaxed downward fallback turns a target above the partition count N into N (a cap), and which blocks a
  *   scale that alignment would invert.
  *
- * Sources: /work/shared/reference/operator-autoscaler-notes.md §2.3–2.7; apache/flink-kubernetes-operator,
+ * Sources: ../shared/reference/operator-autoscaler-notes.md §2.3–2.7; apache/flink-kubernetes-operator,
  * JobVertexScaler.scale (release-1.15.0) and alignment/ParallelismAligner, BuiltInAlignmentMode (main).
  */
 import type { View } from '../observer.js';

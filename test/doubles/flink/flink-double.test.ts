@@ -3,6 +3,7 @@
  * conventions of notes §2–§5, the non-metric JSON against the OpenAPI spec where the notes say it is right
  * (and the wire form where they say it is not), the fault modes, and the job model behind it.
  */
+import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BEAM_KAFKA_SOURCE, startFlinkDouble, type FlinkDouble, type FlinkDoubleOptions } from './index.js';
 import { metricId, operatorPart, truncateOperatorName } from './ids.js';
@@ -1148,6 +1149,16 @@ describe('fault modes', () => {
       (e: unknown) => e as { cause?: { code?: string } },
     );
     expect(error?.cause?.code).toBe('ECONNREFUSED');
+    await d.setFault('none');
+    expect((await get(d, '/overview')).status).toBe(200);
+  });
+
+  it('coming back up waits for its port while another listener holds it for a moment', async () => {
+    await d.setFault('down');
+    // Someone else takes the port while the double is down (a port is only ours while we listen on it).
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(d.port, '127.0.0.1', () => resolve()));
+    setTimeout(() => squatter.close(), 200);
     await d.setFault('none');
     expect((await get(d, '/overview')).status).toBe(200);
   });

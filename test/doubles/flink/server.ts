@@ -92,6 +92,30 @@ function listen(server: Server, port: number): Promise<void> {
   });
 }
 
+/** How long coming back up ('down' lifted) waits for its port, should another listener hold it meanwhile. */
+const RELISTEN_MS = 5000;
+
+/**
+ * Listens on the port the double had (its URL names it, as a Service names a restarted JobManager's), trying
+ * again every 50 ms while another listener holds it; a clear error once RELISTEN_MS have passed.
+ */
+async function listenAgain(server: Server, port: number): Promise<void> {
+  const until = Date.now() + RELISTEN_MS;
+  for (;;) {
+    try {
+      return await listen(server, port);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() >= until) {
+        throw new Error(
+          `the Flink double cannot listen on its port ${port} again: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 function stop(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
@@ -228,7 +252,7 @@ export async function startFlinkDouble(options: FlinkDoubleOptions = {}): Promis
         timers.clear();
         await stop(server);
       } else if (!server.listening) {
-        await listen(server, port);
+        await listenAgain(server, port);
       }
     },
     async close() {

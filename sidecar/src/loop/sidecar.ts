@@ -49,6 +49,7 @@ import {
 } from './health.js';
 import { mayHaveHappened } from './lost-answer.js';
 import { SavedState } from './saved-state.js';
+import { statusReport } from './status-report.js';
 import { annotatedHold, manualChangeOf, type ManualChange } from './manual-change.js';
 
 /** Whether version `a` is older than `b` (Kubernetes' resourceVersions are decimal in practice). */
@@ -718,57 +719,35 @@ export class Sidecar implements SidecarApi {
 
   status(): unknown {
     const e = this.lastEvaluation;
-    const c = e?.config ?? this.config;
-    const now = this.deps.clock();
-    const hold = this.autoscaler?.state.hold;
-    const live = this.live();
-    return {
-      flinkdeployment: {
-        namespace: this.deployment?.metadata.namespace,
-        name: this.deployment?.metadata.name,
-      },
-      up: this.autoscaler !== undefined && live.live,
-      notReady: this.startFailure
-        ? {
-            reason: this.startFailure.reason,
-            message: this.startFailure.message,
-            since: new Date(this.startFailure.since).toISOString(),
-            attempts: this.startFailure.attempts,
-          }
-        : this.notReadyReason() === undefined
-          ? null
-          : { reason: this.notReadyReason(), message: this.ready().reason },
-      live,
-      lastCycleAt: this.lastCycleAt === undefined ? null : new Date(this.lastCycleAt).toISOString(),
+    return statusReport({
+      now: this.deps.clock(),
+      namespace: this.deployment?.metadata.namespace,
+      name: this.deployment?.metadata.name,
+      up: this.autoscaler !== undefined && this.live().live,
+      live: this.live(),
+      ready: this.ready(),
+      startFailure: this.startFailure,
+      notReadyReason: this.notReadyReason(),
+      lastCycleAt: this.lastCycleAt,
       leader: {
         leader: this.isLeader(),
         identity: this.deps.identity ?? null,
         holder: this.deps.leadership ? (this.deps.leadership.holder() ?? null) : (this.deps.identity ?? null),
       },
-      watch: this.watching ?? null,
+      watching: this.watching,
       mode: this.mode,
       paused: this.paused,
-      jobState: this.lastCollected?.jobState ?? null,
-      signals: e?.signals ?? null,
-      thresholds: {
-        scaleUp: c.scaleUp,
-        scaleDown: c.scaleDown,
-        targetCpu: c.targetCpu,
-        bounds: this.bounds(),
-      },
-      decision: e?.decision ?? null,
-      gates: [...(e?.gates ?? []), ...this.sidecarGates],
+      jobState: this.lastCollected?.jobState,
+      evaluation: e,
+      config: e?.config ?? this.config,
+      bounds: this.bounds(),
+      sidecarGates: this.sidecarGates,
       guards: this.guards,
-      action: e ? { action: e.action, targetWorkers: e.targetWorkers } : null,
-      hold:
-        hold && now < hold.until
-          ? { until: new Date(hold.until).toISOString(), by: hold.user || null, reason: hold.note || null }
-          : null,
-      lastScalings: this.autoscaler?.state.history ?? [],
-      droppedSamples: Object.fromEntries(this.deps.collector.drops),
-      sources: this.sources.list().map((r) => ({ ...r, time: new Date(r.time).toISOString() })),
+      state: this.autoscaler?.state,
+      droppedSamples: this.deps.collector.drops,
+      sources: this.sources.list(),
       warnings: this.warnings,
-    };
+    });
   }
 
   metrics(): Promise<string> {

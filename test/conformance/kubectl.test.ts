@@ -256,6 +256,57 @@ describe('kubectl and Events, Leases', () => {
   });
 });
 
+describe('kubectl and ConfigMaps (the Flink operator keeps its defaults in one)', () => {
+  it('create configmap --from-literal, get shows NAME DATA AGE, -o jsonpath reads a key', async () => {
+    const created = await kubectl(
+      'create',
+      'configmap',
+      'k-operator-config',
+      '--from-literal=config.yaml=job.autoscaler.enabled: true',
+      '--from-literal=log4j-operator.properties=rootLogger.level = INFO',
+    );
+    expect(created.stderr).toBe('');
+    expect(created.stdout.trim()).toBe('configmap/k-operator-config created');
+    const { code, stdout } = await kubectl('get', 'cm');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^NAME\s+DATA\s+AGE$/m);
+    expect(stdout).toMatch(/^k-operator-config\s+2\s+\d+s$/m);
+    const value = await kubectl(
+      'get',
+      'configmap',
+      'k-operator-config',
+      '-o',
+      "jsonpath={.data['config\\.yaml']}",
+    );
+    expect(value.stdout).toBe('job.autoscaler.enabled: true');
+  });
+
+  it('refuses a bad key, and a change to an immutable one, as the API server does', async () => {
+    const bad = await kubectl('create', 'configmap', 'k-bad-key', '--from-literal=a b=1');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('a valid config key must consist of alphanumeric characters');
+    const file = manifest('k-immutable', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'k-immutable', namespace: ns },
+      data: { 'config.yaml': 'job.autoscaler.enabled: false' },
+      immutable: true,
+    });
+    expect((await kubectl('create', '-f', file)).code).toBe(0);
+    const changed = await kubectl(
+      'patch',
+      'configmap',
+      'k-immutable',
+      '--type',
+      'merge',
+      '-p',
+      '{"data":{"config.yaml":"job.autoscaler.enabled: true"}}',
+    );
+    expect(changed.code).not.toBe(0);
+    expect(changed.stderr).toContain('data: Forbidden: field is immutable when `immutable` is set');
+  });
+});
+
 describe('kubectl auth can-i (a SelfSubjectAccessReview sent as protobuf)', () => {
   it('yes for what the user may do', async () => {
     const { code, stdout, stderr } = await kubectlAs('viewer', 'auth', 'can-i', 'get', 'flinkdeployments');

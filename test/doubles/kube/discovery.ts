@@ -248,6 +248,16 @@ export function servedResources(crd: CustomResourceDefinition): DiscoveryResourc
     {
       group: '',
       version: 'v1',
+      resource: 'configmaps',
+      singular: 'configmap',
+      kind: 'ConfigMap',
+      namespaced: true,
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      shortNames: ['cm'],
+    },
+    {
+      group: '',
+      version: 'v1',
       resource: 'secrets',
       singular: 'secret',
       kind: 'Secret',

@@ -1,7 +1,7 @@
 /**
  * Just enough of Kubernetes' protobuf encoding (`application/vnd.kubernetes.protobuf`: the `k8s\0` magic, a
  * runtime.Unknown envelope, generated messages) to read what kubectl sends that way: `kubectl auth can-i`
- * posts its SelfSubjectAccessReview as protobuf.
+ * posts its SelfSubjectAccessReview as protobuf, `kubectl create configmap` its ConfigMap.
  */
 import { badRequest } from './status.js';
 import type { JsonObject } from './types.js';
@@ -89,6 +89,53 @@ export function decodeSelfSubjectAccessReview(body: Buffer): JsonObject {
           : { nonResourceAttributes: strings(nonResource, nonResourceAttributes) }),
       },
     };
+  } catch (error) {
+    throw badRequest(`error decoding the protobuf request body: ${(error as Error).message}`);
+  }
+}
+
+/** A protobuf map<string, string|bytes> field: repeated entries {key = 1, value = 2}. */
+function map(
+  message: Buffer | undefined,
+  number: number,
+  encoding: 'utf8' | 'base64',
+): JsonObject | undefined {
+  const entries = fields(message ?? Buffer.alloc(0)).filter((f) => f.number === number && f.bytes);
+  if (entries.length === 0) return undefined;
+  const out: JsonObject = {};
+  for (const entry of entries) {
+    const kv = fields(entry.bytes as Buffer);
+    const key = kv.find((f) => f.number === 1)?.bytes?.toString('utf8') ?? '';
+    out[key] = (kv.find((f) => f.number === 2)?.bytes ?? Buffer.alloc(0)).toString(encoding);
+  }
+  return out;
+}
+
+/** ObjectMeta's fields a client sets on create: name, generateName, namespace, labels, annotations. */
+function objectMeta(message: Buffer | undefined): JsonObject {
+  const meta = strings(message, { 1: 'name', 2: 'generateName', 3: 'namespace' });
+  const labels = map(message, 11, 'utf8');
+  const annotations = map(message, 12, 'utf8');
+  if (labels) meta['labels'] = labels;
+  if (annotations) meta['annotations'] = annotations;
+  return meta;
+}
+
+/** A core/v1 ConfigMap sent as protobuf (metadata = 1, data = 2, binaryData = 3, immutable = 4), as JSON. */
+export function decodeConfigMap(body: Buffer): JsonObject {
+  try {
+    if (!body.subarray(0, 4).equals(magic)) throw new Error('no k8s protobuf magic');
+    const unknown = body.subarray(4);
+    const typeMeta = strings(child(unknown, 1), { 1: 'apiVersion', 2: 'kind' });
+    const raw = child(unknown, 2);
+    const out: JsonObject = { ...typeMeta, metadata: objectMeta(child(raw, 1)) };
+    const data = map(raw, 2, 'utf8');
+    const binaryData = map(raw, 3, 'base64');
+    if (data) out['data'] = data;
+    if (binaryData) out['binaryData'] = binaryData;
+    const immutable = fields(raw ?? Buffer.alloc(0)).find((f) => f.number === 4)?.varint;
+    if (immutable !== undefined) out['immutable'] = immutable !== 0;
+    return out;
   } catch (error) {
     throw badRequest(`error decoding the protobuf request body: ${(error as Error).message}`);
   }

@@ -65,6 +65,8 @@ export interface KindStrategy {
   table(objects: KubeObject[], request: { includeObject: string | null; metadata: Table['metadata'] }): Table;
   /** What DELETE answers: the deleted object (custom resources) or a Success Status. */
   deleteAnswer(deleted: KubeObject): unknown;
+  /** A create body sent as protobuf, in its JSON form (built-in kinds kubectl's typed clients send so). */
+  fromProtobuf?(body: Buffer): unknown;
 }
 
 export interface WriteResult {

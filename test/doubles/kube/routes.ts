@@ -1,6 +1,7 @@
 /** Express routes for a kind's collection, objects and subresources, and for the review kinds. */
 import type { Express, Request, Response } from 'express';
 import type { ScaleApi } from './flinkdeployments.js';
+import { protobufContentType } from './protobuf.js';
 import {
   bodyText,
   contentType,
@@ -135,7 +136,12 @@ export function mountResource(
     collection,
     handleAsync(async (req, res) => {
       const options = writeOptions(req);
-      let prepared = api.prepareCreate(ns(req), jsonBody(req), options.fieldValidation);
+      const fromProtobuf = api.kind.fromProtobuf;
+      const body =
+        fromProtobuf !== undefined && contentType(req) === protobufContentType
+          ? fromProtobuf(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))
+          : jsonBody(req);
+      let prepared = api.prepareCreate(ns(req), body, options.fieldValidation);
       if (admit !== undefined) prepared = await admit(req, res, prepared, options);
       const result = api.finishCreate(prepared.object, options, prepared.warnings);
       sendObject(res, result.code, result.object, result.warnings);

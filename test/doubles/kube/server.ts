@@ -47,6 +47,7 @@ import { selfSignedCertificate } from './tls.js';
 import type { CoreEvent, FlinkDeployment, JsonObject } from './types.js';
 import { leaseKind } from './leases.js';
 import { secretKind } from './secrets.js';
+import { configMapKind } from './configmaps.js';
 import { mutatingWebhookConfigurationKind } from './webhook-configurations.js';
 
 export type { FlinkDeploymentHelpers, PodHelpers, ReplicasChange, RequestRecord, WebhookHelpers };
@@ -173,6 +174,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   const podsApi = new ResourceApi(store, podKind, requireNamespace);
   const webhooksApi = new ResourceApi(store, mutatingWebhookConfigurationKind);
   const secretsApi = new ResourceApi(store, secretKind, requireNamespace);
+  const configMapsApi = new ResourceApi(store, configMapKind, requireNamespace);
   const leasesApi = new ResourceApi(store, leaseKind, requireNamespace);
   const admissionCalls: AdmissionCall[] = [];
   const services = new Map<string, string>();
@@ -231,6 +233,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
   mountResource(app, '/api/v1', podsApi, watchSettings, undefined, admitPod);
   mountResource(app, '/apis/admissionregistration.k8s.io/v1', webhooksApi, watchSettings);
   mountResource(app, '/api/v1', secretsApi, watchSettings);
+  mountResource(app, '/api/v1', configMapsApi, watchSettings);
   mountResource(app, '/apis/coordination.k8s.io/v1', leasesApi, watchSettings);
   mountCreateOnly(app, '/apis/authentication.k8s.io/v1/tokenreviews', (req) =>
     tokenReview(jsonBody(req), authenticator),

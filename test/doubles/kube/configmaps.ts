@@ -1,0 +1,145 @@
+/**
+ * core v1 ConfigMaps: `data` (strings) and `binaryData` (base64), their keys valid config keys and unique across
+ * the two, `immutable` once true, 1 MiB at most, printing (NAME, DATA, AGE), as the API server validates them
+ * (pkg/apis/core/validation ValidateConfigMap).
+ */
+import { pruneTopLevel, validateMetadata } from './metadata.js';
+import { decodeConfigMap } from './protobuf.js';
+import {
+  deletedStatus,
+  jsonPatch,
+  mergePatch,
+  strategicMergePatch,
+  type KindStrategy,
+} from './resource-api.js';
+import type { FieldError } from './status.js';
+import { printer, since, stringColumns } from './table.js';
+import { isObject, type KubeObject } from './types.js';
+
+const topLevel = new Set(['apiVersion', 'kind', 'metadata', 'data', 'binaryData', 'immutable']);
+const KEY = /^[-._a-zA-Z0-9]+$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** The API server's limit on a ConfigMap's data and binaryData together (corev1.MaxSecretSize). */
+const MAX_BYTES = 1024 * 1024;
+
+function validateConfigMap(object: KubeObject, old: KubeObject | undefined): FieldError[] {
+  const errors = validateMetadata(object.metadata, { nameRequired: true });
+  let bytes = 0;
+  const seen = new Set<string>();
+  for (const field of ['data', 'binaryData'] as const) {
+    const map = object[field];
+    if (map === undefined || map === null) continue;
+    if (!isObject(map)) {
+      errors.push({ type: 'FieldValueInvalid', field, value: map, detail: 'must be a map' });
+      continue;
+    }
+    for (const [key, value] of Object.entries(map)) {
+      if (!KEY.test(key) || key === '.' || key === '..') {
+        errors.push({
+          type: 'FieldValueInvalid',
+          field: `${field}[${key}]`,
+          value: key,
+          detail: "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+        });
+      }
+      if (seen.has(key)) {
+        errors.push({
+          type: 'FieldValueInvalid',
+          field: `${field}[${key}]`,
+          value: key,
+          detail: 'duplicate of key present in data',
+        });
+      }
+      seen.add(key);
+      if (typeof value !== 'string') {
+        errors.push({
+          type: 'FieldValueInvalid',
+          field: `${field}[${key}]`,
+          value,
+          detail: 'must be a string',
+        });
+        continue;
+      }
+      if (field === 'binaryData' && (value.length % 4 !== 0 || !BASE64.test(value))) {
+        errors.push({
+          type: 'FieldValueInvalid',
+          field: `${field}[${key}]`,
+          value,
+          detail: 'must be base64',
+        });
+      }
+      bytes += field === 'binaryData' ? Buffer.from(value, 'base64').length : Buffer.byteLength(value);
+    }
+  }
+  if (bytes > MAX_BYTES) {
+    errors.push({
+      type: 'FieldValueTooLong',
+      field: '',
+      value: '',
+      detail: `may not be more than ${MAX_BYTES} bytes`,
+    });
+  }
+  if (old !== undefined && old['immutable'] === true) {
+    const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+    if (object['immutable'] !== true) {
+      errors.push({
+        type: 'FieldValueForbidden',
+        field: 'immutable',
+        value: '',
+        detail: 'field is immutable when `immutable` is set',
+      });
+    }
+    if (!same(object['data'], old['data'])) {
+      errors.push({
+        type: 'FieldValueForbidden',
+        field: 'data',
+        value: '',
+        detail: 'field is immutable when `immutable` is set',
+      });
+    }
+    if (!same(object['binaryData'], old['binaryData'])) {
+      errors.push({
+        type: 'FieldValueForbidden',
+        field: 'binaryData',
+        value: '',
+        detail: 'field is immutable when `immutable` is set',
+      });
+    }
+  }
+  return errors;
+}
+
+const columns = stringColumns([
+  ['Name', 0, 'name'],
+  ['Data', 0, ''],
+  ['Age', 0, ''],
+]);
+
+export const configMapKind: KindStrategy = {
+  group: '',
+  version: 'v1',
+  kind: 'ConfigMap',
+  listKind: 'ConfigMapList',
+  resource: 'configmaps',
+  collection: 'configmaps',
+  builtIn: true,
+  patchTypes: [jsonPatch, mergePatch, strategicMergePatch],
+  allowUnconditionalUpdate: true,
+  hasGeneration: false,
+  statusSubresource: false,
+  fieldLabels: ['metadata.name', 'metadata.namespace'],
+  toStorage: (object) => object,
+  toExternal: (object) => ({ ...object, apiVersion: 'v1', kind: 'ConfigMap' }),
+  prune: pruneTopLevel(topLevel),
+  validate: validateConfigMap,
+  table: printer(columns, (o) => [
+    o.metadata.name,
+    String(
+      Object.keys(isObject(o['data']) ? o['data'] : {}).length +
+        Object.keys(isObject(o['binaryData']) ? o['binaryData'] : {}).length,
+    ),
+    since(o.metadata.creationTimestamp),
+  ]),
+  deleteAnswer: (deleted) => deletedStatus(configMapKind, deleted),
+  fromProtobuf: decodeConfigMap,
+};

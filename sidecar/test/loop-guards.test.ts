@@ -161,6 +161,54 @@ describe('guardsFor', () => {
     ])('does not hold when %s', (_name, config) => {
       expect(guardsFor(withConfig(config), REACTIVE, OFF)).toEqual([]);
     });
+
+    describe("on in the operator's default configuration (the injector's reading of its ConfigMap)", () => {
+      const source = 'flink-operator/flink-operator-config';
+      const defaults = (entries: Record<string, string>) => ({
+        allowNativeMode: false,
+        operatorDefaults: { source, entries },
+      });
+      const NS = 'kubernetes.operator.default-configuration.namespace.';
+      const V = 'kubernetes.operator.default-configuration.flink-version.';
+
+      it('holds for a job whose spec does not say, naming the ConfigMap', () => {
+        const guards = guardsFor(withConfig({}), REACTIVE, defaults({ 'job.autoscaler.enabled': 'true' }));
+        expect(ids(guards)).toEqual(['operator-autoscaler']);
+        expect(guards[0]?.message).toContain(
+          `job.autoscaler.enabled: "true" in the operator's default configuration, ConfigMap ${source}`,
+        );
+      });
+
+      it("is lifted by the job's own spec, which the operator lays over its defaults", () => {
+        const on = defaults({ 'job.autoscaler.enabled': 'true' });
+        expect(guardsFor(withConfig({ 'job.autoscaler.enabled': 'false' }), REACTIVE, on)).toEqual([]);
+        expect(guardsFor(withConfig({ 'job.autoscaler.scaling.enabled': 'false' }), REACTIVE, on)).toEqual(
+          [],
+        );
+        // and a default shadow mode with the job turning the autoscaler on still scales nothing
+        const shadow = defaults({ 'kubernetes.operator.job.autoscaler.scaling.enabled': 'false' });
+        expect(guardsFor(withConfig({ 'job.autoscaler.enabled': 'true' }), REACTIVE, shadow)).toEqual([]);
+      });
+
+      it("follows the job's namespace and Flink version, as the operator resolves them", () => {
+        const entries = {
+          'job.autoscaler.enabled': 'true',
+          [`${NS}streaming.job.autoscaler.enabled`]: 'false',
+          [`${V}v1_19+.job.autoscaler.enabled`]: 'true',
+        };
+        expect(guardsFor(withConfig({}), REACTIVE, defaults(entries))).toEqual([]);
+        const v120 = deployment({
+          flinkVersion: 'v1_20',
+          flinkConfiguration: { 'scheduler-mode': 'REACTIVE' },
+        });
+        expect(ids(guardsFor(v120, REACTIVE, defaults(entries)))).toEqual(['operator-autoscaler']);
+      });
+
+      it('does not hold when the ConfigMap could not be read (only the spec is known)', () => {
+        const unread = { allowNativeMode: false, operatorDefaults: { source, error: 'forbidden' } };
+        expect(guardsFor(withConfig({}), REACTIVE, unread)).toEqual([]);
+      });
+    });
   });
 
   it('reports every guard that holds, in a fixed order', () => {

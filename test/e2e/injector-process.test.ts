@@ -6,16 +6,14 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
-import type { TLSSocket } from 'node:tls';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceAccount, startKubeDouble, type KubeDouble } from '../doubles/kube/index.js';
 import { selfSignedCertificate } from '../doubles/kube/tls.js';
 import { admissionReview, jobManagerPod } from '../fixtures/admission.js';
-import { startInjector } from '../fixtures/injector.js';
+import { httpsPost, startInjector } from '../fixtures/injector.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const main = join(root, 'sidecar/dist/cli/main.js');
@@ -29,27 +27,6 @@ let child: ChildProcess;
 let dir: string;
 let webhook: string;
 let probes: string;
-
-function httpsPost(
-  url: string,
-  body: unknown,
-  ca: string,
-): Promise<{ status: number; json: { response: { patch: string } }; fingerprint: string }> {
-  return new Promise((done, fail) => {
-    const req = request(
-      url,
-      { method: 'POST', ca, agent: false, headers: { 'Content-Type': 'application/json' } },
-      (res) => {
-        let text = '';
-        const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => done({ status: res.statusCode ?? 0, json: JSON.parse(text), fingerprint }));
-      },
-    );
-    req.on('error', fail);
-    req.end(JSON.stringify(body));
-  });
-}
 
 function writePair(pair: { cert: string; key: string }) {
   writeFileSync(join(dir, 'tls.crt'), pair.cert);

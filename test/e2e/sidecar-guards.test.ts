@@ -8,7 +8,7 @@
  * Every job here is labelled active and needs a scale-up (8,000 records/s on 4 workers of 1,000): a sidecar
  * that is not held back scales within a few 1 s cycles.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -184,6 +184,60 @@ describe('guards of the sidecar process', () => {
     expect(await s.metrics()).toContain(`flink_autoscaler_guard{guard="operator-autoscaler",${LABELS}} 0`);
     expect(s.events('AutoscalerGuarded')).toHaveLength(1);
   }, 120_000);
+
+  it('the operator’s autoscaler on by default (as the injector read its ConfigMap): advises only, names the ConfigMap, acts once the job turns it off', async () => {
+    const source = 'flink-operator/flink-operator-config';
+    const s = await start({
+      args: [
+        '--flink-operator-defaults',
+        JSON.stringify({ source, entries: { 'job.autoscaler.enabled': 'true' } }),
+      ],
+    });
+    const guard = await expectGuarded(s, 'operator-autoscaler', /operator's default configuration/);
+    expect(guard.message).toContain(`ConfigMap ${source}`);
+
+    // the job turns the operator's autoscaler off in its own spec, which the operator lays over its defaults
+    const current = s.kube.flinkDeployments.get(NS, NAME) as FlinkDeployment;
+    s.kube.flinkDeployments.put({
+      ...current,
+      spec: {
+        ...current.spec,
+        flinkConfiguration: { ...current.spec.flinkConfiguration, 'job.autoscaler.enabled': 'false' },
+      },
+    });
+    s.kube.flinkDeployments.reconcile(NS, NAME);
+    await until('a scale-up', 60, async () => ((s.replicas() ?? 4) > 4 ? true : undefined));
+    expect((await s.status()).guards).toEqual([]);
+  }, 120_000);
+
+  it('the operator’s ConfigMap unread by the injector: the sidecar says so and goes by the spec', async () => {
+    const s = await start({
+      args: [
+        '--flink-operator-defaults',
+        JSON.stringify({ source: 'flink-operator/flink-operator-config', error: 'configmaps is forbidden' }),
+      ],
+    });
+    await until('a scale-up', 60, async () => ((s.replicas() ?? 4) > 4 ? true : undefined));
+    const status = (await s.status()) as Status & { warnings: string[] };
+    expect(status.guards).toEqual([]);
+    expect(status.warnings.join('\n')).toContain(
+      "the injector could not read the operator's default configuration (ConfigMap flink-operator/flink-operator-config: configmaps is forbidden)",
+    );
+  }, 120_000);
+
+  it('a bad --flink-operator-defaults: refused before it starts, with the reason', () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(root, 'sidecar/bin/flink-autoscaler.js'),
+        'sidecar',
+        ...['--namespace', NS, '--name', NAME, '--flink-operator-defaults', '{"source":"x"}'],
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('--flink-operator-defaults must be');
+  });
 
   it('a native-mode job (no spec.mode): advises only and says why', async () => {
     const s = await start({

@@ -9,6 +9,7 @@ import { hostPort, listen } from '../http/listen.js';
 import { EventGate, namespaceSet } from '../injector/event-gate.js';
 import { recordSkip } from '../injector/events.js';
 import { InjectorMetrics } from '../injector/metrics.js';
+import { configMapRef, OperatorConfig, type ConfigMapRef } from '../injector/operator-config.js';
 import { createInjectorApp, createProbeApp } from '../injector/server.js';
 import { quantity, type SidecarSettings } from '../injector/settings.js';
 import { checkKeyPair, readKeyPair, watchKeyPair, type KeyPair } from '../injector/tls-files.js';
@@ -47,6 +48,7 @@ interface InjectorOptions {
   sidecarLogHeartbeatSeconds: string;
   nativeSidecar?: boolean;
   namespaces?: string;
+  flinkOperatorConfig?: string;
   [policyFlag: string]: unknown;
 }
 
@@ -142,6 +144,12 @@ export function registerInjector(program: Command): void {
       String(DEFAULT_LOG_HEARTBEAT_SECONDS),
     )
     .option(
+      '--flink-operator-config <namespace/name>',
+      "the Flink operator's ConfigMap (its Helm chart's flink-operator-config): read every minute, so each " +
+        "injected sidecar knows whether the operator's own autoscaler is on by default for its namespace " +
+        '(only those keys go into the pod)',
+    )
+    .option(
       '--native-sidecar',
       'inject as a Kubernetes native sidecar (init container, restartPolicy Always; ≥ 1.29)',
     );
@@ -152,7 +160,9 @@ export function registerInjector(program: Command): void {
     let metricsAt: { host: string; port: number };
     const checkSeconds = Number(opts.tlsCheckSeconds);
     let served: Set<string> | undefined;
+    let operatorRef: ConfigMapRef | undefined;
     try {
+      if (opts.flinkOperatorConfig !== undefined) operatorRef = configMapRef(opts.flinkOperatorConfig);
       served = opts.namespaces === undefined ? undefined : namespaceSet(opts.namespaces);
       listenAt = hostPort('--listen', opts.listen);
       metricsAt = hostPort('--metrics-listen', opts.metricsListen);
@@ -167,6 +177,13 @@ export function registerInjector(program: Command): void {
     const log = await cliLogger('flink-autoscaler-injector', opts.logFormat);
     const connection = await connectFromFlags(opts.kubeconfig);
     const metrics = new InjectorMetrics({ processMetrics: true });
+    const operatorConfig = operatorRef ? new OperatorConfig(connection, operatorRef) : undefined;
+    await operatorConfig?.start(undefined, (error) =>
+      log('warn', "the operator's ConfigMap could not be read", {
+        configmap: operatorConfig.source,
+        error,
+      }),
+    );
     let pair: KeyPair;
     let selfManaged: { target: SelfManagedTarget; issued: Issued } | undefined;
     if (opts.selfManagedTls) {
@@ -200,6 +217,7 @@ export function registerInjector(program: Command): void {
       recordSkip: (event) => recordSkip(connection, event, new Date()),
       eventGate: new EventGate(served ? { namespaces: served } : {}),
       log,
+      ...(operatorConfig ? { operatorDefaults: (ns: string) => operatorConfig.readingFor(ns) } : {}),
     });
     const webhookServer = https.createServer({ cert: pair.cert, key: pair.key }, app);
     let keeper: { stop(): void };
@@ -242,6 +260,7 @@ export function registerInjector(program: Command): void {
       const stop = (signal: string) => {
         log('info', 'stopping', { signal });
         keeper.stop();
+        operatorConfig?.stop();
         void Promise.all(servers.map((s) => s.close())).then(() => resolve());
       };
       process.once('SIGTERM', () => stop('SIGTERM'));

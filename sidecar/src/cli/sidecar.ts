@@ -21,6 +21,7 @@ import { Sidecar } from '../loop/sidecar.js';
 import { retryUntilStarted } from '../loop/startup.js';
 import { keepWatching } from '../loop/watch.js';
 import { SidecarMetrics } from '../metrics/exporter.js';
+import { parseOperatorDefaults, type OperatorDefaultsReading } from '../kube/operator-defaults.js';
 import { CliError } from './exit.js';
 import { connectFromFlags } from './kube-connection.js';
 import { addLogFormatFlag, cliLogger, type LogFormat } from './logger.js';
@@ -37,6 +38,7 @@ interface SidecarOptions {
   logHeartbeatSeconds: string;
   leaderElection: boolean;
   logFormat?: LogFormat;
+  flinkOperatorDefaults?: string;
   [policyFlag: string]: unknown;
 }
 
@@ -83,6 +85,12 @@ export function registerSidecar(program: Command): void {
       String(DEFAULT_LOG_HEARTBEAT_SECONDS),
     )
     .option(
+      '--flink-operator-defaults <json>',
+      "the Flink operator's default autoscaler keys for this namespace, as the injector read them from the " +
+        'operator\'s ConfigMap ({"source", "entries"} or {"source", "error"}): the operator-autoscaler guard then ' +
+        'also holds for a job the operator autoscales by default',
+    )
+    .option(
       '--no-leader-election',
       'act without holding the job’s Lease (only for a job with one JobManager; by default the sidecars of a job ' +
         'elect one on the Lease flink-autoscaler-<name>, identity env POD_NAME or the host name)',
@@ -100,6 +108,13 @@ export function registerSidecar(program: Command): void {
     }
     const baseConfig = policyFromFlags(opts);
     const { allowNativeMode } = switchesFromFlags(opts);
+    let operatorDefaults: OperatorDefaultsReading | undefined;
+    try {
+      if (opts.flinkOperatorDefaults !== undefined)
+        operatorDefaults = parseOperatorDefaults(opts.flinkOperatorDefaults);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
     let listen: { host: string; port: number };
     try {
       listen = hostPort('--listen', opts.listen);
@@ -154,6 +169,7 @@ export function registerSidecar(program: Command): void {
       livenessSeconds,
       logHeartbeatSeconds,
       allowNativeMode,
+      ...(operatorDefaults ? { operatorDefaults } : {}),
       ...(elector ? { leadership: elector } : {}),
     });
     const app = createSidecarApp({

@@ -3,6 +3,7 @@
  * the status annotation, built against whatever the pod already has), or skip with a reason. It never
  * blocks: every answer allows the pod.
  */
+import type { OperatorDefaultsReading } from '../kube/operator-defaults.js';
 import { serviceAccountMount, sidecarContainer } from './container.js';
 import type { AdmissionReview, JsonPatchOperation, Pod } from './review.js';
 import { podSchema } from './review.js';
@@ -68,7 +69,15 @@ export function injectionPatch(pod: Pod, container: Record<string, unknown>, nat
   return patch;
 }
 
-export function admit(request: AdmissionReview['request'], settings: SidecarSettings): Admission {
+/**
+ * `operatorDefaults` (with `--flink-operator-config`): what a sidecar in a namespace is told of the operator's
+ * default autoscaler keys (injector/operator-config.ts); it goes into the sidecar's arguments.
+ */
+export function admit(
+  request: AdmissionReview['request'],
+  settings: SidecarSettings,
+  operatorDefaults?: (namespace: string) => OperatorDefaultsReading,
+): Admission {
   const { kind, operation } = request;
   if (kind.group !== '' || kind.kind !== 'Pod' || operation !== 'CREATE') {
     return skip('not-a-pod-create', `only pod CREATE is handled, got ${operation} of ${kind.kind}`, false);
@@ -133,7 +142,11 @@ export function admit(request: AdmissionReview['request'], settings: SidecarSett
       deployment,
     );
   }
-  const container = sidecarContainer(settings, pod, deployment, token);
+  const namespace = request.namespace ?? pod.metadata?.namespace ?? '';
+  const extraArgs = operatorDefaults
+    ? ['--flink-operator-defaults', JSON.stringify(operatorDefaults(namespace))]
+    : [];
+  const container = sidecarContainer(settings, pod, deployment, token, extraArgs);
   return {
     outcome: 'injected',
     deployment,

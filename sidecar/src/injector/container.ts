@@ -43,6 +43,7 @@ export function sidecarContainer(
   pod: Pod,
   deployment: string,
   token: { name: string; mountPath: string },
+  extraArgs: readonly string[] = [],
 ): Record<string, unknown> {
   const { port } = settings;
   const limits: Record<string, string> = { memory: settings.resources.limits.memory };
@@ -62,6 +63,7 @@ export function sidecarContainer(
       '--log-heartbeat-seconds',
       String(settings.logHeartbeatSeconds),
       ...settings.policyArgs,
+      ...extraArgs,
     ],
     env: [
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },

@@ -9,6 +9,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { observe, type RequestLog } from '../http/context.js';
 import { errorHandler, HttpError, methodNotAllowed, notFound } from '../http/errors.js';
 import { probeRoutes } from '../http/probe-routes.js';
+import type { OperatorDefaultsReading } from '../kube/operator-defaults.js';
 import { admit, type Admission } from './admit.js';
 import { EventGate, type EventVerdict } from './event-gate.js';
 import type { SkipEvent } from './events.js';
@@ -29,6 +30,8 @@ export interface InjectorDeps {
   /** Each admission's line (info), and its request's (debug, or warn/error when refused or failed). */
   log?: RequestLog;
   clock?: () => number;
+  /** With `--flink-operator-config`: the operator's default autoscaler keys for a pod's namespace. */
+  operatorDefaults?: (namespace: string) => OperatorDefaultsReading;
 }
 
 function describe(admission: Admission): Record<string, unknown> {
@@ -61,7 +64,7 @@ export function createInjectorApp(deps: InjectorDeps): Express {
       const request = parsed.data.request;
       let admission: Admission;
       try {
-        admission = admit(request, settings);
+        admission = admit(request, settings, deps.operatorDefaults);
       } catch (error) {
         admission = {
           outcome: 'skipped',

@@ -29,14 +29,18 @@ function flatten(node: Record<string, unknown>, prefix: string, into: Map<string
   }
 }
 
-/** Every key of `spec.flinkConfiguration` with its value as text; empty when there is none. */
-export function flinkConfigurationOf(deployment: FlinkDeployment): ReadonlyMap<string, string> {
-  const config = deployment.spec?.['flinkConfiguration'];
+/** Flink configuration keys from a parsed YAML or JSON object (nested keys joined by dots); empty for a non-object. */
+export function flinkConfigurationFrom(config: unknown): Map<string, string> {
   const into = new Map<string, string>();
   if (config !== null && typeof config === 'object' && !Array.isArray(config)) {
     flatten(config as Record<string, unknown>, '', into);
   }
   return into;
+}
+
+/** Every key of `spec.flinkConfiguration` with its value as text; empty when there is none. */
+export function flinkConfigurationOf(deployment: FlinkDeployment): ReadonlyMap<string, string> {
+  return flinkConfigurationFrom(deployment.spec?.['flinkConfiguration']);
 }
 
 /**

@@ -22,6 +22,12 @@ import { SWITCH_SPECS, switchFor } from '@flink-autoscaler/shared';
 import { flinkBoolean, flinkEnumIs, type Topology } from '../flink/topology.js';
 import type { FlinkDeployment } from '../kube/deployment.js';
 import { flinkConfigurationOf, optionValue } from '../kube/flink-configuration.js';
+import {
+  AUTOSCALER_ENABLED_KEYS,
+  AUTOSCALER_SCALING_KEYS,
+  operatorDefaultsFor,
+  type OperatorDefaultsReading,
+} from '../kube/operator-defaults.js';
 
 export type GuardId = 'native-mode' | 'not-reactive' | 'operator-autoscaler';
 
@@ -37,7 +43,15 @@ export interface Guard {
 export interface GuardOptions {
   /** `--allow-native-mode`: act on a native-mode job (its annotation overrides this per job). */
   allowNativeMode: boolean;
+  /** The operator's default configuration's autoscaler keys for this job's namespace, from the injector. */
+  operatorDefaults?: OperatorDefaults | undefined;
 }
+
+/**
+ * What the injector read of the operator's default configuration for the job's namespace
+ * (kube/operator-defaults.ts) when it made the JobManager pod.
+ */
+export type OperatorDefaults = OperatorDefaultsReading;
 
 const ALLOW_NATIVE_MODE = SWITCH_SPECS[0];
 const ADVISES = 'The autoscaler only advises.';
@@ -93,23 +107,43 @@ function notReactive(
   };
 }
 
-function operatorAutoscaler(config: ReadonlyMap<string, string>): Guard | undefined {
-  const enabled = optionValue(config, 'job.autoscaler.enabled', 'kubernetes.operator.job.autoscaler.enabled');
+function operatorAutoscaler(
+  deployment: FlinkDeployment,
+  spec: ReadonlyMap<string, string>,
+  defaults: OperatorDefaults | undefined,
+): Guard | undefined {
+  // The operator lays the job's spec.flinkConfiguration over its defaults for the job's namespace and version.
+  const fromDefaults =
+    defaults?.entries === undefined
+      ? new Map<string, string>()
+      : operatorDefaultsFor(
+          defaults.entries,
+          deployment.metadata.namespace ?? '',
+          flinkVersionOf(deployment),
+        );
+  const config = new Map([...fromDefaults, ...spec]);
+  const enabled = optionValue(config, ...AUTOSCALER_ENABLED_KEYS);
   if (enabled === undefined || flinkBoolean(enabled.value) !== true) return undefined;
-  const scaling = optionValue(
-    config,
-    'job.autoscaler.scaling.enabled',
-    'kubernetes.operator.job.autoscaler.scaling.enabled',
-  );
+  const scaling = optionValue(config, ...AUTOSCALER_SCALING_KEYS);
   if (scaling !== undefined && flinkBoolean(scaling.value) === false) return undefined;
+  const where = spec.has(enabled.key)
+    ? 'in spec.flinkConfiguration'
+    : `in the operator's default configuration, ConfigMap ${defaults?.source ?? ''}, as read when this ` +
+      'JobManager pod was made';
   return {
     id: 'operator-autoscaler',
     message:
       `the Flink Kubernetes Operator's own autoscaler is on for this job (${enabled.key}: ` +
-      `${JSON.stringify(enabled.value)} in spec.flinkConfiguration): two autoscalers would fight over its ` +
-      `size. ${ADVISES} Turn the operator's autoscaler off (${enabled.key}: "false"), or keep it as a ` +
-      'shadow that scales nothing (job.autoscaler.scaling.enabled: "false").',
+      `${JSON.stringify(enabled.value)} ${where}): two autoscalers would fight over its ` +
+      `size. ${ADVISES} Turn the operator's autoscaler off for this job (${enabled.key}: "false" in ` +
+      'spec.flinkConfiguration), or keep it as a shadow that scales nothing (job.autoscaler.scaling.enabled: "false").',
   };
+}
+
+/** The job's Flink version as the operator names it (`spec.flinkVersion`, e.g. `v1_18`). */
+function flinkVersionOf(deployment: FlinkDeployment): string | undefined {
+  const version = deployment.spec?.['flinkVersion'];
+  return typeof version === 'string' ? version : undefined;
 }
 
 /**
@@ -125,7 +159,11 @@ export function guardsFor(
   const native = nativeMode(deployment, topology, options);
   // In native mode Reactive Mode does not apply (Flink supports it only on standalone deployments).
   const standalone = deployment.spec?.['mode'] === 'standalone' && topology?.nativeTarget !== true;
-  const guards = [native, standalone ? notReactive(topology, config) : undefined, operatorAutoscaler(config)];
+  const guards = [
+    native,
+    standalone ? notReactive(topology, config) : undefined,
+    operatorAutoscaler(deployment, config, options.operatorDefaults),
+  ];
   return guards.filter((guard): guard is Guard => guard !== undefined);
 }
 

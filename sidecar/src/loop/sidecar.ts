@@ -38,7 +38,7 @@ import { AdviceTracker } from './advice.js';
 import { DecisionLog } from './decision-log.js';
 import { SourceReport } from './source-report.js';
 import { EventDeduper } from './events.js';
-import { GUARD_IDS, guardChanges, guardsFor, type Guard } from './guards.js';
+import { GUARD_IDS, guardChanges, guardsFor, type Guard, type OperatorDefaults } from './guards.js';
 import {
   defaultLivenessSeconds,
   liveness,
@@ -92,6 +92,8 @@ export interface SidecarDeps {
   logHeartbeatSeconds?: number;
   /** `--allow-native-mode`: act on a native-mode job (guards.ts); a job's annotation overrides it. */
   allowNativeMode?: boolean;
+  /** `--flink-operator-defaults`: the operator's default autoscaler keys for this namespace (guards.ts). */
+  operatorDefaults?: OperatorDefaults;
 }
 
 interface RescaleRequest {
@@ -152,6 +154,15 @@ export class Sidecar implements SidecarApi {
     this.decisionLog = new DecisionLog(deps.log, deps.logHeartbeatSeconds);
     this.saved = new SavedState(deps.kube, deps.log);
     this.createdAt = deps.clock();
+    const unread = deps.operatorDefaults?.error;
+    if (unread !== undefined) {
+      const message =
+        `the injector could not read the operator's default configuration (ConfigMap ` +
+        `${deps.operatorDefaults?.source}: ${unread}); the operator-autoscaler guard knows only this job's ` +
+        'spec.flinkConfiguration';
+      this.warnings = [message];
+      deps.log('warn', message, { reason: 'OperatorDefaultsUnread' });
+    }
     this.refreshHealth();
   }
 
@@ -356,6 +367,7 @@ export class Sidecar implements SidecarApi {
   private updateGuards(deployment: FlinkDeployment): void {
     const guards = guardsFor(deployment, this.topology, {
       allowNativeMode: this.deps.allowNativeMode ?? false,
+      operatorDefaults: this.deps.operatorDefaults,
     });
     const { started, lifted } = guardChanges(this.guards, guards);
     for (const guard of started) {

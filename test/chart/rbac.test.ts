@@ -70,6 +70,7 @@ function grants(objects: K8sObject[], who: Who): Set<string> {
 /** The API group that serves each resource named here (a rule's group × resource pairs that exist). */
 const GROUP_OF: Record<string, string> = {
   events: '',
+  configmaps: '',
   pods: '',
   secrets: '',
   leases: 'coordination.k8s.io',
@@ -237,6 +238,45 @@ describe('the scaler bindings', () => {
       ),
     ).toEqual([]);
     expect(bindings(render({ set: ['rbac.scaler.groups[0]=sre'] }))).toEqual([]);
+  });
+});
+
+describe("RBAC with the Flink operator's ConfigMap read (injector.flinkOperatorConfig)", () => {
+  it('lets the injector get that one ConfigMap in the operator namespace, and passes it the flag', () => {
+    const objects = render({
+      values: ['jobs-values.yaml'],
+      set: ['injector.flinkOperatorConfig.namespace=flink-operator'],
+    });
+    expect(sorted(grants(objects, INJECTOR))).toEqual(
+      sorted(
+        new Set([
+          ...expand(injectorRules(['flink-jobs', 'analytics'], INJECTOR.user)),
+          '|configmaps|get|flink-operator|flink-operator-config',
+        ]),
+      ),
+    );
+    // the job service accounts get nothing of it: the sidecars learn only what the injector tells them
+    for (const who of [serviceAccount('flink-jobs', 'flink'), serviceAccount('analytics', 'beam-runner')]) {
+      expect([...grants(objects, who)].some((g) => g.includes('configmaps'))).toBe(false);
+    }
+    const injector = objects.find(
+      (o) => o.kind === 'Deployment' && o.metadata.name === `${RELEASE}-flink-autoscaler-injector`,
+    ) as K8sObject;
+    const args = at<{ args: string[] }[]>(injector, 'spec', 'template', 'spec', 'containers')[0]?.args;
+    expect(args).toContain('--flink-operator-config=flink-operator/flink-operator-config');
+  });
+
+  it('reads nothing and grants nothing of it by default', () => {
+    const objects = render({ values: ['jobs-values.yaml'] });
+    expect([...grants(objects, INJECTOR)].some((g) => g.includes('configmaps'))).toBe(false);
+    const text = JSON.stringify(objects);
+    expect(text).not.toContain('--flink-operator-config');
+  });
+
+  it('refuses a namespace that is not a name, before anything is rendered', () => {
+    expect(() => render({ set: ['injector.flinkOperatorConfig.namespace=Flink_Operator'] })).toThrow(
+      /flinkOperatorConfig/,
+    );
   });
 });
 

@@ -2,7 +2,9 @@
  * The chart and the injector agree: `helm template` renders the MutatingWebhookConfiguration and the
  * injector Deployment; the Kubernetes double registers that configuration (its Service mapped to a loopback
  * injector started with exactly the Deployment's arguments, addresses and files aside), and
- * `kubectl apply -f` of a JobManager pod in a job namespace comes back with the sidecar the chart configured.
+ * `kubectl apply -f` of a JobManager pod in a job namespace comes back with the sidecar the chart configured,
+ * told by the injector whether the Flink operator's autoscaler is on by default (its ConfigMap, made with
+ * `kubectl create configmap`, read as `injector.flinkOperatorConfig` says).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -41,6 +43,7 @@ beforeAll(async () => {
       'tls.mode=secret',
       'tls.secret.name=fa-tls',
       'tls.secret.caBundle=eA==',
+      'injector.flinkOperatorConfig.namespace=flink-operator',
     ],
   });
   const mwc = one(objects, 'MutatingWebhookConfiguration') as unknown as {
@@ -60,6 +63,19 @@ beforeAll(async () => {
   kube.addNamespace(NS, { team: 'data' });
   kube.addNamespace('analytics', {});
   kube.addNamespace('elsewhere', { team: 'data' });
+  kube.addNamespace('flink-operator', {});
+  home = mkdtempSync(join(tmpdir(), 'fa-chart-kubectl-'));
+  kubeconfig = kube.kubeconfig({ token: ADMIN.token }, { namespace: NS });
+  // The operator's defaults as its Helm chart keeps them: the autoscaler on for every job.
+  const created = await runKubectl(
+    kubeconfig,
+    [
+      ...['create', 'configmap', 'flink-operator-config', '-n', 'flink-operator'],
+      '--from-literal=config.yaml=job.autoscaler.enabled: true\nkubernetes.operator.reconcile.interval: 15 s',
+    ],
+    { home },
+  );
+  if (created.code !== 0) throw new Error(`kubectl create configmap: ${created.stderr}`);
   const service = mwc.webhooks[0]?.clientConfig.service;
   if (!service) throw new Error('the rendered webhook calls no Service');
   const tls = selfSignedCertificate(undefined, {
@@ -101,8 +117,6 @@ beforeAll(async () => {
     { namespace: service.namespace, name: service.name, port: service.port ?? 443 },
     url,
   );
-  home = mkdtempSync(join(tmpdir(), 'fa-chart-kubectl-'));
-  kubeconfig = kube.kubeconfig({ token: ADMIN.token }, { namespace: NS });
 }, 90_000);
 
 afterAll(async () => {
@@ -134,6 +148,12 @@ describe('the chart’s webhook and the injector', () => {
     expect(sidecar?.args?.slice(0, 3)).toEqual(['sidecar', '--listen', '0.0.0.0:9877']);
     // the chart's policy values reach every sidecar as flags
     expect(sidecar?.args).toEqual(expect.arrayContaining(['--scale-up-cpu', '0.85', '--max-workers', '40']));
+    // and what the operator's ConfigMap says of its own autoscaler, for this namespace only
+    const at = sidecar?.args?.indexOf('--flink-operator-defaults') ?? -1;
+    expect(JSON.parse(sidecar?.args?.[at + 1] ?? 'null')).toEqual({
+      source: 'flink-operator/flink-operator-config',
+      entries: { 'job.autoscaler.enabled': 'true' },
+    });
     expect(kube.admissionCalls().at(-1)?.outcome).toBe('patched');
   });
 

@@ -144,6 +144,20 @@ async function expectGuarded(s: Started, id: string, message: RegExp): Promise<G
   return guard as Guard;
 }
 
+/** The job sets job.autoscaler.enabled: "false" in its own spec; resolves once the sidecar has scaled up. */
+async function turnOperatorAutoscalerOff(s: Started): Promise<void> {
+  const current = s.kube.flinkDeployments.get(NS, NAME) as FlinkDeployment;
+  s.kube.flinkDeployments.put({
+    ...current,
+    spec: {
+      ...current.spec,
+      flinkConfiguration: { ...current.spec.flinkConfiguration, 'job.autoscaler.enabled': 'false' },
+    },
+  });
+  s.kube.flinkDeployments.reconcile(NS, NAME);
+  await until('a scale-up', 60, async () => ((s.replicas() ?? 4) > 4 ? true : undefined));
+}
+
 describe('guards of the sidecar process', () => {
   it('scheduler-mode REACTIVE (as the operator writes it) is Reactive Mode: no warning, it scales', async () => {
     const s = await start({ schedulerMode: 'REACTIVE' });
@@ -170,16 +184,7 @@ describe('guards of the sidecar process', () => {
     expect(s.log.join('')).toContain('"reason":"AutoscalerGuarded"');
 
     // the operator's autoscaler turned off: the guard lifts and the sidecar acts
-    const current = s.kube.flinkDeployments.get(NS, NAME) as FlinkDeployment;
-    s.kube.flinkDeployments.put({
-      ...current,
-      spec: {
-        ...current.spec,
-        flinkConfiguration: { ...current.spec.flinkConfiguration, 'job.autoscaler.enabled': 'false' },
-      },
-    });
-    s.kube.flinkDeployments.reconcile(NS, NAME);
-    await until('a scale-up', 60, async () => ((s.replicas() ?? 4) > 4 ? true : undefined));
+    await turnOperatorAutoscalerOff(s);
     expect((await s.status()).guards).toEqual([]);
     expect(await s.metrics()).toContain(`flink_autoscaler_guard{guard="operator-autoscaler",${LABELS}} 0`);
     expect(s.events('AutoscalerGuarded')).toHaveLength(1);
@@ -197,16 +202,7 @@ describe('guards of the sidecar process', () => {
     expect(guard.message).toContain(`ConfigMap ${source}`);
 
     // the job turns the operator's autoscaler off in its own spec, which the operator lays over its defaults
-    const current = s.kube.flinkDeployments.get(NS, NAME) as FlinkDeployment;
-    s.kube.flinkDeployments.put({
-      ...current,
-      spec: {
-        ...current.spec,
-        flinkConfiguration: { ...current.spec.flinkConfiguration, 'job.autoscaler.enabled': 'false' },
-      },
-    });
-    s.kube.flinkDeployments.reconcile(NS, NAME);
-    await until('a scale-up', 60, async () => ((s.replicas() ?? 4) > 4 ? true : undefined));
+    await turnOperatorAutoscalerOff(s);
     expect((await s.status()).guards).toEqual([]);
   }, 120_000);
 

@@ -80,27 +80,16 @@ function validateConfigMap(object: KubeObject, old: KubeObject | undefined): Fie
     });
   }
   if (old !== undefined && old['immutable'] === true) {
+    // ValidateConfigMapUpdate: once immutable, immutable stays true and data and binaryData stay as they are.
     const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
-    if (object['immutable'] !== true) {
+    const changed = [
+      ...(object['immutable'] === true ? [] : ['immutable']),
+      ...(['data', 'binaryData'] as const).filter((field) => !same(object[field], old[field])),
+    ];
+    for (const field of changed) {
       errors.push({
         type: 'FieldValueForbidden',
-        field: 'immutable',
-        value: '',
-        detail: 'field is immutable when `immutable` is set',
-      });
-    }
-    if (!same(object['data'], old['data'])) {
-      errors.push({
-        type: 'FieldValueForbidden',
-        field: 'data',
-        value: '',
-        detail: 'field is immutable when `immutable` is set',
-      });
-    }
-    if (!same(object['binaryData'], old['binaryData'])) {
-      errors.push({
-        type: 'FieldValueForbidden',
-        field: 'binaryData',
+        field,
         value: '',
         detail: 'field is immutable when `immutable` is set',
       });

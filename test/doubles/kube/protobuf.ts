@@ -58,6 +58,23 @@ function child(message: Buffer | undefined, number: number): Buffer | undefined 
   return fields(message ?? Buffer.alloc(0)).find((f) => f.number === number)?.bytes;
 }
 
+/**
+ * A message in Kubernetes' protobuf envelope (the `k8s\0` magic, then runtime.Unknown: typeMeta = 1, raw = 2),
+ * decoded by `decode` from its typeMeta and raw bytes; a 400 saying why when it cannot be read.
+ */
+function decoded(
+  body: Buffer,
+  decode: (typeMeta: JsonObject, raw: Buffer | undefined) => JsonObject,
+): JsonObject {
+  try {
+    if (!body.subarray(0, 4).equals(magic)) throw new Error('no k8s protobuf magic');
+    const unknown = body.subarray(4);
+    return decode(strings(child(unknown, 1), { 1: 'apiVersion', 2: 'kind' }), child(unknown, 2));
+  } catch (error) {
+    throw badRequest(`error decoding the protobuf request body: ${(error as Error).message}`);
+  }
+}
+
 const resourceAttributes = {
   1: 'namespace',
   2: 'verb',
@@ -71,11 +88,7 @@ const nonResourceAttributes = { 1: 'path', 2: 'verb' };
 
 /** An authorization.k8s.io/v1 SelfSubjectAccessReview sent as protobuf, in its JSON form. */
 export function decodeSelfSubjectAccessReview(body: Buffer): JsonObject {
-  try {
-    if (!body.subarray(0, 4).equals(magic)) throw new Error('no k8s protobuf magic');
-    const unknown = body.subarray(4);
-    const typeMeta = strings(child(unknown, 1), { 1: 'apiVersion', 2: 'kind' });
-    const raw = child(unknown, 2);
+  return decoded(body, (typeMeta, raw) => {
     const spec = child(raw, 2);
     const resource = child(spec, 1);
     const nonResource = child(spec, 2);
@@ -89,9 +102,7 @@ export function decodeSelfSubjectAccessReview(body: Buffer): JsonObject {
           : { nonResourceAttributes: strings(nonResource, nonResourceAttributes) }),
       },
     };
-  } catch (error) {
-    throw badRequest(`error decoding the protobuf request body: ${(error as Error).message}`);
-  }
+  });
 }
 
 /** A protobuf map<string, string|bytes> field: repeated entries {key = 1, value = 2}. */
@@ -123,11 +134,7 @@ function objectMeta(message: Buffer | undefined): JsonObject {
 
 /** A core/v1 ConfigMap sent as protobuf (metadata = 1, data = 2, binaryData = 3, immutable = 4), as JSON. */
 export function decodeConfigMap(body: Buffer): JsonObject {
-  try {
-    if (!body.subarray(0, 4).equals(magic)) throw new Error('no k8s protobuf magic');
-    const unknown = body.subarray(4);
-    const typeMeta = strings(child(unknown, 1), { 1: 'apiVersion', 2: 'kind' });
-    const raw = child(unknown, 2);
+  return decoded(body, (typeMeta, raw) => {
     const out: JsonObject = { ...typeMeta, metadata: objectMeta(child(raw, 1)) };
     const data = map(raw, 2, 'utf8');
     const binaryData = map(raw, 3, 'base64');
@@ -136,7 +143,5 @@ export function decodeConfigMap(body: Buffer): JsonObject {
     const immutable = fields(raw ?? Buffer.alloc(0)).find((f) => f.number === 4)?.varint;
     if (immutable !== undefined) out['immutable'] = immutable !== 0;
     return out;
-  } catch (error) {
-    throw badRequest(`error decoding the protobuf request body: ${(error as Error).message}`);
-  }
+  });
 }

@@ -35,7 +35,7 @@ async function exported(e: Evaluation): Promise<string> {
   m.setEvaluation(e, 10);
   m.recordScaling('up', 'policy', T0 + 120_000);
   m.droppedSamples.inc({ reason: 'stale' });
-  m.errors.inc({ stage: 'collect' });
+  m.errors.inc({ stage: 'loop' });
   m.evaluationSeconds.observe(0.012);
   return m.text();
 }
@@ -123,6 +123,22 @@ describe('the Prometheus exporter', () => {
     expect(text).toMatch(/flink_autoscaler_gate\{gate="not-leader",[^}]*\} 1/);
     result = promtool(text);
     expect(result.stderr + result.stdout).toBe('');
+  });
+
+  it('exports each error stage and scaling counter at 0 from the start, so the first one shows as an increase', async () => {
+    // A counter series born at 1 has no earlier sample: increase() and rate() cannot see its first step, and an
+    // alert on the first failed scale (files/alert-rules.yaml, FlinkAutoscalerScalingFailed) would miss it.
+    const m = new SidecarMetrics({ namespace: 'ns', flinkdeployment: 'job' });
+    const text = await m.text();
+    for (const stage of ['loop', 'kubernetes', 'scale', 'api'])
+      expect(text).toContain(
+        `flink_autoscaler_errors_total{stage="${stage}",namespace="ns",flinkdeployment="job"} 0`,
+      );
+    for (const direction of ['up', 'down'])
+      for (const trigger of ['policy', 'manual'])
+        expect(text).toContain(
+          `flink_autoscaler_scalings_total{direction="${direction}",trigger="${trigger}",namespace="ns",flinkdeployment="job"} 0`,
+        );
   });
 
   it('promtool really checks: a counter without _total is reported', () => {

@@ -16,6 +16,9 @@ export type Trigger = 'policy' | 'manual';
 
 const ACTIONS = ['scale-up', 'scale-down', 'none'] as const;
 
+/** The stages `flink_autoscaler_errors_total` counts (the loop, Kubernetes calls, scale writes, the HTTP API). */
+export const ERROR_STAGES = ['loop', 'kubernetes', 'scale', 'api'] as const;
+
 export class SidecarMetrics {
   readonly registry = new Registry();
   private readonly g: Record<string, Gauge> = {};
@@ -109,10 +112,15 @@ export class SidecarMetrics {
     });
     this.errors = new Counter({
       name: 'flink_autoscaler_errors_total',
-      help: 'Errors by stage (collect, kubernetes, scale, api).',
+      help: `Errors by stage (${ERROR_STAGES.join(', ')}).`,
       labelNames: ['stage'],
       registers: [this.registry],
     });
+    // Every series from 0: a counter series born at 1 has no earlier sample, so increase() and rate() (and the
+    // chart's alerts on them) could not see its first step.
+    for (const stage of ERROR_STAGES) this.errors.inc({ stage }, 0);
+    for (const direction of ['up', 'down'])
+      for (const trigger of ['policy', 'manual']) this.scalings.inc({ direction, trigger }, 0);
     this.droppedSamples = new Counter({
       name: 'flink_autoscaler_dropped_samples_total',
       help: 'Flink samples dropped as untrustworthy, by reason.',

@@ -38,6 +38,7 @@ describe('the PrometheusRule of the fleet view', () => {
     const rule = one(
       render({ apiVersions: WITH_RULES, set: ['monitoring.prometheusRule.labels.release=kps'] }),
       'PrometheusRule',
+      `${RELEASE}-flink-autoscaler-fleet`,
     );
     expect(rule.metadata).toMatchObject({
       name: `${RELEASE}-flink-autoscaler-fleet`,
@@ -51,7 +52,10 @@ describe('the PrometheusRule of the fleet view', () => {
     expect(ofKind(render({ apiVersions: [] }), 'PrometheusRule')).toEqual([]);
     expect(
       ofKind(
-        render({ apiVersions: WITH_RULES, set: ['monitoring.prometheusRule.enabled=false'] }),
+        render({
+          apiVersions: WITH_RULES,
+          set: ['monitoring.prometheusRule.enabled=false', 'monitoring.prometheusRule.alerts=false'],
+        }),
         'PrometheusRule',
       ),
     ).toEqual([]);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { NOTABLE_SKIPS } from '../../sidecar/src/injector/admit.js';
 import { CHART } from './helm.js';
 import { NAMESPACE, RELEASE, ofKind, one, render } from './render.js';
 
@@ -109,13 +110,70 @@ describe('the alerts PrometheusRule', () => {
       'FlinkAutoscalerCannotKeepUp',
       'FlinkAutoscalerNoTrustedData',
       'FlinkAutoscalerGuarded',
+      'FlinkAutoscalerSidecarNotInjected',
+      'FlinkAutoscalerInjectorCertificateRejected',
     ]);
     for (const r of rules.groups.flatMap((g) => g.rules)) {
       expect(['warning', 'info'], r.alert).toContain(r.labels.severity);
     }
     expect(execFileSync('promtool', ['check', 'rules', RULES_FILE], { encoding: 'utf8' })).toContain(
-      'SUCCESS: 6 rules found',
+      'SUCCESS: 8 rules found',
     );
+  });
+
+  it("SidecarNotInjected reads exactly the injector's notable skips", () => {
+    const rule = rules.groups
+      .flatMap((g) => g.rules)
+      .find((r) => r.alert === 'FlinkAutoscalerSidecarNotInjected');
+    const reasons = /reason=~"([^"]+)"/.exec(rule?.expr ?? '')?.[1]?.split('|');
+    expect(reasons?.sort()).toEqual([...NOTABLE_SKIPS].sort());
+  });
+
+  it("fire for the injector's pods left without the sidecar and its refused certificates (promtool test rules)", () => {
+    const admissions = (outcome: string, reason: string, values: string) =>
+      series(
+        'flink_autoscaler_injector_admissions_total',
+        `pod="injector-0", outcome="${outcome}", reason="${reason}"`,
+        values,
+      );
+    const reloads = (result: string, values: string) =>
+      series(
+        'flink_autoscaler_injector_certificate_reloads_total',
+        `pod="injector-0", result="${result}"`,
+        values,
+      );
+    const result = promtoolTest(
+      [
+        admissions('injected', 'injected', '0 1 2 3 4 5'),
+        admissions('skipped', 'not-requested', '0 5 10 15 20 25'),
+        admissions('skipped', 'bad-annotation', '0 0 0 1 1 1'),
+        admissions('skipped', 'no-service-account-token', '0 0 0 0 0 0'),
+        reloads('loaded', '0 1 1 1 1 1'),
+        reloads('rejected', '0 0 0 0 1 1'),
+      ],
+      [
+        alertsAt('FlinkAutoscalerSidecarNotInjected', '2m', []),
+        alertsAt(
+          'FlinkAutoscalerSidecarNotInjected',
+          '4m',
+          [
+            expected('FlinkAutoscalerSidecarNotInjected', { reason: 'bad-annotation', severity: 'warning' }),
+          ].map((a) => ({
+            ...a,
+            exp_annotations: {
+              ...a.exp_annotations,
+              description: a.exp_annotations.description?.replace('{{ $value | humanize }}', '1'),
+            },
+          })),
+        ),
+        alertsAt('FlinkAutoscalerInjectorCertificateRejected', '3m', []),
+        alertsAt('FlinkAutoscalerInjectorCertificateRejected', '5m', [
+          expected('FlinkAutoscalerInjectorCertificateRejected', { severity: 'warning' }),
+        ]),
+      ],
+    );
+    expect(result.out).toContain('SUCCESS');
+    expect(result.code, result.out).toBe(0);
   });
 
   it('fire for the jobs that need a person, and not for the others (promtool test rules)', () => {

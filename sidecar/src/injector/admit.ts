@@ -41,7 +41,20 @@ export function pointerSegment(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-function skip(reason: SkipReason, message: string, notable: boolean, deployment?: string): Admission {
+/**
+ * The skips a person should act on (the pod asked for the sidecar and did not get it): each gets a warning, an
+ * Event `SidecarNotInjected<Reason>` and the chart's alert FlinkAutoscalerSidecarNotInjected.
+ */
+export const NOTABLE_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>([
+  'bad-annotation',
+  'not-a-jobmanager',
+  'no-deployment-name',
+  'no-service-account-token',
+  'bad-pod',
+]);
+
+function skip(reason: SkipReason, message: string, deployment?: string): Admission {
+  const notable = NOTABLE_SKIPS.has(reason);
   return { outcome: 'skipped', reason, message, notable, ...(deployment ? { deployment } : {}) };
 }
 
@@ -80,12 +93,12 @@ export function admit(
 ): Admission {
   const { kind, operation } = request;
   if (kind.group !== '' || kind.kind !== 'Pod' || operation !== 'CREATE') {
-    return skip('not-a-pod-create', `only pod CREATE is handled, got ${operation} of ${kind.kind}`, false);
+    return skip('not-a-pod-create', `only pod CREATE is handled, got ${operation} of ${kind.kind}`);
   }
   const parsed = podSchema.safeParse(request.object);
   if (!parsed.success || parsed.data.spec === undefined) {
     const problem = parsed.success ? 'spec is missing' : parsed.error.issues[0]?.message;
-    return skip('bad-pod', `the pod cannot be read: ${problem}`, true);
+    return skip('bad-pod', `the pod cannot be read: ${problem}`);
   }
   const pod = parsed.data;
   const spec = parsed.data.spec;
@@ -94,25 +107,23 @@ export function admit(
   const deployment = labels.app;
   const wanted = annotations[INJECT_ANNOTATION];
   if (wanted === undefined || wanted === 'false') {
-    return skip('not-requested', `no ${INJECT_ANNOTATION}: "true" annotation`, false, deployment);
+    return skip('not-requested', `no ${INJECT_ANNOTATION}: "true" annotation`, deployment);
   }
   if (wanted !== 'true') {
     return skip(
       'bad-annotation',
       `${INJECT_ANNOTATION} must be "true" or "false", got ${JSON.stringify(wanted)}: the sidecar was not added`,
-      true,
       deployment,
     );
   }
   const containers = [...spec.containers, ...(spec.initContainers ?? [])];
   if (annotations[STATUS_ANNOTATION] !== undefined || containers.some((c) => c.name === SIDECAR_CONTAINER)) {
-    return skip('already-injected', 'the pod already has the sidecar', false, deployment);
+    return skip('already-injected', 'the pod already has the sidecar', deployment);
   }
   if (labels.component !== 'jobmanager') {
     return skip(
       'not-a-jobmanager',
       `the sidecar goes into JobManager pods (label component: jobmanager), this pod's component is ${JSON.stringify(labels.component ?? null)}`,
-      true,
       deployment,
     );
   }
@@ -120,7 +131,6 @@ export function admit(
     return skip(
       'no-deployment-name',
       'the pod has no app label naming its FlinkDeployment (the Flink operator sets it): the sidecar was not added',
-      true,
     );
   }
   if (spec.automountServiceAccountToken === false) {
@@ -128,7 +138,6 @@ export function admit(
       'no-service-account-token',
       'the pod sets automountServiceAccountToken: false, so the sidecar could not reach the Kubernetes API: ' +
         'the sidecar was not added',
-      true,
       deployment,
     );
   }
@@ -138,7 +147,6 @@ export function admit(
       'no-service-account-token',
       'the pod has no service account token mounted, so the sidecar could not reach the Kubernetes API: ' +
         'the sidecar was not added',
-      true,
       deployment,
     );
   }

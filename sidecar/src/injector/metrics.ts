@@ -3,6 +3,7 @@
  * failed, certificate reloads.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { NOTABLE_SKIPS } from './admit.js';
 
 export class InjectorMetrics {
   readonly registry = new Registry();
@@ -40,6 +41,10 @@ export class InjectorMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    // From 0, so that the first of each shows as an increase (the chart's alerts read them with increase()).
+    this.admissions.inc({ outcome: 'injected', reason: 'injected' }, 0);
+    for (const reason of NOTABLE_SKIPS) this.admissions.inc({ outcome: 'skipped', reason }, 0);
+    for (const result of ['loaded', 'rejected']) this.certificateReloads.inc({ result }, 0);
   }
 
   text(): Promise<string> {

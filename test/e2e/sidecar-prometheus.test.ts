@@ -3,12 +3,13 @@
  * Prometheus (Debian's): a PromQL query returns every signal, labelled by job.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIDECAR_NODE_OPTIONS } from '../../sidecar/src/injector/settings.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { startFlinkDouble, type FlinkDouble } from '../doubles/flink/index.js';
 import { sidecarRules } from '../fixtures/rbac.js';
 import { startPrometheus } from '../fixtures/prometheus.js';
@@ -153,6 +154,27 @@ describe('a real Prometheus scraping the sidecar', () => {
       expect(got).toBe(value);
     }
   }, 90_000);
+
+  it("the chart's alerts stay quiet for this healthy job, and the counters they read are there from 0", async () => {
+    const file = parse(
+      readFileSync(join(root, 'charts/flink-autoscaler/files/alert-rules.yaml'), 'utf8'),
+    ) as { groups: { rules: { alert: string; expr: string }[] }[] };
+    const query = async (expr: string) => {
+      const body = (await (
+        await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)
+      ).json()) as { status: string; error?: string; data?: { result: { value: [number, string] }[] } };
+      expect(body.status, `${expr}: ${body.error}`).toBe('success');
+      return body.data?.result ?? [];
+    };
+    await until('Prometheus has the scale errors at 0', 30, async () => {
+      const rows = await query(`flink_autoscaler_errors_total{stage="scale",flinkdeployment="${NAME}"}`);
+      return rows[0]?.value[1] === '0' ? true : undefined;
+    });
+    // Each alert's expression runs in this Prometheus on the sidecar's real series, and finds nothing.
+    for (const rule of file.groups.flatMap((g) => g.rules)) {
+      expect(await query(rule.expr), rule.alert).toEqual([]);
+    }
+  }, 60_000);
 
   it('found its FlinkDeployment from the pod’s app label', async () => {
     const status = (await (await fetch(`${sidecarUrl}/api/v1/status`)).json()) as {

@@ -178,7 +178,7 @@ export function registerInjector(program: Command): void {
     const connection = await connectFromFlags(opts.kubeconfig);
     const metrics = new InjectorMetrics({ processMetrics: true });
     const operatorConfig = operatorRef ? new OperatorConfig(connection, operatorRef) : undefined;
-    await operatorConfig?.start(undefined, (error) =>
+    await operatorConfig?.start((error) =>
       log('warn', "the operator's ConfigMap could not be read", {
         configmap: operatorConfig.source,
         error,

@@ -70,10 +70,7 @@ export class OperatorConfig {
   }
 
   /** Reads it now and every `everyMs`; `failed` hears each failed read. Returns once the first read ended. */
-  async start(
-    everyMs = OPERATOR_CONFIG_REFRESH_MS,
-    failed: (error: string) => void = () => undefined,
-  ): Promise<void> {
+  async start(failed: (error: string) => void, everyMs = OPERATOR_CONFIG_REFRESH_MS): Promise<void> {
     const read = async () => {
       const result = await this.refresh();
       if (!result.ok) failed(result.error ?? 'unknown');

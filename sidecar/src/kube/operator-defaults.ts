@@ -139,16 +139,11 @@ export function operatorDefaultsFor(
   return defaults;
 }
 
-/** The injector's reading for one namespace, as it hands it to the sidecar (`--flink-operator-defaults`). */
-export interface OperatorDefaultsReading {
-  /** The operator's ConfigMap, `namespace/name`. */
-  source: string;
-  /** autoscalerEntriesFor's entries for the pod's namespace. */
-  entries?: Record<string, string> | undefined;
-  /** Why the ConfigMap could not be read. */
-  error?: string | undefined;
-}
-
+/**
+ * The injector's reading for one namespace, as it hands it to the sidecar (`--flink-operator-defaults`): the
+ * operator's ConfigMap (`namespace/name`) and either autoscalerEntriesFor's entries for the pod's namespace or
+ * why the ConfigMap could not be read.
+ */
 const readingSchema = z
   .object({
     source: z.string().min(1),
@@ -159,6 +154,7 @@ const readingSchema = z
   .refine((r) => (r.entries === undefined) !== (r.error === undefined), {
     message: 'exactly one of entries and error',
   });
+export type OperatorDefaultsReading = z.infer<typeof readingSchema>;
 
 /** `--flink-operator-defaults`' JSON; throws a clear error for anything else. */
 export function parseOperatorDefaults(text: string): OperatorDefaultsReading {

@@ -44,14 +44,8 @@ export interface GuardOptions {
   /** `--allow-native-mode`: act on a native-mode job (its annotation overrides this per job). */
   allowNativeMode: boolean;
   /** The operator's default configuration's autoscaler keys for this job's namespace, from the injector. */
-  operatorDefaults?: OperatorDefaults | undefined;
+  operatorDefaults?: OperatorDefaultsReading | undefined;
 }
-
-/**
- * What the injector read of the operator's default configuration for the job's namespace
- * (kube/operator-defaults.ts) when it made the JobManager pod.
- */
-export type OperatorDefaults = OperatorDefaultsReading;
 
 const ALLOW_NATIVE_MODE = SWITCH_SPECS[0];
 const ADVISES = 'The autoscaler only advises.';
@@ -110,7 +104,7 @@ function notReactive(
 function operatorAutoscaler(
   deployment: FlinkDeployment,
   spec: ReadonlyMap<string, string>,
-  defaults: OperatorDefaults | undefined,
+  defaults: OperatorDefaultsReading | undefined,
 ): Guard | undefined {
   // The operator lays the job's spec.flinkConfiguration over its defaults for the job's namespace and version.
   const fromDefaults =

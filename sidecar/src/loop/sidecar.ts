@@ -32,13 +32,14 @@ import {
   type Mode,
 } from '../kube/deployment.js';
 import { pausedOf } from '../kube/manual-hold.js';
+import type { OperatorDefaultsReading } from '../kube/operator-defaults.js';
 import type { SidecarApi } from '../http/contract.js';
 import type { SidecarMetrics } from '../metrics/exporter.js';
 import { AdviceTracker } from './advice.js';
 import { DecisionLog } from './decision-log.js';
 import { SourceReport } from './source-report.js';
 import { EventDeduper } from './events.js';
-import { GUARD_IDS, guardChanges, guardsFor, type Guard, type OperatorDefaults } from './guards.js';
+import { GUARD_IDS, guardChanges, guardsFor, type Guard } from './guards.js';
 import {
   defaultLivenessSeconds,
   liveness,
@@ -93,7 +94,7 @@ export interface SidecarDeps {
   /** `--allow-native-mode`: act on a native-mode job (guards.ts); a job's annotation overrides it. */
   allowNativeMode?: boolean;
   /** `--flink-operator-defaults`: the operator's default autoscaler keys for this namespace (guards.ts). */
-  operatorDefaults?: OperatorDefaults;
+  operatorDefaults?: OperatorDefaultsReading;
 }
 
 interface RescaleRequest {

@@ -77,6 +77,12 @@ export function sendError(res: Response, error: unknown): void {
   sendObject(res, statusError.status.code, statusError.status);
 }
 
+/** The raw request body (every content type is read raw by the server); empty when there is none. */
+export function bodyBytes(req: Request): Buffer {
+  const body: unknown = req.body;
+  return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}
+
 /** The raw request body as text (every content type is read raw by the server). */
 export function bodyText(req: Request): string {
   const body: unknown = req.body;

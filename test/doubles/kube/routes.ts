@@ -3,6 +3,7 @@ import type { Express, Request, Response } from 'express';
 import type { ScaleApi } from './flinkdeployments.js';
 import { protobufContentType } from './protobuf.js';
 import {
+  bodyBytes,
   bodyText,
   contentType,
   queryBool,
@@ -139,7 +140,7 @@ export function mountResource(
       const fromProtobuf = api.kind.fromProtobuf;
       const body =
         fromProtobuf !== undefined && contentType(req) === protobufContentType
-          ? fromProtobuf(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))
+          ? fromProtobuf(bodyBytes(req))
           : jsonBody(req);
       let prepared = api.prepareCreate(ns(req), body, options.fieldValidation);
       if (admit !== undefined) prepared = await admit(req, res, prepared, options);

@@ -21,7 +21,7 @@ import {
   type FlinkDeploymentHelpers,
   type ReplicasChange,
 } from './helpers.js';
-import { contentType, jsonBody, queryOf, sendError } from './http.js';
+import { bodyBytes, contentType, jsonBody, queryOf, sendError } from './http.js';
 import { apiServerAudience, Authenticator, type TokenUser } from './identity.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { Namespaces } from './namespaces.js';
@@ -245,7 +245,7 @@ export async function startKubeDouble(options: KubeDoubleOptions = {}): Promise<
     selfSubjectAccessReview(
       // kubectl auth can-i sends it as protobuf.
       contentType(req) === protobufContentType
-        ? decodeSelfSubjectAccessReview(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))
+        ? decodeSelfSubjectAccessReview(bodyBytes(req))
         : jsonBody(req),
       callerOf(res),
       rules,

@@ -305,6 +305,21 @@ describe('kubectl and ConfigMaps (the Flink operator keeps its defaults in one)'
     expect(changed.code).not.toBe(0);
     expect(changed.stderr).toContain('data: Forbidden: field is immutable when `immutable` is set');
   });
+
+  it('refuses binaryData that is not base64 as a body it cannot decode (400), not as an invalid object', async () => {
+    const file = manifest('k-binary', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'k-binary', namespace: ns },
+      binaryData: { blob: 'no!base64' },
+    });
+    const created = await kubectl('create', '-f', file);
+    expect(created.code).not.toBe(0);
+    expect(created.stderr).toContain('Error from server (BadRequest)');
+    expect(created.stderr).toContain(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: illegal base64 data at input byte 2',
+    );
+  });
 });
 
 describe('kubectl auth can-i (a SelfSubjectAccessReview sent as protobuf)', () => {
